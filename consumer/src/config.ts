@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { CONSUMER_GROUP, LOCAL_DEFAULTS } from "../../shared/src/defaults.ts";
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().min(1).default(LOCAL_DEFAULTS.DATABASE_URL),
+  REDIS_URL: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_URL),
+  KAFKA_BROKERS: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_BROKERS),
+  INTERNAL_API_URL: z.url().default(LOCAL_DEFAULTS.INTERNAL_API_URL),
+  INTERNAL_API_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
+  WORKER_ID: z.string().default("1"),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
+  CONSUMER_GROUP: z.string().min(1).default(CONSUMER_GROUP),
+  /** Events persisted in one transaction; a Kafka batch larger than this is split. */
+  PERSIST_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Pending requests older than this with no outcome are re-produced by the reconciler. */
+  RECONCILE_AFTER_MS: z.coerce.number().int().positive().default(30_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  /** A pending request the reconciler could not re-produce for this long ends FAILED. */
+  RECONCILE_GIVE_UP_AFTER_MS: z.coerce.number().int().positive().default(300_000),
+  ALERT_WEBHOOK_URL: z.url().optional(),
+});
+
+export type ConsumerConfig = ReturnType<typeof readConsumerConfig>;
+
+/** Reads the Node side's configuration once (workers and the control process share it). */
+export function readConsumerConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid consumer configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  const internal = new URL(c.INTERNAL_API_URL);
+  return {
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    kafkaBrokers: c.KAFKA_BROKERS.split(",")
+      .map((b) => b.trim())
+      .filter(Boolean),
+    internalApi: {
+      url: c.INTERNAL_API_URL,
+      host: internal.hostname,
+      port: Number(internal.port || 80),
+      token: c.INTERNAL_API_TOKEN,
+    },
+    workerId: c.WORKER_ID,
+    metricsPort: c.METRICS_PORT,
+    consumerGroup: c.CONSUMER_GROUP,
+    persistChunkSize: c.PERSIST_CHUNK_SIZE,
+    reconcile: {
+      afterMs: c.RECONCILE_AFTER_MS,
+      intervalMs: c.RECONCILE_INTERVAL_MS,
+      giveUpAfterMs: c.RECONCILE_GIVE_UP_AFTER_MS,
+    },
+    alertWebhookUrl: c.ALERT_WEBHOOK_URL ?? null,
+  };
+}

@@ -1,0 +1,80 @@
+// The control process: internal API for the gateway, DLT monitor, reconciler, metrics.
+import { createAdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+import { readConsumerConfig } from "../config.ts";
+import { createDatabase } from "../coupons/coupon-database.ts";
+import { createCouponService } from "../coupons/coupon-service.ts";
+import { createAlertSink } from "../dead-letter/alert-sink.ts";
+import { createDeadLetterReplay } from "../dead-letter/dead-letter-replay.ts";
+import { createDeadLetterRepository } from "../dead-letter/dead-letter-repository.ts";
+import { createDltMonitor } from "../dead-letter/dlt-monitor.ts";
+import { createDeadLetterRoutes } from "../internal-api/dead-letter-routes.ts";
+import { createInternalApiServer } from "../internal-api/internal-api-server.ts";
+import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
+import { createHealthRoutes } from "../monitoring/health-server.ts";
+import { createMetrics } from "../monitoring/metrics.ts";
+import { createReconciler } from "../reconciler/reconciler.ts";
+import { createIoredisScriptTransport } from "../redis/ioredis-script-transport.ts";
+import { createRedisClient } from "../redis/redis-client.ts";
+
+const config = readConsumerConfig();
+const log = console.log;
+const metrics = createMetrics();
+const database = await createDatabase(config.databaseUrl);
+const redis = createRedisClient(config.redisUrl);
+const store = createAdmissionStore(createIoredisScriptTransport(redis));
+const kafka = createKafkaClient(config.kafkaBrokers, "control");
+const producer = createDurableProducer(kafka);
+await producer.connect();
+
+const deadLetterRepository = createDeadLetterRepository(database.sql);
+const replay = createDeadLetterReplay(deadLetterRepository, producer);
+metrics.gauge("dead_letters", "Dead letters recorded in PostgreSQL.", async () => [
+  [{}, await deadLetterRepository.count()],
+]);
+
+const server = createInternalApiServer({
+  coupons: createCouponService(database.coupons, store),
+  deadLetters: createDeadLetterRoutes(deadLetterRepository, replay),
+  token: config.internalApi.token,
+  fallback: createHealthRoutes(metrics),
+});
+await new Promise<void>((resolve) =>
+  server.listen(config.internalApi.port, config.internalApi.host, resolve),
+);
+log(`internal API on ${config.internalApi.url}`);
+
+const monitor = createDltMonitor({
+  kafka,
+  repository: deadLetterRepository,
+  alert: createAlertSink({ webhookUrl: config.alertWebhookUrl, log }),
+  metrics,
+  log,
+});
+await monitor.start();
+
+const reconciler = createReconciler({
+  redis,
+  store,
+  producer,
+  findOutcome: database.findOutcome,
+  metrics,
+  afterMs: config.reconcile.afterMs,
+  giveUpAfterMs: config.reconcile.giveUpAfterMs,
+  log,
+}).start(config.reconcile.intervalMs);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping`);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await reconciler.stop();
+  await monitor.stop().catch(() => undefined);
+  await producer.disconnect().catch(() => undefined);
+  await redis.quit().catch(() => undefined);
+  await database.close();
+  process.exit(0);
+}
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));

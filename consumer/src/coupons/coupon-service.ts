@@ -1,0 +1,50 @@
+import type {
+  CouponJson,
+  CreateCouponInput,
+  RequestJson,
+} from "../../../shared/src/internal-api/contract.ts";
+import type { AdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+
+/** What the coupon service needs from PostgreSQL (implemented over MikroORM in consumer/src/db). */
+export interface CouponDatabase {
+  createCoupon(input: CreateCouponInput): Promise<CouponJson>;
+  findCoupon(id: string): Promise<CouponJson | null>;
+  /** The coupon and every issued (user, request), to rebuild admission state. */
+  loadIssuance(
+    id: string,
+  ): Promise<{ coupon: CouponJson; issued: Array<{ userId: string; requestId: string }> } | null>;
+  findRequest(requestId: string): Promise<RequestJson | null>;
+}
+
+/**
+ * PostgreSQL first, Redis after: a coupon exists once it is committed, and its admission state is
+ * (re)loaded from what PostgreSQL has — on creation, and whenever Redis turns out not to know it.
+ */
+export function createCouponService(db: CouponDatabase, store: AdmissionStore) {
+  async function load(id: string): Promise<boolean | null> {
+    const issuance = await db.loadIssuance(id);
+    if (!issuance) return null;
+    const { coupon, issued } = issuance;
+    return store.load({
+      couponId: coupon.id,
+      totalQuantity: coupon.totalQuantity,
+      issuedCount: issued.length,
+      startsAt: coupon.startsAt ? new Date(coupon.startsAt) : null,
+      endsAt: coupon.endsAt ? new Date(coupon.endsAt) : null,
+      issued,
+    });
+  }
+
+  return {
+    async create(input: CreateCouponInput): Promise<CouponJson> {
+      const coupon = await db.createCoupon(input);
+      await load(coupon.id);
+      return coupon;
+    },
+    get: db.findCoupon,
+    load,
+    getRequest: db.findRequest,
+  };
+}
+
+export type CouponService = ReturnType<typeof createCouponService>;

@@ -1,0 +1,75 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type {
+  CouponJson,
+  CreateCouponInput,
+  RequestJson,
+} from "../../../shared/src/internal-api/contract.ts";
+import { createCoupon } from "./create-coupon.ts";
+import type { Coupon } from "./entities/coupon.ts";
+import { findCoupon } from "./find-coupon.ts";
+import { findRequestOutcome } from "./find-request-outcome.ts";
+import { loadCouponIssuance } from "./load-coupon-issuance.ts";
+
+function toCouponJson(coupon: Coupon): CouponJson {
+  return {
+    id: coupon.id,
+    name: coupon.name,
+    totalQuantity: coupon.totalQuantity,
+    issuedCount: coupon.issuedCount,
+    startsAt: coupon.startsAt?.toISOString() ?? null,
+    endsAt: coupon.endsAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * The repository functions in the internal API's JSON shapes, each call on a fresh fork of `em`
+ * (the service and the reconciler hold one long-lived instance).
+ */
+export function createCouponQueries(em: EntityManager) {
+  return {
+    /** Input is parsed by the internal API with the same schema first; a refusal here is a bug. */
+    async createCoupon(input: CreateCouponInput): Promise<CouponJson> {
+      const created = await createCoupon(em.fork(), input);
+      if (!created.ok) {
+        const detail = created.issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+        throw Object.assign(new Error(`invalid coupon: ${detail}`), { retriable: false });
+      }
+      return toCouponJson(created.coupon);
+    },
+
+    async findCoupon(id: string): Promise<CouponJson | null> {
+      const coupon = await findCoupon(em.fork(), id);
+      return coupon ? toCouponJson(coupon) : null;
+    },
+
+    async loadIssuance(id: string) {
+      const issuance = await loadCouponIssuance(em.fork(), id);
+      if (!issuance) return null;
+      return {
+        coupon: toCouponJson(issuance.coupon),
+        issued: issuance.issued.map(({ userId, requestId }) => ({ userId, requestId })),
+      };
+    },
+
+    /** The final outcome PostgreSQL has for a request, and its coupon's issued count as of the read. */
+    async findRequest(requestId: string): Promise<(RequestJson & { issuedCount: number }) | null> {
+      const outcome = await findRequestOutcome(em.fork(), requestId);
+      if (!outcome) return null;
+      const base = {
+        requestId: outcome.requestId,
+        couponId: outcome.couponId,
+        userId: outcome.userId,
+        requestedAt: outcome.requestedAt.toISOString(),
+        issuedCount: outcome.couponIssuedCount,
+      };
+      return outcome.status === "ISSUED"
+        ? { ...base, status: "ISSUED", reason: null, updatedAt: outcome.issuedAt.toISOString() }
+        : {
+            ...base,
+            status: "FAILED",
+            reason: outcome.reason,
+            updatedAt: outcome.failedAt.toISOString(),
+          };
+    },
+  };
+}

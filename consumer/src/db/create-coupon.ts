@@ -1,0 +1,56 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { createCouponInput } from "../../../shared/src/internal-api/contract.ts";
+import { classifyingDbErrors } from "./db-errors.ts";
+import { Coupon } from "./entities/coupon.ts";
+
+export interface NewCoupon {
+  name: string;
+  totalQuantity: number;
+  /** A Date, or an ISO-8601 string with offset as the internal API carries it. */
+  startsAt?: Date | string | null;
+  endsAt?: Date | string | null;
+}
+
+export type CreateCouponResult =
+  | { ok: true; coupon: Coupon }
+  | { ok: false; error: "invalid-coupon"; issues: Array<{ field: string; message: string }> };
+
+const isoOrAsIs = (value: Date | string | null | undefined) =>
+  // An invalid Date becomes a string the schema refuses, instead of a RangeError from toISOString.
+  value instanceof Date
+    ? Number.isNaN(value.getTime())
+      ? "invalid date"
+      : value.toISOString()
+    : value;
+
+/**
+ * Inserts a coupon. Input that breaks the rules (name 1-200 characters, quantity 1-10,000,000, end
+ * after start) is a typed result, checked with the same schema the internal API parses with; the
+ * table's check constraints refuse it again should anything get past.
+ */
+export async function createCoupon(
+  em: EntityManager,
+  input: NewCoupon,
+): Promise<CreateCouponResult> {
+  const parsed = createCouponInput.safeParse({
+    ...input,
+    startsAt: isoOrAsIs(input.startsAt),
+    endsAt: isoOrAsIs(input.endsAt),
+  });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      field: issue.path.join(".") || "(root)",
+      message: issue.message,
+    }));
+    return { ok: false, error: "invalid-coupon", issues };
+  }
+  const { name, totalQuantity, startsAt, endsAt } = parsed.data;
+  const coupon = em.create(Coupon, {
+    name,
+    totalQuantity,
+    startsAt: startsAt ? new Date(startsAt) : null,
+    endsAt: endsAt ? new Date(endsAt) : null,
+  });
+  await classifyingDbErrors(() => em.persist(coupon).flush());
+  return { ok: true, coupon };
+}

@@ -1,0 +1,93 @@
+import type { IssueEvent } from "../../../shared/src/issue-event.ts";
+import type { IssueFailureReason } from "./entities/issue-failure.ts";
+
+/** What became of one request. */
+export type IssueOutcome =
+  | { kind: "issued"; issuedAt: Date }
+  | { kind: "failed"; reason: IssueFailureReason; existingRequestId?: string }
+  | { kind: "coupon-not-found" };
+
+/** What PostgreSQL holds for a batch's coupons and requests, read under the coupons' row locks. */
+export interface IssueBatchState {
+  /** Stock left (`total_quantity - issued_count`) per coupon that exists. */
+  remaining: Map<string, number>;
+  /** Existing `user_coupon` rows for the batch's request ids and for its (coupon, user) pairs. */
+  issued: Array<{ requestId: string; userId: string; couponId: string; issuedAt: Date }>;
+  /** Existing `issue_failure` rows for the batch's request ids. */
+  failed: Map<string, { reason: IssueFailureReason; existingRequestId: string | null }>;
+}
+
+export interface IssueBatchDecision {
+  /** Outcomes settled without a new `user_coupon` row; the requests in `toIssue` are missing here. */
+  settled: Map<string, IssueOutcome>;
+  /** Rows to insert, in event order. */
+  toIssue: IssueEvent[];
+  /** Failures to record, in event order. */
+  toFail: Array<{
+    event: IssueEvent;
+    reason: IssueFailureReason;
+    existingRequestId: string | null;
+  }>;
+}
+
+const slotKey = (couponId: string, userId: string) => `${couponId}:${userId}`;
+
+/**
+ * Decides a batch in event order (= partition offset order, so the first admitted wins). A request
+ * already decided gets its earlier outcome again and writes nothing, so a redelivered or replayed
+ * event changes nothing. Otherwise: the user already holds this coupon under another request (from
+ * before, or earlier in this batch) → ALREADY_ISSUED_TO_USER; stock left → issue; else SOLD_OUT.
+ */
+export function decideIssueBatch(
+  events: readonly IssueEvent[],
+  state: IssueBatchState,
+): IssueBatchDecision {
+  const remaining = new Map(state.remaining);
+  const issuedAtByRequest = new Map(state.issued.map((row) => [row.requestId, row.issuedAt]));
+  const holders = new Map(
+    state.issued.map((row) => [slotKey(row.couponId, row.userId), row.requestId]),
+  );
+  const seen = new Set<string>();
+  const decision: IssueBatchDecision = { settled: new Map(), toIssue: [], toFail: [] };
+
+  for (const event of events) {
+    const { requestId, userId, couponId } = event;
+    if (seen.has(requestId)) continue; // the same record twice in one batch: one decision
+    seen.add(requestId);
+
+    const left = remaining.get(couponId);
+    if (left === undefined) {
+      decision.settled.set(requestId, { kind: "coupon-not-found" });
+      continue;
+    }
+    const issuedAt = issuedAtByRequest.get(requestId);
+    if (issuedAt) {
+      decision.settled.set(requestId, { kind: "issued", issuedAt });
+      continue;
+    }
+    const failedBefore = state.failed.get(requestId);
+    if (failedBefore) {
+      decision.settled.set(requestId, failure(failedBefore.reason, failedBefore.existingRequestId));
+      continue;
+    }
+    const holder = holders.get(slotKey(couponId, userId));
+    const reason: IssueFailureReason | null =
+      holder !== undefined ? "ALREADY_ISSUED_TO_USER" : left <= 0 ? "SOLD_OUT" : null;
+    if (reason) {
+      const existingRequestId = reason === "ALREADY_ISSUED_TO_USER" ? (holder ?? null) : null;
+      decision.settled.set(requestId, failure(reason, existingRequestId));
+      decision.toFail.push({ event, reason, existingRequestId });
+      continue;
+    }
+    remaining.set(couponId, left - 1);
+    holders.set(slotKey(couponId, userId), requestId);
+    decision.toIssue.push(event);
+  }
+  return decision;
+}
+
+function failure(reason: IssueFailureReason, existingRequestId: string | null): IssueOutcome {
+  return existingRequestId === null
+    ? { kind: "failed", reason }
+    : { kind: "failed", reason, existingRequestId };
+}

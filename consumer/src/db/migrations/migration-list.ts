@@ -1,0 +1,12 @@
+import type { MigrationObject } from "@mikro-orm/core";
+import { InitialSchema } from "./0001-initial-schema.ts";
+import { IssuedCountFollowsRows } from "./0002-issued-count-follows-rows.ts";
+
+/**
+ * Every migration, in order. Listed here rather than discovered from files, so running them needs no
+ * directory scan and no TypeScript compiler. A migration, once committed, is never edited: add one.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: "0001-initial-schema", class: InitialSchema },
+  { name: "0002-issued-count-follows-rows", class: IssuedCountFollowsRows },
+];

@@ -1,0 +1,50 @@
+export interface DeadLetterAlert {
+  deadLetterId: string;
+  topic: string;
+  originalPartition: number | null;
+  originalOffset: string | null;
+  couponId: string | null;
+  errorClass: string;
+  errorMessage: string;
+  attempts: number;
+  recordedAt: string;
+}
+
+export interface AlertSinkOptions {
+  /** POSTed a JSON body per dead letter when set. */
+  webhookUrl: string | null;
+  /** Webhook attempts before giving up (the alert is in the log and the table regardless). Default 5. */
+  attempts?: number;
+  baseDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Raises an alert per dead letter: a structured log line always, and a webhook POST when configured. */
+export function createAlertSink({
+  webhookUrl,
+  attempts = 5,
+  baseDelayMs = 500,
+  log = console.log,
+}: AlertSinkOptions) {
+  return async function alert(payload: DeadLetterAlert): Promise<boolean> {
+    log(JSON.stringify({ level: "alert", event: "dead_letter", ...payload }));
+    if (!webhookUrl) return true;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const response = await fetch(webhookUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ event: "dead_letter", ...payload }),
+          signal: AbortSignal.timeout(5000),
+        });
+        if (response.ok) return true;
+        log(`alert webhook answered ${response.status} (attempt ${attempt}/${attempts})`);
+      } catch (error) {
+        log(`alert webhook failed (attempt ${attempt}/${attempts}): ${(error as Error).message}`);
+      }
+      if (attempt < attempts)
+        await new Promise((resolve) => setTimeout(resolve, baseDelayMs * 2 ** (attempt - 1)));
+    }
+    return false;
+  };
+}

@@ -1,0 +1,28 @@
+/** Header names on records in `coupon-issue-requests.DLT`; the DLT monitor and replay read them. */
+export const DLT_HEADERS = {
+  originalTopic: "x-original-topic",
+  originalPartition: "x-original-partition",
+  originalOffset: "x-original-offset",
+  attempts: "x-attempts",
+  errorClass: "x-error-class",
+  errorMessage: "x-error-message",
+  firstFailureAt: "x-first-failure-at",
+  lastFailureAt: "x-last-failure-at",
+} as const;
+
+export interface FailedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | string | undefined>;
+}
+
+export interface FailureInfo {
+  errorClass: string;
+  errorMessage: string;
+  attempts: number;
+  firstFailureAt: Date;
+  lastFailureAt: Date;
+}

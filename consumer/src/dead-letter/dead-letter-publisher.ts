@@ -1,0 +1,35 @@
+import type { Producer } from "kafkajs";
+import { TOPICS } from "../../../shared/src/defaults.ts";
+import { DLT_HEADERS, type FailedRecord, type FailureInfo } from "./dead-letter-headers.ts";
+
+/** Sends a record that cannot be processed to the DLT, with why and where it came from. */
+export function createDeadLetterPublisher(
+  producer: Producer,
+  topic: string = TOPICS.issueRequestsDlt,
+) {
+  return {
+    async publish(record: FailedRecord, failure: FailureInfo): Promise<void> {
+      const headers: Record<string, Buffer | string> = {};
+      for (const [name, value] of Object.entries(record.headers)) {
+        if (value !== undefined) headers[name] = value;
+      }
+      Object.assign(headers, {
+        [DLT_HEADERS.originalTopic]: record.topic,
+        [DLT_HEADERS.originalPartition]: String(record.partition),
+        [DLT_HEADERS.originalOffset]: record.offset,
+        [DLT_HEADERS.attempts]: String(failure.attempts),
+        [DLT_HEADERS.errorClass]: failure.errorClass,
+        [DLT_HEADERS.errorMessage]: failure.errorMessage.slice(0, 2000),
+        [DLT_HEADERS.firstFailureAt]: failure.firstFailureAt.toISOString(),
+        [DLT_HEADERS.lastFailureAt]: failure.lastFailureAt.toISOString(),
+      });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: [{ key: record.key, value: record.value, headers }],
+      });
+    },
+  };
+}
+
+export type DeadLetterPublisher = ReturnType<typeof createDeadLetterPublisher>;

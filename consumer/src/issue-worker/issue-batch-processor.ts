@@ -1,0 +1,192 @@
+import { decodeIssueEvent, type IssueEvent } from "../../../shared/src/issue-event.ts";
+import type { AdmissionStore, RequestOutcome } from "../../../shared/src/redis/admission-store.ts";
+import type { FailedRecord, FailureInfo } from "../dead-letter/dead-letter-headers.ts";
+import type { Metrics } from "../monitoring/metrics.ts";
+import { RETRY_DEFAULTS } from "./retry-policy.ts";
+
+export type PersistOutcome =
+  | { kind: "issued" }
+  | { kind: "failed"; reason: string; existingRequestId?: string }
+  | { kind: "coupon-not-found" };
+
+export interface PersistResult {
+  outcomes: Map<string, PersistOutcome>;
+  /** issued_count per coupon as committed by this transaction. */
+  issuedCounts: Map<string, number>;
+}
+
+/** Persists events in one transaction, idempotently; throws with `retriable` on failure. */
+export type PersistBatch = (events: IssueEvent[]) => Promise<PersistResult>;
+
+export interface IssueBatchProcessorDeps {
+  persist: PersistBatch;
+  store: AdmissionStore;
+  deadLetter: (record: FailedRecord, failure: FailureInfo) => Promise<void>;
+  metrics: Metrics;
+  /** Waits between attempts of a permanent failure; keeps the group membership alive meanwhile. */
+  wait: (ms: number) => Promise<void>;
+  permanentAttempts?: number;
+  permanentBaseMs?: number;
+}
+
+interface Decoded {
+  record: FailedRecord;
+  event: IssueEvent;
+}
+
+/**
+ * One chunk of a partition's records, in offset order: bad records to the DLT, the rest persisted in
+ * one transaction, then every outcome recorded in Redis (status, slot, stock) and published.
+ * Throws only what the caller should retry (transient); offsets may be committed when it returns.
+ */
+export function createIssueBatchProcessor({
+  persist,
+  store,
+  deadLetter,
+  metrics,
+  wait,
+  permanentAttempts = RETRY_DEFAULTS.permanentAttempts,
+  permanentBaseMs = RETRY_DEFAULTS.permanentBaseMs,
+}: IssueBatchProcessorDeps) {
+  const processed = metrics.counter(
+    "records_processed_total",
+    "Records taken from coupon-issue-requests.",
+  );
+  const outcomesCounter = metrics.counter(
+    "issue_outcomes_total",
+    "Outcomes persisted, by status and reason.",
+  );
+  const deadLettered = metrics.counter(
+    "dead_lettered_total",
+    "Records sent to coupon-issue-requests.DLT, by error class.",
+  );
+
+  async function sendToDlt(
+    record: FailedRecord,
+    errorClass: string,
+    errorMessage: string,
+    attempts: number,
+    firstFailureAt: Date,
+  ) {
+    // The broker being away is transient whatever kafkajs concluded after its own retries.
+    await deadLetter(record, {
+      errorClass,
+      errorMessage,
+      attempts,
+      firstFailureAt,
+      lastFailureAt: new Date(),
+    }).catch((error: unknown) =>
+      Promise.reject(Object.assign(error as Error, { retriable: true })),
+    );
+    deadLettered.inc(1, { error_class: errorClass });
+  }
+
+  async function settle(decoded: Decoded[], result: PersistResult): Promise<void> {
+    const byCoupon = new Map<string, RequestOutcome[]>();
+    for (const { event } of decoded) {
+      const outcome = result.outcomes.get(event.requestId);
+      if (!outcome || outcome.kind === "coupon-not-found") continue;
+      const base = {
+        requestId: event.requestId,
+        userId: event.userId,
+        couponId: event.couponId,
+        requestedAt: event.requestedAt,
+      };
+      const settled: RequestOutcome =
+        outcome.kind === "issued"
+          ? { ...base, status: "ISSUED" }
+          : {
+              ...base,
+              status: "FAILED",
+              reason: outcome.reason,
+              slotRequestId: outcome.existingRequestId,
+            };
+      outcomesCounter.inc(1, { status: settled.status, reason: settled.reason ?? "" });
+      byCoupon.set(event.couponId, [...(byCoupon.get(event.couponId) ?? []), settled]);
+    }
+    for (const [couponId, outcomes] of byCoupon) {
+      await store.settle(couponId, outcomes, result.issuedCounts.get(couponId) ?? null);
+    }
+  }
+
+  /**
+   * Dead-letters a record that failed every attempt. A request admitted in Redis ends FAILED with
+   * its stock and slot given back, so it neither stays PENDING nor is re-produced by the reconciler.
+   */
+  async function deadLetterRecord(
+    record: FailedRecord,
+    error: Error,
+    attempts: number,
+    firstFailureAt: Date,
+  ): Promise<void> {
+    await sendToDlt(record, error.name || "Error", error.message, attempts, firstFailureAt);
+    const decoded = decodeIssueEvent(record.value);
+    if (!decoded.ok) return;
+    const { event } = decoded;
+    await store.settle(
+      event.couponId,
+      [
+        {
+          requestId: event.requestId,
+          userId: event.userId,
+          couponId: event.couponId,
+          requestedAt: event.requestedAt,
+          status: "FAILED",
+          reason: "DEAD_LETTERED",
+        },
+      ],
+      null,
+    );
+  }
+
+  async function processChunk(records: FailedRecord[]): Promise<void> {
+    const decoded: Decoded[] = [];
+    for (const record of records) {
+      const result = decodeIssueEvent(record.value);
+      if (result.ok) {
+        decoded.push({ record, event: result.event });
+      } else {
+        // Decoding is deterministic: another attempt would fail the same way.
+        await sendToDlt(
+          record,
+          result.error === "invalid-json" ? "InvalidJson" : "SchemaMismatch",
+          result.message,
+          1,
+          new Date(),
+        );
+      }
+    }
+    processed.inc(records.length);
+    if (decoded.length === 0) return;
+
+    const result = await persist(decoded.map((d) => d.event));
+    await settle(decoded, result);
+
+    // A coupon PostgreSQL does not know may be one being created right now: a few more attempts.
+    let missing = decoded.filter(
+      (d) => result.outcomes.get(d.event.requestId)?.kind === "coupon-not-found",
+    );
+    const firstFailureAt = new Date();
+    for (let attempt = 2; missing.length > 0 && attempt <= permanentAttempts; attempt++) {
+      await wait(permanentBaseMs * 2 ** (attempt - 2));
+      const retry = await persist(missing.map((d) => d.event));
+      await settle(missing, retry);
+      missing = missing.filter(
+        (d) => retry.outcomes.get(d.event.requestId)?.kind === "coupon-not-found",
+      );
+    }
+    for (const { record, event } of missing) {
+      await sendToDlt(
+        record,
+        "CouponNotFound",
+        `coupon ${event.couponId} does not exist in PostgreSQL`,
+        permanentAttempts,
+        firstFailureAt,
+      );
+    }
+  }
+
+  return { processChunk, deadLetterRecord };
+}
+
+export type IssueBatchProcessor = ReturnType<typeof createIssueBatchProcessor>;

@@ -1,0 +1,174 @@
+import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
+import { TOPICS } from "../../../shared/src/defaults.ts";
+import type { FailedRecord } from "../dead-letter/dead-letter-headers.ts";
+import type { Metrics } from "../monitoring/metrics.ts";
+import type { IssueBatchProcessor } from "./issue-batch-processor.ts";
+import { backoffMs, isRetriable, RETRY_DEFAULTS, waitWhileAlive } from "./retry-policy.ts";
+
+export interface IssueConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  processor: IssueBatchProcessor;
+  metrics: Metrics;
+  /** Records persisted per transaction. Default 500. */
+  chunkSize?: number;
+  log?: (line: string) => void;
+}
+
+function toRecord(topic: string, partition: number, message: KafkaMessage): FailedRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: { ...message.headers } as FailedRecord["headers"],
+  };
+}
+
+/**
+ * The persistence consumer: a partition's batch in chunks; each chunk's effects are durable in
+ * PostgreSQL and recorded in Redis before its offset is committed. A transient failure is retried
+ * with backoff (the partition waits, heartbeats go on); a permanent one gets its attempts, then the
+ * records that fail on their own go to the DLT and the partition moves on.
+ */
+export function createIssueConsumer({
+  kafka,
+  groupId,
+  processor,
+  metrics,
+  chunkSize = 500,
+  log = console.log,
+}: IssueConsumerOptions) {
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    retry: { retries: 10 },
+  });
+  const transientRetries = metrics.counter(
+    "transient_retries_total",
+    "Chunks retried after a transient failure.",
+  );
+  const committed = metrics.counter(
+    "offsets_committed_total",
+    "Records whose offsets were committed.",
+  );
+
+  /** Returns false when the consumer stopped or lost the partition before the records were done. */
+  async function processWithRetries(
+    records: FailedRecord[],
+    heartbeat: () => Promise<void>,
+    alive: () => boolean,
+  ): Promise<boolean> {
+    let transient = 0;
+    let permanent = 0;
+    let firstFailureAt: Date | undefined;
+    while (alive()) {
+      try {
+        await processor.processChunk(records);
+        return true;
+      } catch (caught) {
+        const error = caught instanceof Error ? caught : new Error(String(caught));
+        if (isRetriable(error)) {
+          transient++;
+          transientRetries.inc();
+          log(
+            `transient failure (attempt ${transient}) on ${records[0]?.topic}[${records[0]?.partition}]@${records[0]?.offset}: ${error.message}`,
+          );
+          await waitWhileAlive(
+            backoffMs(transient, RETRY_DEFAULTS.transientBaseMs, RETRY_DEFAULTS.transientMaxMs),
+            heartbeat,
+            alive,
+          );
+          continue;
+        }
+        firstFailureAt ??= new Date();
+        permanent++;
+        log(
+          `permanent failure (attempt ${permanent}/${RETRY_DEFAULTS.permanentAttempts}): ${error.name}: ${error.message}`,
+        );
+        if (permanent < RETRY_DEFAULTS.permanentAttempts) {
+          await waitWhileAlive(
+            RETRY_DEFAULTS.permanentBaseMs * 2 ** (permanent - 1),
+            heartbeat,
+            alive,
+          );
+          continue;
+        }
+        const [only] = records;
+        if (records.length === 1 && only) {
+          return retryTransient(
+            () => processor.deadLetterRecord(only, error, permanent, firstFailureAt ?? new Date()),
+            heartbeat,
+            alive,
+          );
+        }
+        // The chunk fails as a whole every time: each record on its own, so only the culprits go.
+        for (const record of records) {
+          if (!(await processWithRetries([record], heartbeat, alive))) return false;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async function retryTransient(
+    action: () => Promise<void>,
+    heartbeat: () => Promise<void>,
+    alive: () => boolean,
+  ): Promise<boolean> {
+    for (let attempt = 1; alive(); attempt++) {
+      try {
+        await action();
+        return true;
+      } catch (error) {
+        log(`dead-lettering failed (attempt ${attempt}): ${(error as Error).message}`);
+        await waitWhileAlive(
+          backoffMs(attempt, RETRY_DEFAULTS.transientBaseMs, RETRY_DEFAULTS.transientMaxMs),
+          heartbeat,
+          alive,
+        );
+      }
+    }
+    return false;
+  }
+
+  return {
+    consumer,
+    async start(): Promise<void> {
+      await consumer.connect();
+      await consumer.subscribe({ topic: TOPICS.issueRequests, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 3,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const alive = () => isRunning() && !isStale();
+          for (let i = 0; i < batch.messages.length; i += chunkSize) {
+            const messages = batch.messages.slice(i, i + chunkSize);
+            const last = messages.at(-1);
+            if (!last || !alive()) return;
+            const records = messages.map((m) => toRecord(batch.topic, batch.partition, m));
+            if (!(await processWithRetries(records, heartbeat, alive))) return;
+            resolveOffset(last.offset);
+            await consumer.commitOffsets([
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: (BigInt(last.offset) + 1n).toString(),
+              },
+            ]);
+            committed.inc(messages.length);
+            await heartbeat();
+          }
+        },
+      });
+    },
+    /** Stops fetching, lets the chunk in hand finish and commit, then leaves the group. */
+    async stop(): Promise<void> {
+      await consumer.disconnect();
+    },
+  };
+}

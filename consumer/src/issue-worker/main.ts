@@ -1,0 +1,71 @@
+// An issue worker: one member of the persistence consumer group.
+import type { Redis } from "ioredis";
+import { createAdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+import { readConsumerConfig } from "../config.ts";
+import { createDatabase } from "../coupons/coupon-database.ts";
+import { createDeadLetterPublisher } from "../dead-letter/dead-letter-publisher.ts";
+import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
+import { startHealthServer } from "../monitoring/health-server.ts";
+import { createMetrics } from "../monitoring/metrics.ts";
+import { createIoredisScriptTransport } from "../redis/ioredis-script-transport.ts";
+import { createRedisClient } from "../redis/redis-client.ts";
+import { createIssueBatchProcessor } from "./issue-batch-processor.ts";
+import { createIssueConsumer } from "./issue-consumer.ts";
+
+const config = readConsumerConfig();
+const log = console.log;
+const metrics = createMetrics();
+const database = await createDatabase(config.databaseUrl);
+const redis: Redis = createRedisClient(config.redisUrl);
+const store = createAdmissionStore(createIoredisScriptTransport(redis));
+const kafka = createKafkaClient(config.kafkaBrokers, `issue-worker-${config.workerId}`);
+const producer = createDurableProducer(kafka);
+await producer.connect();
+const deadLetters = createDeadLetterPublisher(producer);
+
+let joined = false;
+const processor = createIssueBatchProcessor({
+  persist: database.persistIssueBatch,
+  store,
+  deadLetter: deadLetters.publish,
+  metrics,
+  wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+});
+const consumer = createIssueConsumer({
+  kafka,
+  groupId: config.consumerGroup,
+  processor,
+  metrics,
+  chunkSize: config.persistChunkSize,
+  log,
+});
+consumer.consumer.on(consumer.consumer.events.GROUP_JOIN, () => {
+  joined = true;
+});
+consumer.consumer.on(consumer.consumer.events.CRASH, (event) => {
+  log(`consumer crashed: ${event.payload.error.message} (restart: ${event.payload.restart})`);
+});
+const health = await startHealthServer({
+  port: config.metricsPort,
+  metrics,
+  isReady: () => joined,
+});
+await consumer.start();
+log(
+  `consuming as ${config.consumerGroup}; metrics on http://127.0.0.1:${config.metricsPort}/metrics`,
+);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: finishing the batch in hand`);
+  await consumer.stop().catch((error) => log(`consumer stop: ${(error as Error).message}`));
+  await producer.disconnect().catch(() => undefined);
+  await redis.quit().catch(() => undefined);
+  await database.close();
+  health.close();
+  process.exit(0);
+}
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,132 @@
+import type { Redis } from "ioredis";
+import type { Producer } from "kafkajs";
+import { TOPICS } from "../../../shared/src/defaults.ts";
+import { encodeIssueEvent, issueEventKey } from "../../../shared/src/issue-event.ts";
+import type { AdmissionStore, RequestOutcome } from "../../../shared/src/redis/admission-store.ts";
+import { LOADED_COUPONS_KEY } from "../../../shared/src/redis/keys.ts";
+import type { Metrics } from "../monitoring/metrics.ts";
+
+/** What PostgreSQL says became of a request, if anything. */
+export type PersistedOutcome =
+  | { status: "ISSUED"; issuedCount: number }
+  | { status: "FAILED"; reason: string; issuedCount: number }
+  | null;
+
+export interface ReconcilerOptions {
+  redis: Redis;
+  store: AdmissionStore;
+  producer: Producer;
+  findOutcome: (requestId: string, couponId: string) => Promise<PersistedOutcome>;
+  metrics: Metrics;
+  /** A pending request this old with no outcome is re-produced. Default 30 s. */
+  afterMs?: number;
+  /** A pending request still without outcome this long after admission ends FAILED. Default 5 min. */
+  giveUpAfterMs?: number;
+  /** Requests looked at per coupon per pass. Default 500. */
+  batchSize?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Closes the gap between admission and Kafka: a request admitted in Redis whose event never reached
+ * a consumer (the gateway died, or the produce's outcome was unknown) is produced again — the
+ * consumer is idempotent by request id. One whose outcome PostgreSQL already has is settled from it.
+ * Safe in several processes at once: a claim per request keeps passes from re-producing it twice.
+ */
+export function createReconciler({
+  redis,
+  store,
+  producer,
+  findOutcome,
+  metrics,
+  afterMs = 30_000,
+  giveUpAfterMs = 300_000,
+  batchSize = 500,
+  log = console.log,
+}: ReconcilerOptions) {
+  const reproduced = metrics.counter(
+    "reconciler_reproduced_total",
+    "Pending requests produced again.",
+  );
+  const settledFromDb = metrics.counter(
+    "reconciler_settled_total",
+    "Pending requests settled from PostgreSQL's outcome.",
+  );
+  const gaveUp = metrics.counter(
+    "reconciler_failed_total",
+    "Pending requests failed (with compensation) after the give-up bound.",
+  );
+
+  async function claim(requestId: string): Promise<boolean> {
+    return (await redis.set(`reconcile-claim:{${requestId}}`, "1", "PX", afterMs, "NX")) === "OK";
+  }
+
+  async function reconcileCoupon(couponId: string, now: number): Promise<number> {
+    const stale = await store.pendingBefore(couponId, now - afterMs, batchSize);
+    let handled = 0;
+    for (const { record, admittedAtMs } of stale) {
+      if (!record.userId || !record.requestedAt) continue;
+      if (!(await claim(record.requestId))) continue;
+      const base = {
+        requestId: record.requestId,
+        userId: record.userId,
+        couponId,
+        requestedAt: record.requestedAt,
+      };
+      const persisted = await findOutcome(record.requestId, couponId);
+      if (persisted) {
+        const outcome: RequestOutcome =
+          persisted.status === "ISSUED"
+            ? { ...base, status: "ISSUED" }
+            : { ...base, status: "FAILED", reason: persisted.reason };
+        await store.settle(couponId, [outcome], persisted.issuedCount);
+        settledFromDb.inc();
+      } else if (now - admittedAtMs > giveUpAfterMs) {
+        await store.settle(couponId, [{ ...base, status: "FAILED", reason: "NOT_RECORDED" }], null);
+        gaveUp.inc();
+        log(
+          `reconciler: request ${record.requestId} had no outcome after ${giveUpAfterMs} ms: FAILED, stock given back`,
+        );
+      } else {
+        await producer.send({
+          topic: TOPICS.issueRequests,
+          acks: -1,
+          messages: [
+            { key: issueEventKey(couponId), value: encodeIssueEvent({ ...base, source: "API" }) },
+          ],
+        });
+        reproduced.inc();
+        log(`reconciler: re-produced request ${record.requestId} of coupon ${couponId}`);
+      }
+      handled++;
+    }
+    return handled;
+  }
+
+  async function runOnce(now = Date.now()): Promise<number> {
+    let handled = 0;
+    for (const couponId of await redis.smembers(LOADED_COUPONS_KEY)) {
+      handled += await reconcileCoupon(couponId, now);
+    }
+    return handled;
+  }
+
+  return {
+    runOnce,
+    /** Runs a pass every `intervalMs` until stopped; a failed pass is logged and tried again. */
+    start(intervalMs: number): { stop(): Promise<void> } {
+      let running: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(() => {
+        running = running.then(() =>
+          runOnce().catch((error) => log(`reconciler pass failed: ${(error as Error).message}`)),
+        );
+      }, intervalMs);
+      return {
+        async stop() {
+          clearInterval(timer);
+          await running;
+        },
+      };
+    },
+  };
+}

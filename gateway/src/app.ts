@@ -1,0 +1,84 @@
+import { Kafka } from "@upstash/kafka";
+import { Redis } from "@upstash/redis";
+import { GraphQLError } from "graphql";
+import { createYoga, maskError as defaultMaskError } from "graphql-yoga";
+import { createAdmissionStore } from "../../shared/src/redis/admission-store.ts";
+import { createIssueCoupon, type IssueCouponDeps } from "./admission/issue-coupon.ts";
+import type { GatewayConfig } from "./config.ts";
+import { createIssueEventProducer } from "./events/issue-event-producer.ts";
+import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
+import { resolveCaller } from "./identity/resolve-caller.ts";
+import { createInternalApiClient } from "./internal-api/internal-api-client.ts";
+import { createUpstashScriptTransport } from "./redis/upstash-script-transport.ts";
+import type { GatewayContext } from "./schema/builder.ts";
+import { temporarilyUnavailable } from "./schema/errors.ts";
+import { schema } from "./schema/index.ts";
+import { createRequestIndex } from "./status/request-index.ts";
+import { createRequestStatus } from "./status/request-status.ts";
+
+export interface GatewayAppOptions {
+  /** Test seam: runs between admission and produce (the fault suite crashes the process there). */
+  afterAdmission?: IssueCouponDeps["afterAdmission"];
+}
+
+/**
+ * The gateway as one Web-standard fetch handler: the same app is served by Deno.serve, by Node's
+ * http server, or by any runtime that speaks Request/Response.
+ */
+export function createGatewayApp(
+  config: GatewayConfig,
+  { afterAdmission }: GatewayAppOptions = {},
+) {
+  // Raw strings back from Redis: the scripts' replies are parsed by the admission store.
+  const redis = new Redis({
+    url: config.redisRest.url,
+    token: config.redisRest.token,
+    automaticDeserialization: false,
+  });
+  const kafka = new Kafka(config.kafkaRest);
+  const store = createAdmissionStore(createUpstashScriptTransport(redis));
+  const internalApi = createInternalApiClient(config.internalApi);
+  const requestIndex = createRequestIndex(redis);
+  const producer = createIssueEventProducer({ kafka, timeoutMs: config.produceTimeoutMs });
+  const services: GatewayContext["services"] = {
+    store,
+    internalApi,
+    issueCoupon: createIssueCoupon({ store, producer, internalApi, requestIndex, afterAdmission }),
+    requestStatus: createRequestStatus({
+      redis,
+      store,
+      requestIndex,
+      internalApi,
+      timeoutMs: config.subscriptionTimeoutMs,
+    }),
+  };
+
+  return createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    healthCheckEndpoint: "/health",
+    landingPage: false,
+    graphiql: config.graphiql
+      ? { title: "coupon drop", defaultQuery: GRAPHIQL_DEFAULT_QUERY }
+      : false,
+    context: async ({ request }) => ({
+      caller: await resolveCaller(request, config.jwtSecret),
+      devMode: config.jwtSecret === null,
+      services,
+      request,
+    }),
+    maskedErrors: {
+      // A dependency that blinked is the caller's cue to retry, not an internal error.
+      maskError(error, message, isDev) {
+        const original = error instanceof GraphQLError ? error.originalError : (error as Error);
+        if (original && (original as Error & { retriable?: unknown }).retriable === true) {
+          return temporarilyUnavailable(original.message);
+        }
+        if (original?.name === "RequestNotFoundError") {
+          return new GraphQLError(original.message, { extensions: { code: "NOT_FOUND" } });
+        }
+        return defaultMaskError(error, message, isDev);
+      },
+    },
+  });
+}

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { LOCAL_DEFAULTS } from "../../shared/src/defaults.ts";
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(Number(LOCAL_DEFAULTS.PORT)),
+  HOST: z.string().default("127.0.0.1"),
+  REDIS_REST_URL: z.url().default(LOCAL_DEFAULTS.REDIS_REST_URL),
+  REDIS_REST_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_REST_TOKEN),
+  KAFKA_REST_URL: z.url().default(LOCAL_DEFAULTS.KAFKA_REST_URL),
+  KAFKA_REST_USERNAME: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_USERNAME),
+  KAFKA_REST_PASSWORD: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_PASSWORD),
+  INTERNAL_API_URL: z.url().default(LOCAL_DEFAULTS.INTERNAL_API_URL),
+  INTERNAL_API_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
+  /** HS256 secret; when set, callers are identified by a JWT instead of the x-user-id header. */
+  JWT_SECRET: z.string().min(16).optional(),
+  /** How long a produce may take before the admission is undone and the caller told to retry. */
+  PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  /** How long a requestStatus subscription may stay open. */
+  SUBSCRIPTION_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  GRAPHIQL: z.enum(["true", "false"]).default("true"),
+});
+
+export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
+
+/** Reads the gateway's configuration once, from whatever environment the runtime hands over. */
+export function readGatewayConfig(env: Record<string, string | undefined>) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid gateway configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    redisRest: { url: c.REDIS_REST_URL, token: c.REDIS_REST_TOKEN },
+    kafkaRest: {
+      url: c.KAFKA_REST_URL,
+      username: c.KAFKA_REST_USERNAME,
+      password: c.KAFKA_REST_PASSWORD,
+    },
+    internalApi: { url: c.INTERNAL_API_URL, token: c.INTERNAL_API_TOKEN },
+    jwtSecret: c.JWT_SECRET ?? null,
+    produceTimeoutMs: c.PRODUCE_TIMEOUT_MS,
+    subscriptionTimeoutMs: c.SUBSCRIPTION_TIMEOUT_MS,
+    graphiql: c.GRAPHIQL === "true",
+  };
+}

@@ -1,0 +1,87 @@
+import type { z } from "zod";
+import {
+  type CouponJson,
+  type CreateCouponInput,
+  couponResponse,
+  errorResponse,
+  INTERNAL_API_PREFIX,
+  loadResponse,
+  type RequestJson,
+  requestResponse,
+} from "../../../shared/src/internal-api/contract.ts";
+
+export class InternalApiError extends Error {
+  readonly status: number;
+  readonly retriable: boolean;
+  constructor(message: string, status: number) {
+    super(message);
+    this.name = "InternalApiError";
+    this.status = status;
+    this.retriable = status === 0 || status >= 500;
+  }
+}
+
+export interface InternalApiClientOptions {
+  url: string;
+  token: string;
+  /** Per-call deadline. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+/** The gateway's view of the Node side: what needs PostgreSQL, over fetch. */
+export function createInternalApiClient({
+  url,
+  token,
+  timeoutMs = 5000,
+}: InternalApiClientOptions) {
+  const base = url.replace(/\/$/, "") + INTERNAL_API_PREFIX;
+
+  async function call<T>(
+    method: string,
+    path: string,
+    schema: z.ZodType<T>,
+    body?: unknown,
+  ): Promise<T | null> {
+    let response: Response;
+    try {
+      response = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new InternalApiError(`internal API unreachable: ${(error as Error).message}`, 0);
+    }
+    const json: unknown = await response.json().catch(() => null);
+    if (response.status === 404) return null;
+    if (!response.ok) {
+      const parsed = errorResponse.safeParse(json);
+      throw new InternalApiError(
+        parsed.success ? parsed.data.error : `internal API answered ${response.status}`,
+        response.status,
+      );
+    }
+    return schema.parse(json);
+  }
+
+  return {
+    async createCoupon(input: CreateCouponInput): Promise<CouponJson> {
+      const reply = await call("POST", "/coupons", couponResponse, input);
+      if (!reply) throw new InternalApiError("internal API lost the coupon it created", 500);
+      return reply.coupon;
+    },
+    async getCoupon(id: string): Promise<CouponJson | null> {
+      return (await call("GET", `/coupons/${id}`, couponResponse))?.coupon ?? null;
+    },
+    /** Loads the coupon's admission state into Redis; null when PostgreSQL has no such coupon. */
+    async loadCoupon(id: string): Promise<boolean | null> {
+      return (await call("POST", `/coupons/${id}/load`, loadResponse))?.loaded ?? null;
+    },
+    async getRequest(requestId: string): Promise<RequestJson | null> {
+      return (await call("GET", `/requests/${requestId}`, requestResponse))?.request ?? null;
+    },
+  };
+}
+
+export type InternalApiClient = ReturnType<typeof createInternalApiClient>;

@@ -1,0 +1,23 @@
+// The gateway on Deno: `deno run --node-modules-dir=manual --allow-net --allow-env --allow-read gateway/src/main-deno.ts`
+import { createGatewayApp } from "./app.ts";
+import { readGatewayConfig } from "./config.ts";
+
+const config = readGatewayConfig(Deno.env.toObject());
+const app = createGatewayApp(config);
+const controller = new AbortController();
+const server = Deno.serve(
+  {
+    port: config.port,
+    hostname: config.host,
+    signal: controller.signal,
+    onListen: () =>
+      console.log(`gateway (deno) listening on http://${config.host}:${config.port}/graphql`),
+  },
+  (request) => app.fetch(request),
+);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    controller.abort();
+  });
+}
+await server.finished;

@@ -1,0 +1,27 @@
+import SchemaBuilder from "@pothos/core";
+import type { AdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+import type { IssueCoupon } from "../admission/issue-coupon.ts";
+import type { Caller } from "../identity/resolve-caller.ts";
+import type { InternalApiClient } from "../internal-api/internal-api-client.ts";
+import type { RequestStatus } from "../status/request-status.ts";
+
+export interface GatewayServices {
+  issueCoupon: IssueCoupon;
+  requestStatus: RequestStatus;
+  internalApi: InternalApiClient;
+  store: AdmissionStore;
+}
+
+export interface GatewayContext {
+  caller: Caller | null;
+  /** No JWT configured: callers name themselves with x-user-id and admin operations are open. */
+  devMode: boolean;
+  services: GatewayServices;
+  request: Request;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext;
+  Scalars: { DateTime: { Input: Date; Output: Date | string } };
+  DefaultFieldNullability: false;
+}>({ defaultFieldNullability: false });

@@ -1,0 +1,78 @@
+import { createCouponInput } from "../../../shared/src/internal-api/contract.ts";
+import { idArg } from "./args.ts";
+import { builder } from "./builder.ts";
+import { badInput, forbidden } from "./errors.ts";
+
+interface CouponView {
+  id: string;
+  name: string;
+  totalQuantity: number;
+  issuedCount: number;
+  startsAt: string | null;
+  endsAt: string | null;
+}
+
+const Coupon = builder.objectRef<CouponView>("Coupon").implement({
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    totalQuantity: t.exposeInt("totalQuantity"),
+    issuedCount: t.exposeInt("issuedCount", {
+      description: "Coupons issued, as PostgreSQL has it.",
+    }),
+    remaining: t.int({
+      description: "Coupons still available to admission, as Redis has it.",
+      resolve: async (coupon, _args, { services }) => {
+        let state = await services.store.readCoupon(coupon.id);
+        if (!state) {
+          await services.internalApi.loadCoupon(coupon.id);
+          state = await services.store.readCoupon(coupon.id);
+        }
+        return state?.remaining ?? Math.max(0, coupon.totalQuantity - coupon.issuedCount);
+      },
+    }),
+    startsAt: t.field({ type: "DateTime", nullable: true, resolve: (c) => c.startsAt }),
+    endsAt: t.field({ type: "DateTime", nullable: true, resolve: (c) => c.endsAt }),
+  }),
+});
+
+const CreateCouponInput = builder.inputType("CreateCouponInput", {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    totalQuantity: t.int({ required: true }),
+    startsAt: t.field({ type: "DateTime", required: false }),
+    endsAt: t.field({ type: "DateTime", required: false }),
+  }),
+});
+
+builder.queryField("coupon", (t) =>
+  t.field({
+    type: Coupon,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, { services }) => services.internalApi.getCoupon(idArg(args.id, "id")),
+  }),
+);
+
+builder.mutationField("createCoupon", (t) =>
+  t.field({
+    type: Coupon,
+    description:
+      "Creates a coupon and loads its stock into admission. Admin only (open in development mode).",
+    args: { input: t.arg({ type: CreateCouponInput, required: true }) },
+    resolve: async (_root, { input }, { caller, devMode, services }) => {
+      if (!devMode && !caller?.isAdmin) throw forbidden("createCoupon needs the admin role");
+      const parsed = createCouponInput.safeParse({
+        name: input.name,
+        totalQuantity: input.totalQuantity,
+        startsAt: input.startsAt?.toISOString() ?? null,
+        endsAt: input.endsAt?.toISOString() ?? null,
+      });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw badInput(issue?.message ?? "invalid coupon", issue?.path.join("."));
+      }
+      return services.internalApi.createCoupon(parsed.data);
+    },
+  }),
+);

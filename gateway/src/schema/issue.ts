@@ -1,0 +1,99 @@
+import { ISSUE_STATUSES } from "../../../shared/src/issue-status.ts";
+import type { IssueCouponResult as IssueCouponOutcome } from "../admission/issue-coupon.ts";
+import type { IssueRequestView } from "../status/request-status.ts";
+import { idArg, requestIdArg } from "./args.ts";
+import { builder } from "./builder.ts";
+import { unauthenticated } from "./errors.ts";
+
+const IssueStatus = builder.enumType("IssueStatus", { values: ISSUE_STATUSES });
+const CouponUnavailableReason = builder.enumType("CouponUnavailableReason", {
+  values: ["NOT_FOUND", "NOT_STARTED", "ENDED"] as const,
+});
+
+const IssueAccepted = builder
+  .objectRef<Extract<IssueCouponOutcome, { kind: "IssueAccepted" }>>("IssueAccepted")
+  .implement({
+    description: "Admitted: the request is PENDING until it is persisted (watch requestStatus).",
+    fields: (t) => ({
+      requestId: t.exposeID("requestId"),
+      status: t.field({ type: IssueStatus, resolve: (r) => r.status }),
+    }),
+  });
+const AlreadyRequested = builder
+  .objectRef<Extract<IssueCouponOutcome, { kind: "AlreadyRequested" }>>("AlreadyRequested")
+  .implement({
+    description: "This user already has a request for this coupon: this is that request.",
+    fields: (t) => ({
+      requestId: t.exposeID("requestId"),
+      status: t.field({ type: IssueStatus, resolve: (r) => r.status }),
+    }),
+  });
+const SoldOut = builder
+  .objectRef<Extract<IssueCouponOutcome, { kind: "SoldOut" }>>("SoldOut")
+  .implement({
+    fields: (t) => ({ couponId: t.exposeID("couponId") }),
+  });
+const CouponNotAvailable = builder
+  .objectRef<Extract<IssueCouponOutcome, { kind: "CouponNotAvailable" }>>("CouponNotAvailable")
+  .implement({
+    fields: (t) => ({
+      couponId: t.exposeID("couponId"),
+      reason: t.field({ type: CouponUnavailableReason, resolve: (r) => r.reason }),
+    }),
+  });
+
+const members = { IssueAccepted, AlreadyRequested, SoldOut, CouponNotAvailable } as const;
+const IssueCouponResult = builder.unionType("IssueCouponResult", {
+  types: [IssueAccepted, AlreadyRequested, SoldOut, CouponNotAvailable],
+  resolveType: (value) => members[value.kind],
+});
+
+const IssueRequest = builder.objectRef<IssueRequestView>("IssueRequest").implement({
+  fields: (t) => ({
+    requestId: t.exposeID("requestId"),
+    couponId: t.exposeID("couponId"),
+    userId: t.exposeID("userId"),
+    status: t.field({ type: IssueStatus, resolve: (r) => r.status }),
+    reason: t.exposeString("reason", { nullable: true }),
+    requestedAt: t.field({ type: "DateTime", resolve: (r) => r.requestedAt }),
+    updatedAt: t.field({ type: "DateTime", resolve: (r) => r.updatedAt }),
+  }),
+});
+
+builder.mutationField("issueCoupon", (t) =>
+  t.field({
+    type: IssueCouponResult,
+    description: "Asks for one coupon. First come, first served; at most one per user.",
+    args: { couponId: t.arg.id({ required: true }) },
+    resolve: async (_root, args, { caller, services }) => {
+      const couponId = idArg(args.couponId, "couponId");
+      if (!caller)
+        throw unauthenticated(
+          "issueCoupon needs a caller: a JWT, or x-user-id in development mode",
+        );
+      return services.issueCoupon(couponId, caller.userId);
+    },
+  }),
+);
+
+builder.queryField("issueRequest", (t) =>
+  t.field({
+    type: IssueRequest,
+    nullable: true,
+    args: { requestId: t.arg.id({ required: true }) },
+    resolve: (_root, args, { services }) =>
+      services.requestStatus.get(requestIdArg(args.requestId)),
+  }),
+);
+
+builder.subscriptionField("requestStatus", (t) =>
+  t.field({
+    type: IssueRequest,
+    description:
+      "The request's current state at once, then each change; completes after ISSUED or FAILED.",
+    args: { requestId: t.arg.id({ required: true }) },
+    subscribe: (_root, args, { services, request }) =>
+      services.requestStatus.watch(requestIdArg(args.requestId), request.signal),
+    resolve: (view: IssueRequestView) => view,
+  }),
+);

@@ -1,0 +1,19 @@
+import type { Redis } from "@upstash/redis";
+import { requestIndexKey } from "../../../shared/src/redis/keys.ts";
+
+const INDEX_TTL_SECONDS = 7 * 24 * 3600;
+
+/** requestId → couponId, so a request can be found from its id alone. */
+export function createRequestIndex(redis: Redis) {
+  return {
+    async remember(requestId: string, couponId: string): Promise<void> {
+      await redis.set(requestIndexKey(requestId), couponId, { ex: INDEX_TTL_SECONDS });
+    },
+    async lookup(requestId: string): Promise<string | null> {
+      const couponId = await redis.get<string>(requestIndexKey(requestId));
+      return couponId === null || couponId === undefined ? null : String(couponId);
+    },
+  };
+}
+
+export type RequestIndex = ReturnType<typeof createRequestIndex>;

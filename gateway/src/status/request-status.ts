@@ -1,0 +1,126 @@
+import type { Redis } from "@upstash/redis";
+import { type IssueStatus, isFinalStatus } from "../../../shared/src/issue-status.ts";
+import type { AdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+import { requestStatusChannel } from "../../../shared/src/redis/keys.ts";
+import type { InternalApiClient } from "../internal-api/internal-api-client.ts";
+import type { RequestIndex } from "./request-index.ts";
+
+export interface IssueRequestView {
+  requestId: string;
+  couponId: string;
+  userId: string;
+  status: IssueStatus;
+  reason: string | null;
+  requestedAt: string;
+  updatedAt: string;
+}
+
+export interface RequestStatusDeps {
+  redis: Redis;
+  store: AdmissionStore;
+  requestIndex: RequestIndex;
+  internalApi: InternalApiClient;
+  /** How long a subscription may stay open. */
+  timeoutMs: number;
+}
+
+function toView(record: {
+  requestId: string;
+  couponId: string;
+  userId: string;
+  status: IssueStatus;
+  reason?: string | null;
+  requestedAt: string;
+  updatedAt: string;
+}): IssueRequestView {
+  return { ...record, reason: record.reason ?? null };
+}
+
+/** Reads a request's status (Redis first, PostgreSQL when Redis no longer has it) and streams changes. */
+export function createRequestStatus({
+  redis,
+  store,
+  requestIndex,
+  internalApi,
+  timeoutMs,
+}: RequestStatusDeps) {
+  async function get(requestId: string): Promise<IssueRequestView | null> {
+    const couponId = await requestIndex.lookup(requestId);
+    if (couponId !== null) {
+      const record = await store.readRequest(couponId, requestId);
+      if (record) return toView(record);
+    }
+    const persisted = await internalApi.getRequest(requestId);
+    return persisted ? toView(persisted) : null;
+  }
+
+  /**
+   * Yields the current state, then every change, and ends after ISSUED or FAILED, or at the timeout.
+   * It listens before it reads, so a change between the two is not missed.
+   */
+  async function* watch(requestId: string, signal?: AbortSignal): AsyncGenerator<IssueRequestView> {
+    const subscriber = redis.subscribe<unknown>(requestStatusChannel(requestId));
+    const queue: IssueRequestView[] = [];
+    let wake: (() => void) | undefined;
+    let failure: Error | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const subscribed = new Promise<void>((resolve, reject) => {
+      subscriber.on("subscribe", () => resolve());
+      subscriber.on("error", (error) => {
+        failure = error;
+        reject(error);
+        notify();
+      });
+    });
+    subscriber.on("message", ({ message }) => {
+      const record = typeof message === "string" ? JSON.parse(message) : message;
+      queue.push(toView(record));
+      notify();
+    });
+    const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+    const stop = new Promise<void>((resolve) =>
+      deadline.addEventListener("abort", () => resolve(), { once: true }),
+    );
+    deadline.addEventListener("abort", notify, { once: true });
+    try {
+      await Promise.race([subscribed, stop]);
+      if (deadline.aborted) return;
+      const current = await get(requestId);
+      if (!current) throw new RequestNotFoundError(requestId);
+      yield current;
+      if (isFinalStatus(current.status)) return;
+      let last = current;
+      while (!deadline.aborted) {
+        if (failure) throw failure;
+        const next = queue.shift();
+        if (!next) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          continue;
+        }
+        if (next.status === last.status && next.updatedAt === last.updatedAt) continue;
+        last = next;
+        yield next;
+        if (isFinalStatus(next.status)) return;
+      }
+    } finally {
+      await subscriber.unsubscribe().catch(() => undefined);
+    }
+  }
+
+  return { get, watch };
+}
+
+export class RequestNotFoundError extends Error {
+  readonly retriable = false;
+  constructor(requestId: string) {
+    super(`No issue request with id ${requestId}.`);
+    this.name = "RequestNotFoundError";
+  }
+}
+
+export type RequestStatus = ReturnType<typeof createRequestStatus>;

@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HttpError } from "./http-error.ts";
+import { sendError } from "./json-response.ts";
+
+export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+
+export interface HttpServiceOptions {
+  /** Answers one request; may throw an `HttpError` (its status) or anything else (a logged 500). */
+  handle: RequestHandler;
+  /** Called when shutdown begins, after the listener closed: end long-lived responses (SSE) here. */
+  onDrainStart?: () => void;
+  /** Called once no request is left: close backend connections here. */
+  onDrained?: () => Promise<void> | void;
+  /** Where unexpected errors are reported. Default `console.error`. */
+  logError?: (message: string, error: unknown) => void;
+}
+
+export interface HttpService {
+  readonly server: Server;
+  /** The base URL once listening (`http://127.0.0.1:41234`), else undefined. */
+  readonly url: string | undefined;
+  /** Listens and resolves with the base URL. Port 0 (the default) picks a free port. */
+  listen(port?: number, host?: string): Promise<string>;
+  /**
+   * Graceful shutdown: stops accepting, lets in-flight requests finish (up to `graceMs`, default
+   * 10 s, after which their connections are cut), then calls `onDrained`. Safe to call twice.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * A node:http server with the error contract and the shutdown order both proxies share. A handler's
+ * `HttpError` becomes its status and `{"error","status"}`; any other error is logged and answered
+ * 500, so a bug never leaves a caller hanging.
+ */
+export function createHttpService({
+  handle,
+  onDrainStart,
+  onDrained,
+  logError = (message, error) => console.error(message, error),
+}: HttpServiceOptions): HttpService {
+  let url: string | undefined;
+  let closing: Promise<void> | undefined;
+  const inFlight = new Set<ServerResponse>();
+
+  // During shutdown no connection is kept alive: each closes as soon as its last answer is out.
+  const releaseAfter = (response: ServerResponse) => {
+    response.shouldKeepAlive = false;
+    response.once("finish", () => setImmediate(() => server.closeIdleConnections()));
+  };
+
+  const server = createServer((request, response) => {
+    inFlight.add(response);
+    response.once("close", () => inFlight.delete(response));
+    if (closing) releaseAfter(response);
+    handle(request, response).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        sendError(response, error.status, error.message, error.headers);
+        return;
+      }
+      logError(`${request.method} ${request.url} failed:`, error);
+      sendError(response, 500, `internal error: ${(error as Error)?.message ?? String(error)}`);
+    });
+  });
+
+  return {
+    server,
+    get url() {
+      return url;
+    },
+    listen(port = 0, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address() as AddressInfo;
+          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          url = `http://${shownHost}:${address.port}`;
+          resolve(url);
+        });
+      });
+    },
+    close(graceMs = 10_000) {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
+          server.close(() => resolve());
+        });
+        server.closeIdleConnections();
+        for (const response of inFlight) releaseAfter(response);
+        onDrainStart?.();
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        cut.unref();
+        await stopped;
+        clearTimeout(cut);
+        await onDrained?.();
+      })();
+      return closing;
+    },
+  };
+}

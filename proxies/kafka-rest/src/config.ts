@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { LOCAL_DEFAULTS, TOPICS } from "../../../shared/src/defaults.ts";
+import { assertCredentialsFitHost } from "../../http-kit/src/credentials-rule.ts";
+import { listenAddressFromUrl } from "../../http-kit/src/listen-address.ts";
+import { describeIssues } from "../../http-kit/src/parse-input.ts";
+
+const positiveInt = z.coerce.number().int().positive();
+const commaList = (what: string) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .refine((items) => items.length > 0, `at least one ${what}`);
+
+const envSchema = z.object({
+  /** The Kafka bootstrap brokers, comma-separated `host:port`. */
+  KAFKA_BROKERS: commaList("broker").default([LOCAL_DEFAULTS.KAFKA_BROKERS]),
+  /** The URL callers use; the proxy listens on its host and port. */
+  KAFKA_REST_URL: z.url({ protocol: /^https?$/ }).default(LOCAL_DEFAULTS.KAFKA_REST_URL),
+  KAFKA_REST_USERNAME: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_USERNAME),
+  KAFKA_REST_PASSWORD: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_PASSWORD),
+  /** Host to bind when it differs from KAFKA_REST_URL's (e.g. 0.0.0.0 in a container). */
+  KAFKA_REST_BIND: z.string().min(1).optional(),
+  /** Topics the proxy produces to, comma-separated; others are refused. */
+  KAFKA_REST_TOPICS: commaList("topic").default([TOPICS.issueRequests, TOPICS.issueRequestsDlt]),
+  KAFKA_REST_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  /** How long a produce may wait for the broker before the caller hears 503. */
+  KAFKA_REST_PRODUCE_TIMEOUT_MS: positiveInt.default(5000),
+});
+
+export interface KafkaRestConfig {
+  host: string;
+  port: number;
+  brokers: string[];
+  username: string;
+  password: string;
+  topics: string[];
+  maxBodyBytes: number;
+  produceTimeoutMs: number;
+}
+
+/**
+ * The Kafka REST proxy's configuration, read once at start. Refuses the development password on
+ * any address but loopback (DESIGN.md), so a misconfigured deployment fails at start, not in use.
+ */
+export function readKafkaRestConfig(
+  env: Record<string, string | undefined> = process.env,
+): KafkaRestConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${describeIssues(parsed.error)}`);
+  }
+  const c = parsed.data;
+  const { host, port } = listenAddressFromUrl(c.KAFKA_REST_URL, c.KAFKA_REST_BIND);
+  assertCredentialsFitHost({
+    host,
+    credentialVariables: ["KAFKA_REST_USERNAME", "KAFKA_REST_PASSWORD"],
+    // The username is no secret; the published password is what makes these the development ones.
+    usesDevelopmentCredentials: c.KAFKA_REST_PASSWORD === LOCAL_DEFAULTS.KAFKA_REST_PASSWORD,
+  });
+  return {
+    host,
+    port,
+    brokers: c.KAFKA_BROKERS,
+    username: c.KAFKA_REST_USERNAME,
+    password: c.KAFKA_REST_PASSWORD,
+    topics: c.KAFKA_REST_TOPICS,
+    maxBodyBytes: c.KAFKA_REST_MAX_BODY_BYTES,
+    produceTimeoutMs: c.KAFKA_REST_PRODUCE_TIMEOUT_MS,
+  };
+}

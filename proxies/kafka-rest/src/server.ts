@@ -1,0 +1,130 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Kafka, logLevel } from "kafkajs";
+import { createBasicCheck } from "../../http-kit/src/authorization.ts";
+import { HttpError, methodNotAllowed } from "../../http-kit/src/http-error.ts";
+import { createHttpService, type HttpService } from "../../http-kit/src/http-service.ts";
+import { sendJson } from "../../http-kit/src/json-response.ts";
+import { readJsonBody } from "../../http-kit/src/read-body.ts";
+import { type BatchingProducer, createBatchingProducer } from "./batching-producer.ts";
+import { createPartitionAssigner } from "./partition-assigner.ts";
+import { type ProduceMessage, parseProduceBody } from "./produce-request.ts";
+
+export interface KafkaRestProxyOptions {
+  /** Bootstrap brokers, `host:port`. */
+  brokers: string[];
+  /** Basic auth credentials callers must present. */
+  username: string;
+  password: string;
+  /** Topics that may be produced to; any other is a 400. */
+  topics: string[];
+  /** Largest request body; a larger one is answered 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /**
+   * How long a produce may wait for the broker's acknowledgement (queueing, connecting and retries
+   * included) before the caller hears 503. Default 5000 ms.
+   */
+  produceTimeoutMs?: number;
+  /** When idle, wait this long for more requests before sending. Default 0: the next turn. */
+  lingerMs?: number;
+  /** Most messages in one broker request. Default 1000. */
+  maxBatchMessages?: number;
+}
+
+export interface KafkaRestProxy extends HttpService {
+  readonly producer: BatchingProducer;
+}
+
+/**
+ * An HTTP service speaking the Upstash Kafka REST produce dialect (as `@upstash/kafka` sends it) in
+ * front of a real Kafka: `POST /produce` with one message or an array, answered with an array of
+ * `{topic, partition, offset, timestamp}` in request order once the broker acknowledged them all;
+ * `GET /health` without credentials.
+ */
+export function createKafkaRestProxy({
+  brokers,
+  username,
+  password,
+  topics,
+  maxBodyBytes = 1024 * 1024,
+  produceTimeoutMs = 5000,
+  lingerMs = 0,
+  maxBatchMessages = 1000,
+}: KafkaRestProxyOptions): KafkaRestProxy {
+  const kafka = new Kafka({
+    clientId: "kafka-rest-proxy",
+    brokers,
+    logLevel: logLevel.NOTHING,
+    // Every wait fits in the caller's deadline, so a dead broker is a prompt 503, not a hang.
+    connectionTimeout: Math.min(2000, produceTimeoutMs),
+    requestTimeout: Math.max(produceTimeoutMs, 1000),
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+  const allowedTopics = new Set(topics);
+  const isAuthorized = createBasicCheck(username, password);
+  const assigner = createPartitionAssigner({ kafka });
+  const producer = createBatchingProducer({
+    kafka,
+    timeoutMs: produceTimeoutMs,
+    lingerMs,
+    maxBatchMessages,
+  });
+  producer.warmUp();
+  assigner.warmUp(topics);
+
+  function checkTopics(messages: ProduceMessage[]): void {
+    const unknown = messages.find((message) => !allowedTopics.has(message.topic));
+    if (unknown) {
+      throw new HttpError(
+        400,
+        `unknown topic '${unknown.topic}': this proxy produces to ${[...allowedTopics].join(", ")}`,
+      );
+    }
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? "/", "http://proxy").pathname;
+    if (path === "/health") {
+      if (request.method !== "GET") throw methodNotAllowed(request.method, path, ["GET"]);
+      // 200 while the process serves; the body says whether the broker answered last time.
+      return sendJson(response, 200, {
+        status: "ok",
+        backend: producer.backendUp ? "up" : "down",
+      });
+    }
+    if (!isAuthorized(request.headers.authorization)) {
+      throw new HttpError(
+        401,
+        "Unauthorized: send 'Authorization: Basic base64(KAFKA_REST_USERNAME:KAFKA_REST_PASSWORD)'",
+      );
+    }
+    if (path !== "/produce") {
+      throw new HttpError(404, `no route ${path}: this proxy serves POST /produce only`);
+    }
+    if (request.method !== "POST") throw methodNotAllowed(request.method, path, ["POST"]);
+
+    const messages = parseProduceBody(await readJsonBody(request, maxBodyBytes));
+    checkTopics(messages);
+    const partitions = await assigner.assign(messages);
+    const results = await producer.produce(
+      messages.map((message, index) => ({ message, partition: partitions[index] as number })),
+    );
+    sendJson(response, 200, results);
+  }
+
+  const service = createHttpService({
+    handle,
+    onDrained: async () => {
+      await Promise.all([producer.close(), assigner.close()]);
+    },
+  });
+
+  return {
+    server: service.server,
+    get url() {
+      return service.url;
+    },
+    listen: service.listen,
+    close: service.close,
+    producer,
+  };
+}

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { LOCAL_DEFAULTS } from "../../../shared/src/defaults.ts";
+import { assertCredentialsFitHost } from "../../http-kit/src/credentials-rule.ts";
+import { listenAddressFromUrl } from "../../http-kit/src/listen-address.ts";
+import { describeIssues } from "../../http-kit/src/parse-input.ts";
+
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  /** The Redis behind the proxy. */
+  REDIS_URL: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_URL),
+  /** The URL callers use; the proxy listens on its host and port. */
+  REDIS_REST_URL: z.url({ protocol: /^https?$/ }).default(LOCAL_DEFAULTS.REDIS_REST_URL),
+  REDIS_REST_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_REST_TOKEN),
+  /** Host to bind when it differs from REDIS_REST_URL's (e.g. 0.0.0.0 in a container). */
+  REDIS_REST_BIND: z.string().min(1).optional(),
+  REDIS_REST_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  REDIS_REST_COMMAND_TIMEOUT_MS: positiveInt.default(5000),
+});
+
+export interface RedisRestConfig {
+  host: string;
+  port: number;
+  redisUrl: string;
+  token: string;
+  maxBodyBytes: number;
+  commandTimeoutMs: number;
+}
+
+/**
+ * The Redis REST proxy's configuration, read once at start. Refuses the development token on any
+ * address but loopback (DESIGN.md), so a misconfigured deployment fails at start, not in use.
+ */
+export function readRedisRestConfig(
+  env: Record<string, string | undefined> = process.env,
+): RedisRestConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${describeIssues(parsed.error)}`);
+  }
+  const c = parsed.data;
+  const { host, port } = listenAddressFromUrl(c.REDIS_REST_URL, c.REDIS_REST_BIND);
+  assertCredentialsFitHost({
+    host,
+    credentialVariables: ["REDIS_REST_TOKEN"],
+    usesDevelopmentCredentials: c.REDIS_REST_TOKEN === LOCAL_DEFAULTS.REDIS_REST_TOKEN,
+  });
+  return {
+    host,
+    port,
+    redisUrl: c.REDIS_URL,
+    token: c.REDIS_REST_TOKEN,
+    maxBodyBytes: c.REDIS_REST_MAX_BODY_BYTES,
+    commandTimeoutMs: c.REDIS_REST_COMMAND_TIMEOUT_MS,
+  };
+}

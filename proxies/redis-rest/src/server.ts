@@ -1,0 +1,147 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Redis } from "ioredis";
+import { createBearerCheck } from "../../http-kit/src/authorization.ts";
+import { HttpError, methodNotAllowed } from "../../http-kit/src/http-error.ts";
+import { createHttpService, type HttpService } from "../../http-kit/src/http-service.ts";
+import { sendJson } from "../../http-kit/src/json-response.ts";
+import { parseInput } from "../../http-kit/src/parse-input.ts";
+import { readJsonBody } from "../../http-kit/src/read-body.ts";
+import { createCommandExecutor } from "./command-executor.ts";
+import { commandListSchema, commandSchema } from "./command-request.ts";
+import { closeRedisConnection, createRedisConnection } from "./redis-connection.ts";
+import { createSseStreams, serveSseSubscription } from "./sse-subscription.ts";
+import { createSubscriptionHub, type SubscriptionHub } from "./subscription-hub.ts";
+
+export interface RedisRestProxyOptions {
+  /** The Redis to serve, e.g. `redis://127.0.0.1:6379/0`. */
+  redisUrl: string;
+  /** The Bearer token callers must present. */
+  token: string;
+  /** Largest request body; a larger one is answered 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** A command Redis has not answered after this long is a 503. Default 5000 ms. */
+  commandTimeoutMs?: number;
+  /** Interval of the SSE keep-alive comment. Default 15 s. */
+  keepAliveMs?: number;
+  /** Unread SSE output a slow client may pile up before it is cut off. Default 1 MiB. */
+  maxSseBufferedBytes?: number;
+}
+
+export interface RedisRestProxy extends HttpService {
+  /** The command connection (shared by every caller). */
+  readonly redis: Redis;
+  /** The pub/sub fan-out over the one subscriber connection. */
+  readonly hub: SubscriptionHub;
+}
+
+const COMMAND_ROUTES = ["/", "/pipeline", "/multi-exec"] as const;
+const SUBSCRIBE_PATH = /^\/(subscribe|psubscribe)\/(.+)$/;
+
+/**
+ * An HTTP service speaking the Upstash Redis REST dialect (as `@upstash/redis` sends it) in front
+ * of a real Redis: `POST /` (one command), `/pipeline`, `/multi-exec` (a real MULTI/EXEC), and SSE
+ * pub/sub at `/subscribe/<channel>` and `/psubscribe/<pattern>`; `GET /health` without a token.
+ *
+ * Two Redis connections whatever the load: one for commands, one subscriber for every SSE client.
+ */
+export function createRedisRestProxy({
+  redisUrl,
+  token,
+  maxBodyBytes = 1024 * 1024,
+  commandTimeoutMs = 5000,
+  keepAliveMs = 15_000,
+  maxSseBufferedBytes = 1024 * 1024,
+}: RedisRestProxyOptions): RedisRestProxy {
+  const redis = createRedisConnection({
+    url: redisUrl,
+    name: "redis-rest-commands",
+    commandTimeoutMs,
+  });
+  const subscriber = createRedisConnection({
+    url: redisUrl,
+    name: "redis-rest-subscriber",
+    failFast: false,
+  });
+  const hub = createSubscriptionHub({ subscriber, subscribeTimeoutMs: commandTimeoutMs });
+  const executor = createCommandExecutor({ redis });
+  const streams = createSseStreams();
+  const isAuthorized = createBearerCheck(token);
+  // Opaque to the client, which only echoes it; one Redis behind one proxy reads its own writes.
+  let syncToken = 0;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? "/", "http://proxy").pathname;
+    if (path === "/health") {
+      if (request.method !== "GET") throw methodNotAllowed(request.method, path, ["GET"]);
+      // 200 while the process serves; the body says whether Redis answers (proxies/README.md).
+      return sendJson(response, 200, {
+        status: "ok",
+        backend: redis.status === "ready" && subscriber.status === "ready" ? "up" : "down",
+      });
+    }
+    if (!isAuthorized(request.headers.authorization)) {
+      throw new HttpError(401, "Unauthorized: send 'Authorization: Bearer <REDIS_REST_TOKEN>'");
+    }
+    const subscription = SUBSCRIBE_PATH.exec(path);
+    const known = subscription !== null || (COMMAND_ROUTES as readonly string[]).includes(path);
+    if (!known) {
+      throw new HttpError(
+        404,
+        `no route ${path}: use POST /, /pipeline, /multi-exec, /subscribe/<channel> or /psubscribe/<pattern>`,
+      );
+    }
+    if (request.method !== "POST") throw methodNotAllowed(request.method, path, ["POST"]);
+
+    const body = await readJsonBody(request, maxBodyBytes);
+    if (subscription) {
+      return serveSseSubscription(response, {
+        hub,
+        kind: subscription[1] === "psubscribe" ? "psubscribe" : "subscribe",
+        name: decodePathSegment(subscription[2] ?? ""),
+        keepAliveMs,
+        maxBufferedBytes: maxSseBufferedBytes,
+        streams,
+      });
+    }
+    const base64 = String(request.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
+    let answer: unknown;
+    if (path === "/") {
+      answer = { result: await executor.one(parseInput(commandSchema, body, "command"), base64) };
+    } else {
+      const commands = parseInput(commandListSchema, body, "command list");
+      answer =
+        path === "/pipeline"
+          ? await executor.pipeline(commands, base64)
+          : await executor.transaction(commands, base64);
+    }
+    sendJson(response, 200, answer, { "upstash-sync-token": String(++syncToken) });
+  }
+
+  const service = createHttpService({
+    handle,
+    onDrainStart: streams.endAll,
+    onDrained: async () => {
+      await Promise.all([closeRedisConnection(redis), closeRedisConnection(subscriber)]);
+    },
+  });
+
+  return {
+    server: service.server,
+    get url() {
+      return service.url;
+    },
+    listen: service.listen,
+    close: service.close,
+    redis,
+    hub,
+  };
+}
+
+/** The client does not encode path segments, but other callers may: accept both. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { idString } from "../ids.ts";
+import { ISSUE_STATUSES } from "../issue-status.ts";
+
+/**
+ * The internal HTTP API the Node side serves for what needs PostgreSQL, and the gateway calls with
+ * fetch (Bearer token). Both sides parse with these schemas.
+ *   POST /internal/coupons               createCouponInput → 201 { coupon }
+ *   GET  /internal/coupons/:id           → 200 { coupon } | 404
+ *   POST /internal/coupons/:id/load      → 200 { loaded } | 404   (admission state into Redis)
+ *   GET  /internal/requests/:requestId   → 200 { request } | 404  (the outcome PostgreSQL knows)
+ */
+export const INTERNAL_API_PREFIX = "/internal";
+
+export const MAX_TOTAL_QUANTITY = 10_000_000;
+
+export const createCouponInput = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1, "name must not be empty")
+      .max(200, "name must be at most 200 characters"),
+    totalQuantity: z
+      .number()
+      .int("totalQuantity must be an integer")
+      .min(1, "totalQuantity must be at least 1")
+      .max(MAX_TOTAL_QUANTITY, `totalQuantity must be at most ${MAX_TOTAL_QUANTITY}`),
+    startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+    endsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  })
+  .refine((c) => !c.startsAt || !c.endsAt || new Date(c.endsAt) > new Date(c.startsAt), {
+    message: "endsAt must be after startsAt",
+    path: ["endsAt"],
+  });
+export type CreateCouponInput = z.infer<typeof createCouponInput>;
+
+export const couponJson = z.object({
+  id: idString,
+  name: z.string(),
+  totalQuantity: z.number().int(),
+  issuedCount: z.number().int(),
+  startsAt: z.string().nullable(),
+  endsAt: z.string().nullable(),
+});
+export type CouponJson = z.infer<typeof couponJson>;
+
+export const requestJson = z.object({
+  requestId: z.string(),
+  couponId: idString,
+  userId: idString,
+  status: z.enum(ISSUE_STATUSES),
+  reason: z.string().nullable(),
+  requestedAt: z.string(),
+  updatedAt: z.string(),
+});
+export type RequestJson = z.infer<typeof requestJson>;
+
+export const couponResponse = z.object({ coupon: couponJson });
+export const loadResponse = z.object({ loaded: z.boolean() });
+export const requestResponse = z.object({ request: requestJson });
+export const errorResponse = z.object({ error: z.string() });

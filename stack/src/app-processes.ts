@@ -1,0 +1,103 @@
+import { join } from "node:path";
+import { REPO_ROOT } from "./paths.ts";
+import type { ProcessSpec } from "./supervisor/supervisor.ts";
+
+export type StackEnv = Record<
+  | "DATABASE_URL"
+  | "REDIS_URL"
+  | "KAFKA_BROKERS"
+  | "PORT"
+  | "REDIS_REST_URL"
+  | "REDIS_REST_TOKEN"
+  | "KAFKA_REST_URL"
+  | "KAFKA_REST_USERNAME"
+  | "KAFKA_REST_PASSWORD"
+  | "INTERNAL_API_URL"
+  | "INTERNAL_API_TOKEN",
+  string
+>;
+
+export interface AppProcessesOptions {
+  env: StackEnv;
+  /** Default 3. */
+  workers?: number;
+  /** Default "deno". */
+  gatewayRuntime?: "deno" | "node";
+  /** Metrics port of worker i (1-based). Default 9100 + i. */
+  workerMetricsPort?: (worker: number) => number;
+  /** Extra variables for particular processes (e.g. fault injection). */
+  extraEnv?: Partial<Record<"gateway" | "worker" | "control", Record<string, string>>>;
+}
+
+const node = process.execPath;
+const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
+
+/** The system's processes in start order: proxies, control (internal API), workers, gateway. */
+export function appProcesses({
+  env,
+  workers = 3,
+  gatewayRuntime = "deno",
+  workerMetricsPort = (worker) => 9100 + worker,
+  extraEnv = {},
+}: AppProcessesOptions): ProcessSpec[] {
+  const health = (base: string) => `${base.replace(/\/$/, "")}/health`;
+  const specs: ProcessSpec[] = [
+    {
+      name: "redis-rest",
+      command: node,
+      args: ["proxies/redis-rest/src/main.ts"],
+      env,
+      healthUrl: health(env.REDIS_REST_URL),
+    },
+    {
+      name: "kafka-rest",
+      command: node,
+      args: ["proxies/kafka-rest/src/main.ts"],
+      env,
+      healthUrl: health(env.KAFKA_REST_URL),
+    },
+    {
+      name: "control",
+      command: node,
+      args: ["consumer/src/control/main.ts"],
+      env: { ...env, ...extraEnv.control },
+      healthUrl: health(env.INTERNAL_API_URL),
+    },
+  ];
+  for (let i = 1; i <= workers; i++) {
+    const port = workerMetricsPort(i);
+    specs.push({
+      name: `worker-${i}`,
+      command: node,
+      args: ["consumer/src/issue-worker/main.ts"],
+      env: { ...env, ...extraEnv.worker, WORKER_ID: String(i), METRICS_PORT: String(port) },
+      healthUrl: `http://127.0.0.1:${port}/health`,
+    });
+  }
+  const gatewayUrl = `http://127.0.0.1:${env.PORT}/health`;
+  specs.push(
+    gatewayRuntime === "deno"
+      ? {
+          name: "gateway",
+          command: deno,
+          args: [
+            "run",
+            "--node-modules-dir=manual",
+            "--allow-net",
+            "--allow-env",
+            "--allow-read",
+            "gateway/src/main-deno.ts",
+          ],
+          env: { ...env, ...extraEnv.gateway },
+          healthUrl: gatewayUrl,
+        }
+      : {
+          name: "gateway",
+          command: node,
+          args: ["hosts/node/gateway.ts"],
+          env: { ...env, ...extraEnv.gateway },
+          healthUrl: gatewayUrl,
+        },
+  );
+  return specs;
+}

@@ -1,0 +1,70 @@
+import { migrate } from "../../consumer/src/db/migrate.ts";
+import { createKafkaBroker, type KafkaBroker } from "./kafka/kafka-broker.ts";
+import { isKafkaReady, kafkaAdminClient } from "./kafka/kafka-probe.ts";
+import { ensureTopics } from "./kafka/kafka-topics.ts";
+import { ensureDatabase, ensurePostgres } from "./services/postgres-server.ts";
+import { ensureRedis, type StartedService } from "./services/redis-server.ts";
+
+export interface InfrastructureOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string;
+  log?: (service: string, line: string) => void;
+}
+
+export interface Infrastructure {
+  /** The broker this run started, or null when one was already running. */
+  kafka: KafkaBroker | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Kafka, Redis and PostgreSQL: each reused when already reachable at its configured address, else
+ * started here; then the database, its migrations and the topics. Stops only what it started.
+ */
+export async function startInfrastructure({
+  databaseUrl,
+  redisUrl,
+  kafkaBrokers,
+  log = (s, l) => console.log(`[${s}] ${l}`),
+}: InfrastructureOptions): Promise<Infrastructure> {
+  const started: StartedService[] = [];
+  let kafka: KafkaBroker | null = null;
+  const stop = async () => {
+    await kafka?.stop();
+    for (const service of started.reverse()) await service.stop();
+  };
+  try {
+    started.push(await ensureRedis(redisUrl, (line) => log("redis", line)));
+    started.push(await ensurePostgres(databaseUrl, (line) => log("postgres", line)));
+    await ensureDatabase(databaseUrl);
+    await migrate(databaseUrl);
+    const brokers = kafkaBrokers.split(",").map((b) => b.trim());
+    if (!(await isKafkaReady(brokers))) {
+      const [host, port] = (brokers[0] ?? "127.0.0.1:9092").split(":");
+      if (brokers.length !== 1 || !["127.0.0.1", "localhost"].includes(host ?? "")) {
+        throw new Error(
+          `Kafka is not reachable at ${kafkaBrokers}, and only a local single broker can be started here`,
+        );
+      }
+      kafka = createKafkaBroker({
+        host: "127.0.0.1",
+        port: Number(port ?? 9092),
+        log: (line) => log("kafka", line),
+      });
+      log("kafka", `starting Apache Kafka 3.9.1 (KRaft) on ${brokers[0]}`);
+      await kafka.start();
+    }
+    const admin = kafkaAdminClient(brokers).admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { kafka, stop };
+}

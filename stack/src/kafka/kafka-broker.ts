@@ -1,0 +1,154 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DATA_DIR, REPO_ROOT } from "../paths.ts";
+import { forwardLines } from "../supervisor/line-forwarder.ts";
+import { ensureKafkaJars } from "./kafka-jars.ts";
+import { waitForKafka } from "./kafka-probe.ts";
+
+export interface KafkaBrokerOptions {
+  host?: string;
+  /** Client port; the KRaft controller listens on port + 1. Default 9092. */
+  port?: number;
+  /** Log dirs and config of this broker. Default `.data/kafka/broker-<port>`. */
+  dataDir?: string;
+  /** Shared jar cache. Default `.data/kafka/libs`. */
+  libsDir?: string;
+  /** JVM heap. Default 512m (128m initial): enough for a test broker on 2 cores. */
+  maxHeap?: string;
+  log?: (line: string) => void;
+}
+
+function serverProperties(host: string, port: number, logDir: string): string {
+  return [
+    "process.roles=broker,controller",
+    "node.id=1",
+    `controller.quorum.voters=1@${host}:${port + 1}`,
+    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${port + 1}`,
+    `advertised.listeners=PLAINTEXT://${host}:${port}`,
+    "controller.listener.names=CONTROLLER",
+    "inter.broker.listener.name=PLAINTEXT",
+    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    `log.dirs=${logDir}`,
+    "num.partitions=3",
+    // A single node: the internal topics cannot have more replicas than brokers, or consumer
+    // groups fail with "group coordinator not available".
+    "offsets.topic.replication.factor=1",
+    "offsets.topic.num.partitions=3",
+    "transaction.state.log.replication.factor=1",
+    "transaction.state.log.min.isr=1",
+    "group.initial.rebalance.delay.ms=0",
+    "auto.create.topics.enable=false",
+    "log.retention.hours=168",
+    // Durable on acknowledgement even on a kill -9 of the broker: flush every message.
+    "log.flush.interval.messages=1",
+    "",
+  ].join("\n");
+}
+
+/**
+ * A single-node Apache Kafka 3.9.1 broker in KRaft mode (broker + controller), run from Apache's
+ * own jars with the machine's JDK. Restartable on the same data (the fault suite kills it -9).
+ */
+export function createKafkaBroker({
+  host = "127.0.0.1",
+  port = 9092,
+  dataDir = join(DATA_DIR, "kafka", `broker-${port}`),
+  libsDir = join(DATA_DIR, "kafka", "libs"),
+  maxHeap = "512m",
+  log = console.log,
+}: KafkaBrokerOptions = {}) {
+  const brokers = [`${host}:${port}`];
+  const configFile = join(dataDir, "server.properties");
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+
+  function java(args: string[]): string[] {
+    return [
+      `-Xms128m`,
+      `-Xmx${maxHeap}`,
+      "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1",
+      "-Djava.awt.headless=true",
+      `-Dlog4j.configuration=file:${join(REPO_ROOT, "stack", "kafka", "log4j.properties")}`,
+      "-cp",
+      `${libsDir}/*`,
+      ...args,
+    ];
+  }
+
+  function prepare(): void {
+    mkdirSync(join(dataDir, "logs"), { recursive: true });
+    writeFileSync(configFile, serverProperties(host, port, join(dataDir, "logs")));
+    const idFile = join(dataDir, "cluster-id");
+    if (!existsSync(idFile)) {
+      // A Kafka cluster id is 16 bytes, URL-safe base64 without padding.
+      const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+      writeFileSync(idFile, id);
+    }
+    const clusterId = readFileSync(idFile, "utf8").trim();
+    const format = spawnSync(
+      "java",
+      java([
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        clusterId,
+        "-c",
+        configFile,
+        "--ignore-formatted",
+      ]),
+      { encoding: "utf8" },
+    );
+    if (format.error)
+      throw new Error(`cannot run java (${format.error.message}): install a JDK 17+`);
+    if (format.status !== 0)
+      throw new Error(`formatting Kafka storage failed:\n${format.stderr}${format.stdout}`);
+  }
+
+  return {
+    brokers,
+    get pid(): number | undefined {
+      return child && isAlive(child) ? child.pid : undefined;
+    },
+    /** Starts the broker (resolving jars and formatting storage the first time) and waits until ready. */
+    async start(timeoutMs = 90_000): Promise<void> {
+      if (child && isAlive(child)) return;
+      await ensureKafkaJars(libsDir, log);
+      prepare();
+      const process_ = spawn("java", java(["kafka.Kafka", configFile]), {
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      child = process_;
+      forwardLines(process_.stdout, log);
+      forwardLines(process_.stderr, log);
+      exited = new Promise((resolve) => process_.once("exit", () => resolve()));
+      await waitForKafka(brokers, timeoutMs, () => isAlive(process_));
+    },
+    /** Clean shutdown: SIGTERM, then SIGKILL after `graceMs`. */
+    async stop(graceMs = 15_000): Promise<void> {
+      const running = child;
+      if (!running || !isAlive(running)) return;
+      running.kill("SIGTERM");
+      const timer = setTimeout(() => running.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    /** Sends a signal (SIGKILL for a crash) and waits for the process to be gone. */
+    async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+      const running = child;
+      if (!running || !isAlive(running)) return;
+      running.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** After a signal, `exitCode` stays null and `signalCode` is set: both must be null while it runs. */
+function isAlive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+export type KafkaBroker = ReturnType<typeof createKafkaBroker>;

@@ -1,0 +1,57 @@
+// npm start: the whole system on this machine, in order; Ctrl-C stops what it started, in reverse.
+import { appProcesses } from "./app-processes.ts";
+import { startInfrastructure } from "./infrastructure.ts";
+import { stackEnv } from "./stack-env.ts";
+import { createSupervisor, prefixedWriter } from "./supervisor/supervisor.ts";
+
+const began = Date.now();
+const env = stackEnv();
+const write = prefixedWriter();
+const workers = Number(process.env.CONSUMER_COUNT ?? 3);
+const gatewayRuntime = process.env.GATEWAY_RUNTIME === "node" ? "node" : "deno";
+
+let shuttingDown = false;
+let infrastructure: Awaited<ReturnType<typeof startInfrastructure>> | undefined;
+const supervisor = createSupervisor({ write });
+
+async function shutdown(code: number) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  write("stack", "stopping everything this run started, in reverse order");
+  await supervisor.stopAll();
+  await infrastructure?.stop();
+  write("stack", "stopped");
+  process.exit(code);
+}
+process.once("SIGINT", () => void shutdown(0));
+process.once("SIGTERM", () => void shutdown(0));
+
+try {
+  infrastructure = await startInfrastructure({
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    kafkaBrokers: env.KAFKA_BROKERS,
+    log: write,
+  });
+  for (const spec of appProcesses({ env, workers, gatewayRuntime })) {
+    if (shuttingDown) break;
+    await supervisor.start(spec);
+    write("stack", `${spec.name} up`);
+  }
+  const seconds = ((Date.now() - began) / 1000).toFixed(1);
+  const metrics = Array.from({ length: workers }, (_, i) => `http://127.0.0.1:${9101 + i}/metrics`);
+  write(
+    "stack",
+    `GraphiQL          http://127.0.0.1:${env.PORT}/graphql  (gateway on ${gatewayRuntime})`,
+  );
+  write(
+    "stack",
+    `internal API      ${env.INTERNAL_API_URL}  (metrics ${env.INTERNAL_API_URL}/metrics)`,
+  );
+  write("stack", `worker metrics    ${metrics.join("  ")}`);
+  write("stack", `Redis REST        ${env.REDIS_REST_URL}   Kafka REST ${env.KAFKA_REST_URL}`);
+  write("stack", `coupon-drop ready in ${seconds}s — Ctrl-C stops it`);
+} catch (error) {
+  write("stack", `start failed: ${(error as Error).message}`);
+  await shutdown(1);
+}

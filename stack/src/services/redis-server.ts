@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { Redis } from "ioredis";
+import { forwardLines } from "../supervisor/line-forwarder.ts";
+import { commandExists } from "./command-exists.ts";
+
+export async function isRedisReady(url: string): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface StartedService {
+  /** Stops the service this run started; a no-op for one that was already running. */
+  stop(): Promise<void>;
+  started: boolean;
+}
+
+/**
+ * Redis at `url`: reused when it answers PING (and then never stopped by us), else started from the
+ * machine's `redis-server` without persistence, as a child we stop on exit.
+ */
+export async function ensureRedis(
+  url: string,
+  log: (line: string) => void = console.log,
+): Promise<StartedService & { process?: ChildProcess }> {
+  if (await isRedisReady(url)) return { started: false, stop: async () => undefined };
+  const { hostname, port } = new URL(url);
+  if (!commandExists("redis-server")) {
+    throw new Error(
+      `Redis is not reachable at ${url} and redis-server is not installed: install Redis (e.g. apt-get install redis-server) or set REDIS_URL`,
+    );
+  }
+  log(`starting redis-server on ${hostname}:${port || 6379}`);
+  const child = spawn(
+    "redis-server",
+    ["--bind", hostname, "--port", port || "6379", "--save", "", "--appendonly", "no"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+  forwardLines(child.stdout, log);
+  forwardLines(child.stderr, log);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 15_000;
+  while (!(await isRedisReady(url))) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`redis-server did not start on ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    started: true,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { LOCAL_DEFAULTS } from "../../shared/src/defaults.ts";
+import type { StackEnv } from "./app-processes.ts";
+
+/** The addresses every process gets: a variable that is set wins over the local default. */
+export function stackEnv(env: Record<string, string | undefined> = process.env): StackEnv {
+  const pick = (name: keyof StackEnv) => env[name] ?? LOCAL_DEFAULTS[name];
+  return {
+    DATABASE_URL: pick("DATABASE_URL"),
+    REDIS_URL: pick("REDIS_URL"),
+    KAFKA_BROKERS: pick("KAFKA_BROKERS"),
+    PORT: pick("PORT"),
+    REDIS_REST_URL: pick("REDIS_REST_URL"),
+    REDIS_REST_TOKEN: pick("REDIS_REST_TOKEN"),
+    KAFKA_REST_URL: pick("KAFKA_REST_URL"),
+    KAFKA_REST_USERNAME: pick("KAFKA_REST_USERNAME"),
+    KAFKA_REST_PASSWORD: pick("KAFKA_REST_PASSWORD"),
+    INTERNAL_API_URL: pick("INTERNAL_API_URL"),
+    INTERNAL_API_TOKEN: pick("INTERNAL_API_TOKEN"),
+  };
+}

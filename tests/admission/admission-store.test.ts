@@ -1,0 +1,219 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { createIoredisScriptTransport } from "../../consumer/src/redis/ioredis-script-transport.ts";
+import {
+  createAdmissionStore,
+  type RequestRecord,
+} from "../../shared/src/redis/admission-store.ts";
+import { couponKeys, requestStatusChannel } from "../../shared/src/redis/keys.ts";
+import { uuidV7 } from "../../shared/src/uuid-v7.ts";
+
+const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const store = createAdmissionStore(createIoredisScriptTransport(redis));
+afterAll(() => redis.quit());
+
+let couponId: string;
+beforeEach(() => {
+  couponId = String(1_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
+});
+
+async function load(
+  total: number,
+  window: { startsAt?: Date; endsAt?: Date } = {},
+  issued: Array<{ userId: string; requestId: string }> = [],
+) {
+  await store.load({
+    couponId,
+    totalQuantity: total,
+    issuedCount: issued.length,
+    startsAt: window.startsAt ?? null,
+    endsAt: window.endsAt ?? null,
+    issued,
+  });
+}
+
+function admit(userId: string, requestId = uuidV7()) {
+  return store.admit({ couponId, userId, requestId, requestedAt: new Date().toISOString() });
+}
+
+describe("admission script", () => {
+  it("answers not-loaded for a coupon Redis does not know", async () => {
+    expect(await admit("1")).toEqual({ kind: "not-loaded" });
+  });
+
+  it("accepts, records the request as PENDING and indexes it as pending", async () => {
+    await load(2);
+    const requestId = uuidV7();
+    expect(await admit("7", requestId)).toEqual({ kind: "accepted", requestId });
+    const record = await store.readRequest(couponId, requestId);
+    expect(record).toMatchObject({ requestId, couponId, userId: "7", status: "PENDING" });
+    expect(await redis.zscore(couponKeys(couponId).pending, requestId)).not.toBeNull();
+    expect(await store.readCoupon(couponId)).toEqual({
+      total: 2,
+      issued: 0,
+      pending: 1,
+      remaining: 1,
+    });
+  });
+
+  it("answers a second request of the same user with the first request and its status", async () => {
+    await load(5);
+    const first = await admit("7");
+    expect(first.kind).toBe("accepted");
+    const second = await admit("7");
+    expect(second).toEqual({
+      kind: "already-requested",
+      requestId: (first as { requestId: string }).requestId,
+      status: "PENDING",
+    });
+    expect((await store.readCoupon(couponId))?.pending).toBe(1);
+  });
+
+  it("sells out at exactly the total, without touching anything on refusal", async () => {
+    await load(3);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => admit(String(i + 1))));
+    expect(results.filter((r) => r.kind === "accepted")).toHaveLength(3);
+    expect(results.filter((r) => r.kind === "sold-out")).toHaveLength(7);
+    expect(await redis.hlen(couponKeys(couponId).users)).toBe(3);
+    expect(await store.readCoupon(couponId)).toMatchObject({ remaining: 0, pending: 3 });
+  });
+
+  it("refuses before the window opens and after it closes", async () => {
+    await load(3, { startsAt: new Date(Date.now() + 60_000) });
+    expect(await admit("1")).toEqual({ kind: "not-started" });
+    couponId = `${couponId}1`;
+    await load(3, {
+      startsAt: new Date(Date.now() - 120_000),
+      endsAt: new Date(Date.now() - 60_000),
+    });
+    expect(await admit("1")).toEqual({ kind: "ended" });
+  });
+
+  it("counts users loaded from PostgreSQL as already requested, and their issues against the stock", async () => {
+    const requestId = uuidV7();
+    await load(2, {}, [{ userId: "9", requestId }]);
+    expect(await admit("9")).toEqual({ kind: "already-requested", requestId, status: null });
+    expect(await store.readCoupon(couponId)).toEqual({
+      total: 2,
+      issued: 1,
+      pending: 0,
+      remaining: 1,
+    });
+  });
+
+  it("loading an already loaded coupon keeps its live state", async () => {
+    await load(2);
+    await admit("1");
+    await load(2);
+    expect((await store.readCoupon(couponId))?.pending).toBe(1);
+  });
+});
+
+describe("settle script", () => {
+  it("ISSUED moves the request out of pending into issued and publishes the change once", async () => {
+    await load(2);
+    const requestId = uuidV7();
+    await admit("5", requestId);
+    const subscriber = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+    const messages: RequestRecord[] = [];
+    await subscriber.subscribe(requestStatusChannel(requestId));
+    subscriber.on("message", (_channel, message) => messages.push(JSON.parse(message)));
+    const outcome = {
+      requestId,
+      userId: "5",
+      couponId,
+      requestedAt: new Date().toISOString(),
+      status: "ISSUED" as const,
+    };
+    expect(await store.settle(couponId, [outcome], 1)).toBe(1);
+    expect(await store.settle(couponId, [outcome], 1)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await subscriber.quit();
+    expect(messages.map((m) => m.status)).toEqual(["ISSUED"]);
+    expect(await store.readCoupon(couponId)).toEqual({
+      total: 2,
+      issued: 1,
+      pending: 0,
+      remaining: 1,
+    });
+    expect(await admit("5")).toMatchObject({
+      kind: "already-requested",
+      requestId,
+      status: "ISSUED",
+    });
+  });
+
+  it("FAILED gives the stock and the user's slot back exactly once", async () => {
+    await load(1);
+    const requestId = uuidV7();
+    await admit("5", requestId);
+    expect((await admit("6")).kind).toBe("sold-out");
+    const outcome = {
+      requestId,
+      userId: "5",
+      couponId,
+      requestedAt: new Date().toISOString(),
+      status: "FAILED" as const,
+      reason: "PRODUCE_FAILED",
+    };
+    expect(await store.settle(couponId, [outcome], null)).toBe(1);
+    expect(await store.settle(couponId, [outcome], null)).toBe(0);
+    expect(await store.readCoupon(couponId)).toEqual({
+      total: 1,
+      issued: 0,
+      pending: 0,
+      remaining: 1,
+    });
+    expect(await store.readRequest(couponId, requestId)).toMatchObject({
+      status: "FAILED",
+      reason: "PRODUCE_FAILED",
+    });
+    expect((await admit("5")).kind).toBe("accepted");
+  });
+
+  it("FAILED with a slot request keeps the user on the request that was issued", async () => {
+    const issuedId = uuidV7();
+    await load(3);
+    const duplicateId = uuidV7();
+    await admit("5", duplicateId);
+    await store.settle(
+      couponId,
+      [
+        {
+          requestId: duplicateId,
+          userId: "5",
+          couponId,
+          requestedAt: new Date().toISOString(),
+          status: "FAILED",
+          reason: "ALREADY_ISSUED_TO_USER",
+          slotRequestId: issuedId,
+        },
+      ],
+      1,
+    );
+    expect(await admit("5")).toMatchObject({ kind: "already-requested", requestId: issuedId });
+  });
+
+  it("an outcome for a request Redis no longer knows (data lost) recreates its record", async () => {
+    await load(2);
+    const requestId = uuidV7();
+    await store.settle(
+      couponId,
+      [
+        {
+          requestId,
+          userId: "8",
+          couponId,
+          requestedAt: new Date().toISOString(),
+          status: "ISSUED",
+        },
+      ],
+      1,
+    );
+    expect(await store.readRequest(couponId, requestId)).toMatchObject({
+      status: "ISSUED",
+      userId: "8",
+    });
+    expect(await store.readCoupon(couponId)).toMatchObject({ issued: 1, remaining: 1 });
+  });
+});

@@ -1,0 +1,178 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CREATE_COUPON,
+  createGraphqlClient,
+  ISSUE_COUPON,
+  ISSUE_REQUEST,
+  type IssueResult,
+  REQUEST_STATUS,
+} from "../support/graphql-client.ts";
+import { type SystemUnderTest, startSystem } from "../support/system.ts";
+import { mapWithConcurrency, waitUntil } from "../support/wait.ts";
+
+const runtimes = ["deno", "node"] as const;
+
+describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
+  let system: SystemUnderTest;
+  let db: pg.Pool;
+  let gql: ReturnType<typeof createGraphqlClient>;
+
+  beforeAll(async () => {
+    system = await startSystem({ gatewayRuntime: runtime, workers: 3 });
+    gql = createGraphqlClient(system.graphqlUrl);
+    db = new pg.Pool({ connectionString: system.env.DATABASE_URL, max: 2 });
+  });
+  afterAll(async () => {
+    await db?.end();
+    await system?.stop();
+  });
+
+  async function createCoupon(
+    totalQuantity: number,
+    extra: Record<string, unknown> = {},
+  ): Promise<string> {
+    const reply = await gql.request<{ createCoupon: { id: string } }>(CREATE_COUPON, {
+      input: { name: `e2e ${runtime} ${totalQuantity}`, totalQuantity, ...extra },
+    });
+    expect(reply.errors).toBeUndefined();
+    return reply.data?.createCoupon.id as string;
+  }
+
+  async function issue(couponId: string, userId: string): Promise<IssueResult> {
+    const reply = await gql.request<{ issueCoupon: IssueResult }>(
+      ISSUE_COUPON,
+      { couponId },
+      userId,
+    );
+    if (reply.errors) throw new Error(JSON.stringify(reply.errors));
+    return reply.data?.issueCoupon as IssueResult;
+  }
+
+  async function rowCount(couponId: string): Promise<number> {
+    const { rows } = await db.query(
+      "SELECT count(*)::int AS n FROM user_coupon WHERE coupon_id = $1",
+      [couponId],
+    );
+    return rows[0].n;
+  }
+
+  it("the race: 2,000 requests from 1,500 users for 300 coupons issue exactly 300, one per user", async () => {
+    const couponId = await createCoupon(300);
+    const userBase = 10_000_000 + Math.floor(Math.random() * 1_000_000) * 10;
+    const users = Array.from({ length: 1500 }, (_, i) => String(userBase + i));
+    const requests = [...users, ...users.slice(0, 500)].sort(() => Math.random() - 0.5);
+
+    const results = await mapWithConcurrency(requests, 200, async (userId) => ({
+      userId,
+      result: await issue(couponId, userId),
+    }));
+
+    const accepted = results.filter((r) => r.result.__typename === "IssueAccepted");
+    expect(accepted).toHaveLength(300);
+    expect(new Set(accepted.map((r) => r.userId)).size).toBe(300);
+    const acceptedBy = new Map(accepted.map((r) => [r.userId, r.result.requestId]));
+    for (const { userId, result } of results) {
+      if (result.__typename === "AlreadyRequested")
+        expect(result.requestId).toBe(acceptedBy.get(userId));
+      else expect(["IssueAccepted", "SoldOut"]).toContain(result.__typename);
+    }
+
+    await waitUntil(async () => (await rowCount(couponId)) === 300, {
+      timeoutMs: 30_000,
+      what: "300 rows in user_coupon",
+    });
+    const statuses = await mapWithConcurrency(accepted, 50, async ({ result }) => {
+      const reply = await gql.request<{ issueRequest: { status: string } }>(ISSUE_REQUEST, {
+        requestId: result.requestId,
+      });
+      return reply.data?.issueRequest.status;
+    });
+    expect(statuses.every((s) => s === "ISSUED")).toBe(true);
+
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS rows, count(DISTINCT user_id)::int AS users, max(c.issued_count) AS issued
+       FROM user_coupon u JOIN coupon c ON c.id = u.coupon_id WHERE u.coupon_id = $1`,
+      [couponId],
+    );
+    expect(rows[0]).toEqual({ rows: 300, users: 300, issued: 300 });
+    const dbRequestIds = new Set(
+      (
+        await db.query("SELECT request_id FROM user_coupon WHERE coupon_id = $1", [couponId])
+      ).rows.map((r) => r.request_id),
+    );
+    expect(accepted.every((r) => dbRequestIds.has(r.result.requestId))).toBe(true);
+  });
+
+  it("a subscription sees PENDING, then ISSUED, and completes", async () => {
+    const couponId = await createCoupon(5);
+    // Hold the workers so the request is certainly still PENDING when the subscription starts.
+    await system.pauseWorkers();
+    let accepted: IssueResult;
+    try {
+      accepted = await issue(couponId, "77");
+      expect(accepted.__typename).toBe("IssueAccepted");
+    } finally {
+      setTimeout(() => void system.resumeWorkers(), 1500);
+    }
+    const { events, completed } = await gql.subscribe<{ requestStatus: { status: string } }>(
+      REQUEST_STATUS,
+      {
+        requestId: accepted.requestId,
+      },
+    );
+    expect(events.map((e) => e.data?.requestStatus.status)).toEqual(["PENDING", "ISSUED"]);
+    expect(completed).toBe(true);
+  });
+
+  it("answers bad input with a clear GraphQL error, not a 500", async () => {
+    for (const couponId of ["abc", "-1", "0", "1.5", "99999999999999999999"]) {
+      const reply = await gql.request(ISSUE_COUPON, { couponId }, "1");
+      expect(reply.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      expect(reply.errors?.[0]?.message).toMatch(/couponId/);
+    }
+    const anonymous = await gql.request(ISSUE_COUPON, { couponId: "1" });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const badRequest = await gql.request(ISSUE_REQUEST, { requestId: "not-a-uuid" });
+    expect(badRequest.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    const badCoupon = await gql.request(CREATE_COUPON, { input: { name: "x", totalQuantity: 0 } });
+    expect(badCoupon.errors?.[0]?.message).toMatch(/totalQuantity/);
+  });
+
+  it("answers an unknown coupon, one not started and one ended with CouponNotAvailable", async () => {
+    expect(await issue("987654321987", "1")).toMatchObject({
+      __typename: "CouponNotAvailable",
+      reason: "NOT_FOUND",
+    });
+    const later = await createCoupon(3, {
+      startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(await issue(later, "1")).toMatchObject({
+      __typename: "CouponNotAvailable",
+      reason: "NOT_STARTED",
+    });
+    const past = await createCoupon(3, {
+      startsAt: new Date(Date.now() - 7_200_000).toISOString(),
+      endsAt: new Date(Date.now() - 3_600_000).toISOString(),
+    });
+    expect(await issue(past, "1")).toMatchObject({
+      __typename: "CouponNotAvailable",
+      reason: "ENDED",
+    });
+  });
+
+  it("coupon() shows issuedCount from PostgreSQL and remaining from Redis", async () => {
+    const couponId = await createCoupon(4);
+    const first = await issue(couponId, "501");
+    await waitUntil(async () => (await rowCount(couponId)) === 1, {
+      timeoutMs: 15_000,
+      what: "one row",
+    });
+    const reply = await gql.request<{ coupon: { issuedCount: number; remaining: number } }>(
+      `query($id: ID!) { coupon(id: $id) { issuedCount remaining } }`,
+      { id: couponId },
+    );
+    expect(first.__typename).toBe("IssueAccepted");
+    expect(reply.data?.coupon).toEqual({ issuedCount: 1, remaining: 3 });
+  });
+});

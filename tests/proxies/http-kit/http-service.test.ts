@@ -1,0 +1,96 @@
+import { request as httpRequest } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { HttpError } from "../../../proxies/http-kit/src/http-error.ts";
+import { createHttpService, type HttpService } from "../../../proxies/http-kit/src/http-service.ts";
+import { sendJson } from "../../../proxies/http-kit/src/json-response.ts";
+import { readJsonBody } from "../../../proxies/http-kit/src/read-body.ts";
+
+let service: HttpService | undefined;
+afterEach(async () => {
+  await service?.close(100);
+  service = undefined;
+});
+
+function start(handle: Parameters<typeof createHttpService>[0]["handle"], onDrained?: () => void) {
+  service = createHttpService({ handle, onDrained, logError: () => {} });
+  return service.listen(0);
+}
+
+/** A request whose body arrives in chunks without a Content-Length (chunked encoding). */
+function postChunked(url: string, chunks: number, chunkBytes: number) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(`${url}/`, { method: "POST" }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    let sent = 0;
+    const writeMore = () => {
+      while (sent < chunks) {
+        sent++;
+        if (!req.write(Buffer.alloc(chunkBytes, 97))) return void req.once("drain", writeMore);
+      }
+      req.end();
+    };
+    writeMore();
+  });
+}
+
+describe("createHttpService", () => {
+  it("answers an HttpError with its status and {error, status}, anything else with a 500", async () => {
+    const url = await start(async (request) => {
+      if (request.url === "/teapot") throw new HttpError(418, "short and stout");
+      throw new Error("a bug");
+    });
+    const teapot = await fetch(`${url}/teapot`);
+    expect(teapot.status).toBe(418);
+    expect(await teapot.json()).toEqual({ error: "short and stout", status: 418 });
+    const bug = await fetch(`${url}/other`);
+    expect(bug.status).toBe(500);
+    expect((await bug.json()).error).toMatch(/a bug/);
+  });
+
+  it("refuses a body over the limit with 413, declared up front or found while reading", async () => {
+    const url = await start(async (request, response) => {
+      sendJson(response, 200, { got: await readJsonBody(request, 1024) });
+    });
+    const declared = await fetch(url, { method: "POST", body: "x".repeat(2048) });
+    expect(declared.status).toBe(413);
+    expect((await declared.json()).error).toMatch(/2048 bytes exceeds the limit of 1024/);
+    const chunked = await postChunked(url, 64, 64 * 1024);
+    expect(chunked.status).toBe(413);
+    const small = await fetch(url, { method: "POST", body: JSON.stringify([1, 2]) });
+    expect(await small.json()).toEqual({ got: [1, 2] });
+  });
+
+  it("shuts down gracefully: no new connections, in-flight requests finish, then onDrained", async () => {
+    const events: string[] = [];
+    let release: () => void = () => {};
+    const url = await start(
+      async (_request, response) => {
+        events.push("request started");
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        sendJson(response, 200, { done: true });
+        events.push("answered");
+      },
+      () => {
+        events.push("drained");
+      },
+    );
+    const inFlight = fetch(url).then((response) => response.json());
+    while (events.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const closed = (service as HttpService).close(5000).then(() => events.push("closed"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(fetch(url)).rejects.toThrow();
+    expect(events).toEqual(["request started"]);
+    release();
+    expect(await inFlight).toEqual({ done: true });
+    await closed;
+    expect(events).toEqual(["request started", "answered", "drained", "closed"]);
+  });
+});

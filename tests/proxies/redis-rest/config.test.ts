@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { readRedisRestConfig } from "../../../proxies/redis-rest/src/config.ts";
+import { LOCAL_DEFAULTS } from "../../../shared/src/defaults.ts";
+
+describe("readRedisRestConfig", () => {
+  it("starts from the pinned local defaults", () => {
+    expect(readRedisRestConfig({})).toEqual({
+      host: "127.0.0.1",
+      port: 8079,
+      redisUrl: LOCAL_DEFAULTS.REDIS_URL,
+      token: LOCAL_DEFAULTS.REDIS_REST_TOKEN,
+      maxBodyBytes: 1024 * 1024,
+      commandTimeoutMs: 5000,
+    });
+  });
+
+  it("refuses the development token on a non-loopback address", () => {
+    expect(() => readRedisRestConfig({ REDIS_REST_URL: "http://0.0.0.0:8079" })).toThrow(
+      /refusing to listen on 0\.0\.0\.0 with the development credentials.*REDIS_REST_TOKEN/,
+    );
+    expect(() =>
+      readRedisRestConfig({ REDIS_REST_URL: "http://redis-rest:8079", REDIS_REST_BIND: "0.0.0.0" }),
+    ).toThrow(/development credentials/);
+  });
+
+  it("listens anywhere with a token of its own", () => {
+    const config = readRedisRestConfig({
+      REDIS_REST_URL: "http://redis-rest:8079",
+      REDIS_REST_BIND: "0.0.0.0",
+      REDIS_REST_TOKEN: "a-token-of-its-own",
+    });
+    expect(config).toMatchObject({ host: "0.0.0.0", port: 8079, token: "a-token-of-its-own" });
+  });
+
+  it("says which variable is wrong", () => {
+    expect(() => readRedisRestConfig({ REDIS_REST_URL: "not a url" })).toThrow(/REDIS_REST_URL/);
+    expect(() => readRedisRestConfig({ REDIS_REST_TOKEN: "" })).toThrow(/REDIS_REST_TOKEN/);
+    expect(() => readRedisRestConfig({ REDIS_REST_MAX_BODY_BYTES: "-1" })).toThrow(
+      /REDIS_REST_MAX_BODY_BYTES/,
+    );
+  });
+});

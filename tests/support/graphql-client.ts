@@ -1,0 +1,103 @@
+/** A tiny GraphQL-over-HTTP client for tests: queries, mutations, and SSE subscriptions. */
+export interface GraphqlResponse<T> {
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+export function createGraphqlClient(endpoint: string) {
+  async function request<T>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    userId?: string,
+  ): Promise<GraphqlResponse<T>> {
+    const response = await fetch(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(userId ? { "x-user-id": userId } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphqlResponse<T>;
+  }
+
+  /** Collects every event of a subscription over SSE until the server completes it (or the timeout). */
+  async function subscribe<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    {
+      timeoutMs = 30_000,
+      onEvent,
+    }: { timeoutMs?: number; onEvent?: (event: GraphqlResponse<T>) => void } = {},
+  ): Promise<{ events: Array<GraphqlResponse<T>>; completed: boolean }> {
+    const response = await fetch(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.body) throw new Error(`subscription answered ${response.status} without a body`);
+    const events: Array<GraphqlResponse<T>> = [];
+    const decoder = new TextDecoder();
+    let buffer = "";
+    let completed = false;
+    try {
+      for await (const chunk of response.body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let boundary = buffer.indexOf("\n\n");
+        while (boundary !== -1) {
+          const block = buffer.slice(0, boundary);
+          buffer = buffer.slice(boundary + 2);
+          const eventName = /^event: (.*)$/m.exec(block)?.[1];
+          const data = block
+            .split("\n")
+            .filter((line) => line.startsWith("data:"))
+            .map((line) => line.slice(5).trim())
+            .join("\n");
+          if (eventName === "complete") completed = true;
+          else if (data) {
+            const event = JSON.parse(data) as GraphqlResponse<T>;
+            events.push(event);
+            onEvent?.(event);
+          }
+          boundary = buffer.indexOf("\n\n");
+        }
+      }
+    } catch (error) {
+      if ((error as Error).name !== "TimeoutError" && (error as Error).name !== "AbortError")
+        throw error;
+    }
+    return { events, completed };
+  }
+
+  return { request, subscribe };
+}
+
+export type GraphqlClient = ReturnType<typeof createGraphqlClient>;
+
+export const ISSUE_COUPON = `mutation Issue($couponId: ID!) {
+  issueCoupon(couponId: $couponId) {
+    __typename
+    ... on IssueAccepted { requestId status }
+    ... on AlreadyRequested { requestId status }
+    ... on SoldOut { couponId }
+    ... on CouponNotAvailable { couponId reason }
+  }
+}`;
+
+export const CREATE_COUPON = `mutation Create($input: CreateCouponInput!) {
+  createCoupon(input: $input) { id name totalQuantity issuedCount remaining startsAt endsAt }
+}`;
+
+export const ISSUE_REQUEST = `query Request($requestId: ID!) {
+  issueRequest(requestId: $requestId) { requestId couponId userId status reason requestedAt updatedAt }
+}`;
+
+export const REQUEST_STATUS = `subscription Watch($requestId: ID!) {
+  requestStatus(requestId: $requestId) { requestId status reason }
+}`;
+
+export interface IssueResult {
+  __typename: "IssueAccepted" | "AlreadyRequested" | "SoldOut" | "CouponNotAvailable";
+  requestId?: string;
+  status?: string;
+  couponId?: string;
+  reason?: string;
+}

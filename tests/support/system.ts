@@ -1,0 +1,97 @@
+import { createServer } from "node:net";
+import { inject } from "vitest";
+import { appProcesses } from "../../stack/src/app-processes.ts";
+import { stackEnv } from "../../stack/src/stack-env.ts";
+import {
+  createSupervisor,
+  prefixedWriter,
+  type SupervisedProcess,
+} from "../../stack/src/supervisor/supervisor.ts";
+
+export interface SystemOptions {
+  gatewayRuntime?: "deno" | "node";
+  workers?: number;
+  extraEnv?: Parameters<typeof appProcesses>[0]["extraEnv"];
+  /** Echo the processes' log lines (off unless DEBUG_SYSTEM=1). */
+  verbose?: boolean;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The whole application as real processes (proxies, control, workers, gateway) on free ports,
+ * against the test infrastructure from the global setup — the same process list `npm start` runs.
+ */
+export async function startSystem({
+  gatewayRuntime = "node",
+  workers = 3,
+  extraEnv,
+  verbose = process.env.DEBUG_SYSTEM === "1",
+}: SystemOptions = {}) {
+  const infra = inject("testEnv");
+  const [gateway, redisRest, kafkaRest, internal] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  // Ports the OS just handed out, not a guessed range: a guess can land on a client connection's port.
+  const metricsPorts = await Promise.all(Array.from({ length: workers }, freePort));
+  const env = stackEnv({
+    ...infra,
+    PORT: String(gateway),
+    REDIS_REST_URL: `http://127.0.0.1:${redisRest}`,
+    KAFKA_REST_URL: `http://127.0.0.1:${kafkaRest}`,
+    INTERNAL_API_URL: `http://127.0.0.1:${internal}`,
+  });
+  const lines: string[] = [];
+  const echo = prefixedWriter();
+  const supervisor = createSupervisor({
+    write: (name, line) => {
+      lines.push(`[${name}] ${line}`);
+      if (verbose) echo(name, line);
+    },
+  });
+  const specs = appProcesses({
+    env,
+    workers,
+    gatewayRuntime,
+    workerMetricsPort: (worker) => metricsPorts[worker - 1] as number,
+    extraEnv,
+  });
+  try {
+    for (const spec of specs) await supervisor.start(spec);
+  } catch (error) {
+    await supervisor.stopAll();
+    throw new Error(
+      `${(error as Error).message}\n--- last log lines ---\n${lines.slice(-60).join("\n")}`,
+    );
+  }
+  const byName = (name: string) =>
+    supervisor.processes.find((p) => p.spec.name === name) as SupervisedProcess;
+  const workerProcesses = () =>
+    supervisor.processes.filter((p) => p.spec.name.startsWith("worker-"));
+  return {
+    env,
+    graphqlUrl: `http://127.0.0.1:${gateway}/graphql`,
+    internalApiUrl: env.INTERNAL_API_URL,
+    process: byName,
+    workers: workerProcesses,
+    /** Every log line the processes wrote, for assertions and for failure messages. */
+    lines,
+    pauseWorkers: () => Promise.all(workerProcesses().map((w) => w.signal("SIGSTOP"))),
+    resumeWorkers: () => Promise.all(workerProcesses().map((w) => w.signal("SIGCONT"))),
+    stop: () => supervisor.stopAll(),
+  };
+}
+
+export type SystemUnderTest = Awaited<ReturnType<typeof startSystem>>;

@@ -1,0 +1,33 @@
+import { defineConfig } from "vitest/config";
+
+const unitAndIntegration = [
+  "{gateway,consumer,shared,proxies,stack}/src/**/*.test.ts",
+  "tests/**/*.test.ts",
+];
+
+export default defineConfig({
+  resolve: {
+    // graphql 16 is CommonJS + ESM; one realm only, or Pothos and Yoga disagree about GraphQLScalarType.
+    alias: { graphql: "graphql/index.js" },
+  },
+  test: {
+    globalSetup: ["tests/support/global-setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "main",
+          include: unitAndIntegration,
+          exclude: ["tests/faults/**", "**/node_modules/**"],
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: { name: "faults", include: ["tests/faults/**/*.test.ts"], fileParallelism: false },
+      },
+    ],
+  },
+});
