@@ -9,6 +9,7 @@ import { createIssueEventProducer } from "./events/issue-event-producer.ts";
 import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
 import { resolveCaller } from "./identity/resolve-caller.ts";
 import { createInternalApiClient } from "./internal-api/internal-api-client.ts";
+import { isRedisUnreachable } from "./redis/redis-unreachable.ts";
 import { createUpstashScriptTransport } from "./redis/upstash-script-transport.ts";
 import type { GatewayContext } from "./schema/builder.ts";
 import { temporarilyUnavailable } from "./schema/errors.ts";
@@ -73,6 +74,9 @@ export function createGatewayApp(
         const original = error instanceof GraphQLError ? error.originalError : (error as Error);
         if (original && (original as Error & { retriable?: unknown }).retriable === true) {
           return temporarilyUnavailable(original.message);
+        }
+        if (isRedisUnreachable(original)) {
+          return temporarilyUnavailable("Admission is unavailable for a moment; please try again.");
         }
         if (original?.name === "RequestNotFoundError") {
           return new GraphQLError(original.message, { extensions: { code: "NOT_FOUND" } });

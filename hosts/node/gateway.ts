@@ -5,14 +5,17 @@ import { createGatewayApp } from "../../gateway/src/app.ts";
 import { readGatewayConfig } from "../../gateway/src/config.ts";
 
 const config = readGatewayConfig(process.env);
+// Fault injection for the test suite only (FAULT_INJECTION=1): SIGUSR2 arms a crash that strikes
+// the next admission between Redis and Kafka, as a power cut would.
+const faultInjection = process.env.FAULT_INJECTION === "1";
+let crashArmed = false;
+if (faultInjection) process.on("SIGUSR2", () => (crashArmed = true));
 const app = createGatewayApp(config, {
-  // Fault injection for the test suite only: die between admission and produce, as a crash would.
-  afterAdmission:
-    process.env.FAULT_CRASH_AFTER_ADMISSION === "1"
-      ? async () => {
-          process.kill(process.pid, "SIGKILL");
-        }
-      : undefined,
+  afterAdmission: faultInjection
+    ? async () => {
+        if (crashArmed) process.kill(process.pid, "SIGKILL");
+      }
+    : undefined,
 });
 const server = createServer(app);
 server.listen(config.port, config.host, () => {

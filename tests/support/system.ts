@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { inject } from "vitest";
+import { inject, type ProvidedContext } from "vitest";
 import { appProcesses } from "../../stack/src/app-processes.ts";
 import { stackEnv } from "../../stack/src/stack-env.ts";
 import {
@@ -12,11 +12,13 @@ export interface SystemOptions {
   gatewayRuntime?: "deno" | "node";
   workers?: number;
   extraEnv?: Parameters<typeof appProcesses>[0]["extraEnv"];
+  /** Infrastructure other than the global setup's (a fault scenario's own broker or Redis). */
+  infra?: Partial<ProvidedContext["testEnv"]>;
   /** Echo the processes' log lines (off unless DEBUG_SYSTEM=1). */
   verbose?: boolean;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -35,9 +37,10 @@ export async function startSystem({
   gatewayRuntime = "node",
   workers = 3,
   extraEnv,
+  infra: infraOverrides,
   verbose = process.env.DEBUG_SYSTEM === "1",
 }: SystemOptions = {}) {
-  const infra = inject("testEnv");
+  const infra = { ...inject("testEnv"), ...infraOverrides };
   const [gateway, redisRest, kafkaRest, internal] = await Promise.all([
     freePort(),
     freePort(),

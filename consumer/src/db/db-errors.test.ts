@@ -75,6 +75,23 @@ describe("database errors against a real PostgreSQL", () => {
     expect(error).toMatchObject({ name: "DatabaseError", retriable: true });
   });
 
+  it("a database closed to connections for a while is retriable", async () => {
+    await database.acceptConnections(false);
+    try {
+      const error = await failureOf(async () => {
+        const client = new pg.Client({ connectionString: database.url });
+        try {
+          await client.connect();
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      });
+      expect(error).toMatchObject({ name: "DatabaseError", retriable: true });
+    } finally {
+      await database.acceptConnections(true);
+    }
+  });
+
   it("constraint violations and bad SQL are permanent, with their SQLSTATE", async () => {
     const check = await failureOf(() =>
       orm.em.fork().execute("INSERT INTO coupon (name, total_quantity) VALUES ('x', 0)"),

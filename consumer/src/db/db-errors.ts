@@ -46,6 +46,8 @@ const TRANSIENT_MESSAGES = [
   /is not queryable/i,
   /connection (?:closed|ended|lost)/i,
   /driver has already been destroyed/i,
+  // 55000 covers much that is not transient; this one is a database closed to connections for now.
+  /is not currently accepting connections/i,
 ];
 
 interface ErrorLike {

@@ -42,7 +42,8 @@ export function createIssueConsumer({
 }: IssueConsumerOptions) {
   const consumer: Consumer = kafka.consumer({
     groupId,
-    sessionTimeout: 30_000,
+    // A crashed worker's partitions move on after this long; heartbeats continue through retries.
+    sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
     retry: { retries: 10 },
   });

@@ -11,6 +11,15 @@ export type IssueCouponResult =
   | { kind: "SoldOut"; couponId: string }
   | { kind: "CouponNotAvailable"; couponId: string; reason: "NOT_FOUND" | "NOT_STARTED" | "ENDED" };
 
+/** Redis lost the coupon again between loading and admission (it is being wiped): retry. */
+export class CouponStateLostError extends Error {
+  readonly retriable = true;
+  constructor(couponId: string) {
+    super(`Coupon ${couponId} is being reloaded; please try again.`);
+    this.name = "CouponStateLostError";
+  }
+}
+
 /** The request was admitted but could not be made durable; it was undone and may be retried. */
 export class IssueNotRecordedError extends Error {
   readonly retriable = true;
@@ -78,7 +87,7 @@ export function createIssueCoupon({
       case "ended":
         return { kind: "CouponNotAvailable", couponId, reason: "ENDED" };
       case "not-loaded":
-        throw new Error(`coupon ${couponId} was loaded but Redis does not have it`);
+        throw new CouponStateLostError(couponId);
       case "accepted":
         break;
     }

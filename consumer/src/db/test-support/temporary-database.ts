@@ -4,6 +4,8 @@ import { LOCAL_DEFAULTS } from "../../../../shared/src/defaults.ts";
 export interface TemporaryDatabase {
   /** A `DATABASE_URL` for the new, empty database. */
   url: string;
+  /** Opens or closes it to new connections (ALLOW_CONNECTIONS), as an outage would. */
+  acceptConnections(accept: boolean): Promise<void>;
   /** Drops it, closing whatever connections are still open on it. */
   drop(): Promise<void>;
 }
@@ -33,6 +35,8 @@ export async function createTemporaryDatabase(
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    acceptConnections: (accept) =>
+      onMaintenanceDatabase(serverUrl, `ALTER DATABASE "${name}" ALLOW_CONNECTIONS ${accept}`),
     drop: () => onMaintenanceDatabase(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }

@@ -1,0 +1,85 @@
+import pg from "pg";
+import { expect } from "vitest";
+import { createCoupon, type DropResult, startDrop } from "../support/coupon-drop.ts";
+import { createGraphqlClient, ISSUE_REQUEST } from "../support/graphql-client.ts";
+import { type InvariantReport, settleAndCheck } from "../support/invariants.ts";
+import type { SystemUnderTest } from "../support/system.ts";
+import { waitUntil } from "../support/wait.ts";
+
+/** Fast reconciliation for the suite: the production default (30 s) would only make it slow. */
+export const FAST_RECONCILER = {
+  RECONCILE_AFTER_MS: "3000",
+  RECONCILE_INTERVAL_MS: "1000",
+};
+
+export interface DropUnderFault {
+  scenario: string;
+  system: SystemUnderTest;
+  /** The coupon's size; the drop brings about three times as many users. */
+  total?: number;
+  /** Share of the stock admitted before the fault strikes, so it hits the drop mid-flight. Default 1/3. */
+  strikeAt?: number;
+  /**
+   * Injects the fault and, once it is over (process restarted, service back), resolves with
+   * that moment, from which recovery is timed.
+   */
+  fault: () => Promise<number>;
+}
+
+export interface DropUnderFaultResult {
+  report: InvariantReport;
+  drop: DropResult;
+  couponId: string;
+}
+
+/** A coupon drop under load, a fault in the middle of it, and the invariants checked afterwards. */
+export async function dropUnderFault({
+  scenario,
+  system,
+  total = 150,
+  strikeAt = 1 / 3,
+  fault,
+}: DropUnderFault): Promise<DropUnderFaultResult> {
+  const gql = createGraphqlClient(system.graphqlUrl);
+  const db = new pg.Pool({ connectionString: system.env.DATABASE_URL, max: 3 });
+  try {
+    const couponId = await createCoupon(gql, total);
+    const running = startDrop(gql, { couponId, users: total * 3, twice: total });
+    await waitUntil(() => running.acceptedSoFar() >= total * strikeAt, {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+      what: `${scenario}: the drop to get under way`,
+    });
+    const [recoveryStartedAt, drop] = await Promise.all([fault(), running.done]);
+    const report = await settleAndCheck({
+      scenario,
+      gql,
+      db,
+      redisUrl: system.env.REDIS_URL,
+      couponId,
+      drop,
+      recoveryStartedAt,
+    });
+    return { report, drop, couponId };
+  } finally {
+    await db.end();
+  }
+}
+
+/** After recovery, the whole path (gateway, proxies, broker, a consumer) issues a fresh coupon. */
+export async function expectIssuanceWorks(system: SystemUnderTest): Promise<void> {
+  const gql = createGraphqlClient(system.graphqlUrl);
+  const couponId = await createCoupon(gql, 1);
+  const drop = await startDrop(gql, { couponId, users: 1, twice: 0, attempts: 20 }).done;
+  expect(drop.accepted).toBe(1);
+  const [requestId] = [...drop.known.keys()];
+  await waitUntil(
+    async () => {
+      const reply = await gql.request<{ issueRequest: { status: string } | null }>(ISSUE_REQUEST, {
+        requestId,
+      });
+      return reply.data?.issueRequest?.status === "ISSUED";
+    },
+    { timeoutMs: 60_000, intervalMs: 300, what: "a request after recovery to be ISSUED" },
+  );
+}
