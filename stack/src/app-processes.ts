@@ -30,6 +30,8 @@ export interface AppProcessesOptions {
 }
 
 const node = process.execPath;
+// kafkajs 2.2.4 arms a timer with a negative delay, which Node 24 reports on every start; harmless.
+const nodeFlags = ["--disable-warning=TimeoutNegativeWarning"];
 const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
 
 /** The system's processes in start order: proxies, control (internal API), workers, gateway. */
@@ -45,21 +47,21 @@ export function appProcesses({
     {
       name: "redis-rest",
       command: node,
-      args: ["proxies/redis-rest/src/main.ts"],
+      args: [...nodeFlags, "proxies/redis-rest/src/main.ts"],
       env,
       healthUrl: health(env.REDIS_REST_URL),
     },
     {
       name: "kafka-rest",
       command: node,
-      args: ["proxies/kafka-rest/src/main.ts"],
+      args: [...nodeFlags, "proxies/kafka-rest/src/main.ts"],
       env,
       healthUrl: health(env.KAFKA_REST_URL),
     },
     {
       name: "control",
       command: node,
-      args: ["consumer/src/control/main.ts"],
+      args: [...nodeFlags, "consumer/src/control/main.ts"],
       env: { ...env, ...extraEnv.control },
       healthUrl: health(env.INTERNAL_API_URL),
     },
@@ -69,7 +71,7 @@ export function appProcesses({
     specs.push({
       name: `worker-${i}`,
       command: node,
-      args: ["consumer/src/issue-worker/main.ts"],
+      args: [...nodeFlags, "consumer/src/issue-worker/main.ts"],
       env: { ...env, ...extraEnv.worker, WORKER_ID: String(i), METRICS_PORT: String(port) },
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
@@ -94,7 +96,7 @@ export function appProcesses({
       : {
           name: "gateway",
           command: node,
-          args: ["hosts/node/gateway.ts"],
+          args: [...nodeFlags, "hosts/node/gateway.ts"],
           env: { ...env, ...extraEnv.gateway },
           healthUrl: gatewayUrl,
         },

@@ -23,7 +23,7 @@ export interface DropUnderFault {
    * Injects the fault and, once it is over (process restarted, service back), resolves with
    * that moment, from which recovery is timed.
    */
-  fault: () => Promise<number>;
+  fault: (couponId: string) => Promise<number>;
 }
 
 export interface DropUnderFaultResult {
@@ -50,7 +50,7 @@ export async function dropUnderFault({
       intervalMs: 20,
       what: `${scenario}: the drop to get under way`,
     });
-    const [recoveryStartedAt, drop] = await Promise.all([fault(), running.done]);
+    const [recoveryStartedAt, drop] = await Promise.all([fault(couponId), running.done]);
     const report = await settleAndCheck({
       scenario,
       gql,

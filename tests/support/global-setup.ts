@@ -1,7 +1,7 @@
-import { Redis } from "ioredis";
 import type { TestProject } from "vitest/node";
 import { startInfrastructure } from "../../stack/src/infrastructure.ts";
 import { prefixedWriter } from "../../stack/src/supervisor/supervisor.ts";
+import { resetTestState } from "./fresh-test-state.ts";
 
 /**
  * The tests' own infrastructure, apart from a development stack on the same machine: a Kafka broker
@@ -30,10 +30,7 @@ export default async function setup(project: TestProject) {
       if (!/ INFO /.test(line)) write(service, line);
     },
   });
-  // Coupon ids restart when coupon_test is recreated; stale admission state must not outlive them.
-  const redis = new Redis(TEST_ENV.REDIS_URL);
-  await redis.flushdb();
-  await redis.quit();
+  await resetTestState(TEST_ENV);
   Object.assign(process.env, TEST_ENV);
   project.provide("testEnv", TEST_ENV);
   return async () => {

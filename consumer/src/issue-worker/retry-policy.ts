@@ -8,7 +8,7 @@ export const RETRY_DEFAULTS = {
   transientMaxMs: 10_000,
 } as const;
 
-/** Exponential backoff with full jitter: attempt 1 → up to base, 2 → up to 2·base, ... capped. */
+/** Exponential backoff with equal jitter: attempt n waits between half and all of base·2^(n-1), capped. */
 export function backoffMs(
   attempt: number,
   baseMs: number,

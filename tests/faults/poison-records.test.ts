@@ -1,0 +1,148 @@
+import { createServer, type Server } from "node:http";
+import { Kafka, logLevel, type Producer } from "kafkajs";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONSUMER_GROUP, TOPICS } from "../../shared/src/defaults.ts";
+import { encodeIssueEvent, issueEventKey } from "../../shared/src/issue-event.ts";
+import { uuidV7 } from "../../shared/src/uuid-v7.ts";
+import { expectInvariantsHold } from "../support/invariants.ts";
+import { waitForGroupCaughtUp } from "../support/kafka-lag.ts";
+import { type SystemUnderTest, startSystem } from "../support/system.ts";
+import { waitUntil } from "../support/wait.ts";
+import { dropUnderFault, FAST_RECONCILER } from "./fault-harness.ts";
+
+describe("fault: poison records mixed into the topic mid-drop", () => {
+  let system: SystemUnderTest;
+  let webhook: Server;
+  const alerts: Array<Record<string, unknown>> = [];
+  let producer: Producer;
+  let db: pg.Pool;
+
+  beforeAll(async () => {
+    webhook = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => {
+        alerts.push(JSON.parse(body));
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
+    const { port } = webhook.address() as { port: number };
+    system = await startSystem({
+      extraEnv: {
+        control: { ...FAST_RECONCILER, ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` },
+      },
+    });
+    const kafka = new Kafka({
+      clientId: "poison-test",
+      brokers: system.env.KAFKA_BROKERS.split(","),
+      logLevel: logLevel.NOTHING,
+    });
+    producer = kafka.producer();
+    await producer.connect();
+    db = new pg.Pool({ connectionString: system.env.DATABASE_URL, max: 2 });
+  });
+  afterAll(async () => {
+    await producer?.disconnect();
+    await db?.end();
+    await system?.stop();
+    webhook?.close();
+  });
+
+  async function internalApi(method: string, path: string) {
+    const response = await fetch(`${system.internalApiUrl}/internal${path}`, {
+      method,
+      headers: { authorization: `Bearer ${system.env.INTERNAL_API_TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+    return response.json();
+  }
+
+  it("dead-letters them, records and alerts, keeps the partition flowing, and replays once fixed", async () => {
+    // A coupon id PostgreSQL does not have yet: the event for it fails until the coupon is created.
+    const { rows: maxRows } = await db.query(
+      "SELECT coalesce(max(id), 0)::bigint + 1000 AS id FROM coupon",
+    );
+    const missingCoupon = String(maxRows[0].id);
+    const orphan = {
+      requestId: uuidV7(),
+      userId: "4242",
+      couponId: missingCoupon,
+      requestedAt: new Date().toISOString(),
+      source: "API" as const,
+    };
+    const poison = [
+      `{"requestId": "not json at all`,
+      JSON.stringify({ hello: "a well-formed record of the wrong shape" }),
+      encodeIssueEvent(orphan),
+    ];
+
+    const { report } = await dropUnderFault({
+      scenario: "poison records",
+      system,
+      fault: async (couponId) => {
+        // On the drop's own partition, between its requests.
+        await producer.send({
+          topic: TOPICS.issueRequests,
+          messages: poison.map((value) => ({ key: issueEventKey(couponId), value })),
+        });
+        return Date.now();
+      },
+    });
+    expectInvariantsHold(report);
+    expect(report.failedWithCompensation).toBe(0);
+    expect(report.rows).toBe(150);
+
+    // The monitor recorded each one, with the error, and alerted through the webhook.
+    let deadLetters: Array<{ id: string; payload: string; error_class: string; attempts: number }> =
+      [];
+    await waitUntil(
+      async () => {
+        ({ rows: deadLetters } = await db.query(
+          "SELECT id::text, payload, error_class, attempts FROM dead_letter WHERE payload = ANY($1)",
+          [poison],
+        ));
+        return deadLetters.length === 3;
+      },
+      { timeoutMs: 60_000, what: "three dead letters recorded" },
+    );
+    const byPayload = new Map(deadLetters.map((d) => [d.payload, d]));
+    expect(byPayload.get(poison[0] as string)?.error_class).toBe("InvalidJson");
+    expect(byPayload.get(poison[1] as string)?.error_class).toBe("SchemaMismatch");
+    expect(byPayload.get(poison[2] as string)).toMatchObject({ attempts: 3 });
+    await waitUntil(
+      () => deadLetters.every((d) => alerts.some((a) => String(a.deadLetterId) === d.id)),
+      { timeoutMs: 30_000, what: "an alert per dead letter at the webhook" },
+    );
+
+    // Fix the cause (the coupon now exists) and replay: the orphan is issued, once.
+    await db.query("INSERT INTO coupon (id, name, total_quantity) VALUES ($1, 'late coupon', 5)", [
+      missingCoupon,
+    ]);
+    const replay = await internalApi("POST", `/dead-letters/replay?couponId=${missingCoupon}`);
+    expect(replay.results).toEqual([
+      expect.objectContaining({ kind: "replayed", requestId: orphan.requestId }),
+    ]);
+    const rowsFor = async () =>
+      (
+        await db.query("SELECT request_id FROM user_coupon WHERE coupon_id = $1", [missingCoupon])
+      ).rows.map((r) => r.request_id);
+    await waitUntil(async () => (await rowsFor()).length === 1, {
+      timeoutMs: 30_000,
+      what: "the replayed request to be issued",
+    });
+    expect(await rowsFor()).toEqual([orphan.requestId]);
+
+    // Replaying again changes nothing; a record that is not an event cannot be replayed.
+    const orphanLetter = byPayload.get(poison[2] as string)?.id as string;
+    await internalApi("POST", `/dead-letters/${orphanLetter}/replay`);
+    await waitForGroupCaughtUp(system.env.KAFKA_BROKERS.split(","), CONSUMER_GROUP);
+    expect(await rowsFor()).toEqual([orphan.requestId]);
+    const malformed = await internalApi(
+      "POST",
+      `/dead-letters/${byPayload.get(poison[0] as string)?.id}/replay`,
+    );
+    expect(malformed.results[0].kind).toBe("not-replayable");
+  });
+});

@@ -1,0 +1,71 @@
+import { Redis } from "ioredis";
+import pg from "pg";
+import { migrate } from "../../consumer/src/db/migrate.ts";
+import { CONSUMER_GROUP, DLT_MONITOR_GROUP } from "../../shared/src/defaults.ts";
+import { kafkaAdminClient } from "../../stack/src/kafka/kafka-probe.ts";
+import { ensureTopics, REQUIRED_TOPICS } from "../../stack/src/kafka/kafka-topics.ts";
+import { ensureDatabase } from "../../stack/src/services/postgres-server.ts";
+import { waitUntil } from "./wait.ts";
+
+export interface TestState {
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  KAFKA_BROKERS: string;
+}
+
+/**
+ * Every run starts from nothing: a new database, empty topics with no consumer offsets, an empty
+ * Redis database. Old events on the topic would otherwise name coupon ids the new database hands
+ * out again, and a replay from offset 0 would see a previous run's history.
+ */
+export async function resetTestState({ DATABASE_URL, REDIS_URL, KAFKA_BROKERS }: TestState) {
+  const name = decodeURIComponent(new URL(DATABASE_URL).pathname.slice(1));
+  if (!/test/i.test(name))
+    throw new Error(`refusing to wipe database "${name}": a test database's name contains "test"`);
+
+  const maintenance = new URL(DATABASE_URL);
+  maintenance.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+  await ensureDatabase(DATABASE_URL);
+  await migrate(DATABASE_URL, { log: () => undefined });
+
+  const admin = kafkaAdminClient(KAFKA_BROKERS.split(",")).admin();
+  await admin.connect();
+  try {
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+    const ours = groups.filter(
+      (g) => g === CONSUMER_GROUP || g === DLT_MONITOR_GROUP || g.startsWith("replay-"),
+    );
+    if (ours.length > 0) await admin.deleteGroups(ours).catch(() => undefined);
+    const topics = REQUIRED_TOPICS.map((t) => t.topic as string);
+    const existing = (await admin.listTopics()).filter((t) => topics.includes(t));
+    if (existing.length > 0) await admin.deleteTopics({ topics: existing, timeout: 30_000 });
+    // Deletion completes in the background; creating too early fails with "already exists".
+    await waitUntil(
+      async () => {
+        try {
+          await ensureTopics(admin);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: "the test topics to be created again" },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+
+  const redis = new Redis(REDIS_URL);
+  try {
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+}
