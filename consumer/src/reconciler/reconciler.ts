@@ -113,6 +113,7 @@ export function createReconciler({
 
   return {
     runOnce,
+    reconcileCoupon,
     /** Runs a pass every `intervalMs` until stopped; a failed pass is logged and tried again. */
     start(intervalMs: number): { stop(): Promise<void> } {
       let running: Promise<unknown> = Promise.resolve();

@@ -1,0 +1,108 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createAdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+import { uuidV7 } from "../../../shared/src/uuid-v7.ts";
+import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
+import { createMetrics } from "../monitoring/metrics.ts";
+import { createIoredisScriptTransport } from "../redis/ioredis-script-transport.ts";
+import { createReconciler, type PersistedOutcome } from "./reconciler.ts";
+
+// Real Redis and a real broker (the test infrastructure's); PostgreSQL's answer is the seam.
+const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const store = createAdmissionStore(createIoredisScriptTransport(redis));
+const producer = createDurableProducer(
+  createKafkaClient((process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","), "reconciler-test"),
+);
+beforeAll(() => producer.connect());
+afterAll(async () => {
+  await producer.disconnect();
+  await redis.quit();
+});
+
+const AFTER_MS = 30_000;
+const GIVE_UP_MS = 300_000;
+let couponId: string;
+let lines: string[];
+
+function reconciler(outcome: PersistedOutcome = null) {
+  return createReconciler({
+    redis,
+    store,
+    producer,
+    findOutcome: async () => outcome,
+    metrics: createMetrics(),
+    afterMs: AFTER_MS,
+    giveUpAfterMs: GIVE_UP_MS,
+    log: (line) => lines.push(line),
+  });
+}
+
+async function admitOne(userId = "7") {
+  const requestId = uuidV7();
+  const admittedAt = Date.now();
+  await store.admit({ couponId, userId, requestId, requestedAt: new Date().toISOString() });
+  return { requestId, admittedAt };
+}
+
+beforeEach(async () => {
+  lines = [];
+  couponId = String(3_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
+  await store.load({
+    couponId,
+    totalQuantity: 1,
+    issuedCount: 0,
+    startsAt: null,
+    endsAt: null,
+    issued: [],
+  });
+});
+
+describe("reconciler", () => {
+  it("leaves a pending request alone until it is older than the threshold", async () => {
+    const { admittedAt } = await admitOne();
+    expect(await reconciler().reconcileCoupon(couponId, admittedAt + AFTER_MS - 1000)).toBe(0);
+    expect((await store.readCoupon(couponId))?.pending).toBe(1);
+  });
+
+  it("produces an old pending request again, once across concurrent passes", async () => {
+    const { requestId, admittedAt } = await admitOne();
+    const now = admittedAt + AFTER_MS + 1;
+    const handled = await Promise.all([
+      reconciler().reconcileCoupon(couponId, now),
+      reconciler().reconcileCoupon(couponId, now),
+    ]);
+    expect(handled.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(lines.filter((l) => l.includes(`re-produced request ${requestId}`))).toHaveLength(1);
+    // Still pending: the consumer settles it once the event is persisted.
+    expect((await store.readRequest(couponId, requestId))?.status).toBe("PENDING");
+  });
+
+  it("settles from PostgreSQL's outcome when the event was persisted but not settled", async () => {
+    const { requestId, admittedAt } = await admitOne();
+    await reconciler({ status: "ISSUED", issuedCount: 1 }).reconcileCoupon(
+      couponId,
+      admittedAt + AFTER_MS + 1,
+    );
+    expect((await store.readRequest(couponId, requestId))?.status).toBe("ISSUED");
+    expect(await store.readCoupon(couponId)).toMatchObject({ pending: 0, issued: 1, remaining: 0 });
+  });
+
+  it("fails a request still without outcome after the bound, giving the stock and slot back", async () => {
+    const { requestId, admittedAt } = await admitOne("7");
+    expect((await store.readCoupon(couponId))?.remaining).toBe(0);
+    await reconciler().reconcileCoupon(couponId, admittedAt + GIVE_UP_MS + 1);
+    expect(await store.readRequest(couponId, requestId)).toMatchObject({
+      status: "FAILED",
+      reason: "NOT_RECORDED",
+    });
+    expect(await store.readCoupon(couponId)).toMatchObject({ pending: 0, remaining: 1 });
+    // The user may try again.
+    const again = await store.admit({
+      couponId,
+      userId: "7",
+      requestId: uuidV7(),
+      requestedAt: new Date().toISOString(),
+    });
+    expect(again.kind).toBe("accepted");
+  });
+});
