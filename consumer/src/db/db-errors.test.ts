@@ -1,30 +1,19 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   classifyingDbErrors,
   DatabaseError,
   isTransientDbError,
   toDatabaseError,
 } from "./db-errors.ts";
-import { migrate } from "./migrate.ts";
 import { createOrm } from "./orm.ts";
-import {
-  createTemporaryDatabase,
-  type TemporaryDatabase,
-} from "./test-support/temporary-database.ts";
+import { useMigratedDatabase } from "./test-support/migrated-database.ts";
+import type { TemporaryDatabase } from "./test-support/temporary-database.ts";
 
 let database: TemporaryDatabase;
 let orm: MikroORM;
-beforeAll(async () => {
-  database = await createTemporaryDatabase();
-  await migrate(database.url, { log: () => undefined });
-  orm = await createOrm({ databaseUrl: database.url, log: () => undefined });
-});
-afterAll(async () => {
-  await orm?.close();
-  await database?.drop();
-});
+useMigratedDatabase((fixture) => ({ database, orm } = fixture));
 
 const failureOf = (work: () => Promise<unknown>) =>
   classifyingDbErrors(work).then(

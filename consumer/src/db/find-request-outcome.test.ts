@@ -1,27 +1,15 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { uuidV7 } from "../../../shared/src/uuid-v7.ts";
 import { findRequestOutcome } from "./find-request-outcome.ts";
-import { migrate } from "./migrate.ts";
-import { createOrm } from "./orm.ts";
 import { persistIssueBatch } from "./persist-issue-batch.ts";
 import { insertCoupon, issueEvent } from "./test-support/issue-events.ts";
-import {
-  createTemporaryDatabase,
-  type TemporaryDatabase,
-} from "./test-support/temporary-database.ts";
+import { useMigratedDatabase } from "./test-support/migrated-database.ts";
+import type { TemporaryDatabase } from "./test-support/temporary-database.ts";
 
 let database: TemporaryDatabase;
 let orm: MikroORM;
-beforeAll(async () => {
-  database = await createTemporaryDatabase();
-  await migrate(database.url, { log: () => undefined });
-  orm = await createOrm({ databaseUrl: database.url, log: () => undefined });
-});
-afterAll(async () => {
-  await orm?.close();
-  await database?.drop();
-});
+useMigratedDatabase((fixture) => ({ database, orm } = fixture));
 
 describe("findRequestOutcome", () => {
   it("answers ISSUED and FAILED from PostgreSQL alone", async () => {

@@ -1,29 +1,17 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Coupon } from "./entities/coupon.ts";
 import { DeadLetter } from "./entities/dead-letter.ts";
 import { IssueFailure } from "./entities/issue-failure.ts";
 import { UserCoupon } from "./entities/user-coupon.ts";
-import { migrate } from "./migrate.ts";
-import { closeOrm, createOrm } from "./orm.ts";
 import { persistIssueBatch } from "./persist-issue-batch.ts";
 import { insertCoupon, issueEvent } from "./test-support/issue-events.ts";
-import {
-  createTemporaryDatabase,
-  type TemporaryDatabase,
-} from "./test-support/temporary-database.ts";
+import { useMigratedDatabase } from "./test-support/migrated-database.ts";
+import type { TemporaryDatabase } from "./test-support/temporary-database.ts";
 
 let database: TemporaryDatabase;
 let orm: MikroORM;
-beforeAll(async () => {
-  database = await createTemporaryDatabase();
-  await migrate(database.url, { log: () => undefined });
-  orm = await createOrm({ databaseUrl: database.url, log: () => undefined });
-});
-afterAll(async () => {
-  if (orm) await closeOrm(orm);
-  await database?.drop();
-});
+useMigratedDatabase((fixture) => ({ database, orm } = fixture));
 
 describe("the entities", () => {
   it("map the migrated tables, with bigint ids as strings", async () => {

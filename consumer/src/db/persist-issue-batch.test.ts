@@ -1,28 +1,17 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { IssueEvent } from "../../../shared/src/issue-event.ts";
 import { DatabaseError } from "./db-errors.ts";
-import { migrate } from "./migrate.ts";
 import { createOrm } from "./orm.ts";
 import { persistIssueBatch } from "./persist-issue-batch.ts";
 import { couponState, insertCoupon, issueEvent } from "./test-support/issue-events.ts";
-import {
-  createTemporaryDatabase,
-  type TemporaryDatabase,
-} from "./test-support/temporary-database.ts";
+import { useMigratedDatabase } from "./test-support/migrated-database.ts";
+import type { TemporaryDatabase } from "./test-support/temporary-database.ts";
 
 let database: TemporaryDatabase;
 let orm: MikroORM;
-beforeAll(async () => {
-  database = await createTemporaryDatabase();
-  await migrate(database.url, { log: () => undefined });
-  orm = await createOrm({ databaseUrl: database.url, log: () => undefined });
-});
-afterAll(async () => {
-  await orm?.close();
-  await database?.drop();
-});
+useMigratedDatabase((fixture) => ({ database, orm } = fixture));
 
 const coupon = (total: number) => insertCoupon(orm.em, total);
 const state = (couponId: string) => couponState(orm.em, couponId);
