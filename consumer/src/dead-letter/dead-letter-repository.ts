@@ -19,18 +19,8 @@ export interface NewDeadLetter {
   couponId: string | null;
 }
 
-export interface DeadLetterRow {
+export interface DeadLetterRow extends Omit<NewDeadLetter, "firstFailedAt" | "lastFailedAt"> {
   id: string;
-  topic: string;
-  partition: number;
-  offset: string;
-  recordKey: string | null;
-  payload: string | null;
-  headers: Record<string, string>;
-  errorClass: string;
-  errorMessage: string;
-  attempts: number;
-  couponId: string | null;
   recordedAt: string;
   replayedAt: string | null;
   replayCount: number;
