@@ -1,4 +1,5 @@
 // npm start: the whole system on this machine, in order; Ctrl-C stops what it started, in reverse.
+import { z } from "zod";
 import { appProcesses } from "./app-processes.ts";
 import { startInfrastructure } from "./infrastructure.ts";
 import { stackEnv } from "./stack-env.ts";
@@ -7,8 +8,18 @@ import { createSupervisor, prefixedWriter } from "./supervisor/supervisor.ts";
 const began = Date.now();
 const env = stackEnv();
 const write = prefixedWriter();
-const workers = Number(process.env.CONSUMER_COUNT ?? 3);
-const gatewayRuntime = process.env.GATEWAY_RUNTIME === "node" ? "node" : "deno";
+const options = z
+  .object({
+    CONSUMER_COUNT: z.coerce.number().int().min(1).max(32).default(3),
+    GATEWAY_RUNTIME: z.enum(["deno", "node"]).default("deno"),
+  })
+  .safeParse(process.env);
+if (!options.success) {
+  const problems = options.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  console.error(`npm start: invalid setting: ${problems.join("; ")}`);
+  process.exit(2);
+}
+const { CONSUMER_COUNT: workers, GATEWAY_RUNTIME: gatewayRuntime } = options.data;
 
 let shuttingDown = false;
 let infrastructure: Awaited<ReturnType<typeof startInfrastructure>> | undefined;
