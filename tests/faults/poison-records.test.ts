@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSUMER_GROUP, TOPICS } from "../../shared/src/defaults.ts";
 import { encodeIssueEvent, issueEventKey } from "../../shared/src/issue-event.ts";
 import { uuidV7 } from "../../shared/src/uuid-v7.ts";
+import { deadLettersCli } from "../support/dead-letters-cli.ts";
 import { expectInvariantsHold } from "../support/invariants.ts";
 import { waitForGroupCaughtUp } from "../support/kafka-lag.ts";
 import { type SystemUnderTest, startSystem } from "../support/system.ts";
@@ -120,7 +121,9 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
     await db.query("INSERT INTO coupon (id, name, total_quantity) VALUES ($1, 'late coupon', 5)", [
       missingCoupon,
     ]);
-    const replay = await internalApi("POST", `/dead-letters/replay?couponId=${missingCoupon}`);
+    const replay = JSON.parse(
+      await deadLettersCli(["replay", "--coupon", missingCoupon, "--json"], system.env),
+    );
     expect(replay.results).toEqual([
       expect.objectContaining({ kind: "replayed", requestId: orphan.requestId }),
     ]);
@@ -135,6 +138,12 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
     expect(await rowsFor()).toEqual([orphan.requestId]);
 
     // Replaying again changes nothing; a record that is not an event cannot be replayed.
+    const listed = JSON.parse(
+      await deadLettersCli(["list", "--coupon", missingCoupon, "--json"], system.env),
+    );
+    expect(listed.deadLetters).toEqual([
+      expect.objectContaining({ couponId: missingCoupon, replayCount: 1 }),
+    ]);
     const orphanLetter = byPayload.get(poison[2] as string)?.id as string;
     await internalApi("POST", `/dead-letters/${orphanLetter}/replay`);
     await waitForGroupCaughtUp(system.env.KAFKA_BROKERS.split(","), CONSUMER_GROUP);

@@ -1,0 +1,162 @@
+// npm run dead-letters -- list | replay: dead letters through the control process's internal API.
+import { parseArgs } from "node:util";
+import { parseId } from "../../../shared/src/ids.ts";
+import { readConsumerConfig } from "../config.ts";
+
+export const USAGE = `usage:
+  npm run dead-letters -- list [--coupon <couponId>] [--limit <n>] [--json]
+  npm run dead-letters -- replay <deadLetterId> [--json]
+  npm run dead-letters -- replay --coupon <couponId> [--json]
+Talks to the control process at INTERNAL_API_URL with INTERNAL_API_TOKEN.`;
+
+export type CliCommand =
+  | { kind: "list"; couponId: string | null; limit: number; json: boolean }
+  | { kind: "replay-one"; id: string; json: boolean }
+  | { kind: "replay-coupon"; couponId: string; json: boolean };
+
+const CLI_OPTIONS = {
+  allowPositionals: true,
+  options: {
+    coupon: { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+} as const;
+
+/** Reads the command line into a command, or an error message for the user. */
+export function parseCliArgs(
+  argv: string[],
+): { ok: true; command: CliCommand } | { ok: false; error: string } {
+  let parsed: ReturnType<typeof parseArgs<typeof CLI_OPTIONS>>;
+  try {
+    parsed = parseArgs({ ...CLI_OPTIONS, args: argv });
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+  const { positionals, values } = parsed;
+  const [verb, target, ...extra] = positionals;
+  const json = values.json ?? false;
+  if (extra.length > 0) return { ok: false, error: `unexpected arguments: ${extra.join(" ")}` };
+  let couponId: string | null = null;
+  if (values.coupon !== undefined) {
+    const id = parseId(values.coupon);
+    if (!id.ok) return { ok: false, error: `--coupon ${id.error}` };
+    couponId = id.id;
+  }
+  if (verb === "list") {
+    if (target !== undefined) return { ok: false, error: `list takes no argument (got ${target})` };
+    const limit = values.limit === undefined ? 100 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return { ok: false, error: "--limit must be an integer from 1 to 1000" };
+    return { ok: true, command: { kind: "list", couponId, limit, json } };
+  }
+  if (verb === "replay") {
+    if (values.limit !== undefined) return { ok: false, error: "--limit belongs to list" };
+    if (target !== undefined && couponId !== null)
+      return { ok: false, error: "replay takes a dead letter id or --coupon, not both" };
+    if (couponId !== null) return { ok: true, command: { kind: "replay-coupon", couponId, json } };
+    const id = parseId(target);
+    if (!id.ok)
+      return { ok: false, error: `replay needs a dead letter id or --coupon: id ${id.error}` };
+    return { ok: true, command: { kind: "replay-one", id: id.id, json } };
+  }
+  return { ok: false, error: verb ? `unknown command ${verb}` : "no command given" };
+}
+
+export interface ListedDeadLetter {
+  id: string;
+  couponId: string | null;
+  errorClass: string;
+  errorMessage: string;
+  attempts: number;
+  recordedAt: string;
+  replayedAt: string | null;
+  replayCount: number;
+}
+
+/** A table a person can read in a terminal: one dead letter per line. */
+export function formatDeadLetters(deadLetters: ListedDeadLetter[], total: number): string {
+  const header = ["id", "coupon", "error", "attempts", "recorded", "replayed"];
+  const rows = deadLetters.map((d) => [
+    d.id,
+    d.couponId ?? "-",
+    `${d.errorClass}: ${d.errorMessage}`.slice(0, 60),
+    String(d.attempts),
+    d.recordedAt,
+    d.replayedAt ? `${d.replayedAt} (${d.replayCount}×)` : "no",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [
+    line(header),
+    ...rows.map(line),
+    `${deadLetters.length} shown, ${total} recorded in all`,
+  ].join("\n");
+}
+
+async function call(method: "GET" | "POST", path: string): Promise<unknown> {
+  const { internalApi } = readConsumerConfig();
+  const url = `${internalApi.url.replace(/\/$/, "")}/internal/dead-letters${path}`;
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${internalApi.token}` },
+    signal: AbortSignal.timeout(30_000),
+  }).catch((error: Error) => {
+    throw new Error(`cannot reach the control process at ${internalApi.url}: ${error.message}`);
+  });
+  const body = (await response.json().catch(() => null)) as { error?: string } | null;
+  if (!response.ok)
+    throw new Error(
+      `${method} ${path || "/"} answered ${response.status}: ${body?.error ?? "no details"}`,
+    );
+  return body;
+}
+
+async function run(command: CliCommand): Promise<string> {
+  switch (command.kind) {
+    case "list": {
+      const query = new URLSearchParams({ limit: String(command.limit) });
+      if (command.couponId) query.set("couponId", command.couponId);
+      const body = (await call("GET", `?${query}`)) as {
+        deadLetters: ListedDeadLetter[];
+        total: number;
+      };
+      return command.json ? JSON.stringify(body) : formatDeadLetters(body.deadLetters, body.total);
+    }
+    case "replay-one":
+    case "replay-coupon": {
+      const path =
+        command.kind === "replay-one"
+          ? `/${command.id}/replay`
+          : `/replay?couponId=${command.couponId}`;
+      const body = (await call("POST", path)) as { results: Array<Record<string, string>> };
+      if (command.json) return JSON.stringify(body);
+      if (body.results.length === 0) return "nothing to replay";
+      return body.results
+        .map((r) =>
+          r.kind === "replayed"
+            ? `${r.id}: replayed (request ${r.requestId})`
+            : `${r.id}: ${r.kind}${r.reason ? ` (${r.reason})` : ""}`,
+        )
+        .join("\n");
+    }
+  }
+}
+
+if (import.meta.main) {
+  const parsed = parseCliArgs(process.argv.slice(2));
+  if (!parsed.ok) {
+    console.error(`${parsed.error}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  try {
+    console.log(await run(parsed.command));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+}
