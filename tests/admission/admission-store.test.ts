@@ -217,3 +217,55 @@ describe("settle script", () => {
     expect(await store.readCoupon(couponId)).toMatchObject({ issued: 1, remaining: 1 });
   });
 });
+
+describe("withdrawal (gateway) against claim (consumer)", () => {
+  const request = (requestId: string, userId = "5") => ({
+    requestId,
+    userId,
+    couponId,
+    requestedAt: new Date().toISOString(),
+  });
+
+  it("a withdrawal before any claim fails the request, gives stock and slot back, and the claim reports it", async () => {
+    await load(1);
+    const requestId = uuidV7();
+    await admit("5", requestId);
+    expect(await store.withdraw(request(requestId))).toBe(true);
+    expect(await store.readRequest(couponId, requestId)).toMatchObject({
+      status: "FAILED",
+      reason: "NOT_RECORDED",
+    });
+    expect(await store.readCoupon(couponId)).toMatchObject({ pending: 0, remaining: 1 });
+    expect(await store.claim(couponId, [requestId])).toEqual(new Set([requestId]));
+    expect((await admit("5")).kind).toBe("accepted");
+  });
+
+  it("a claim before the withdrawal wins: the request stays pending for the consumer to decide", async () => {
+    await load(1);
+    const requestId = uuidV7();
+    await admit("5", requestId);
+    expect(await store.claim(couponId, [requestId])).toEqual(new Set());
+    expect(await store.withdraw(request(requestId))).toBe(false);
+    expect(await store.readRequest(couponId, requestId)).toMatchObject({
+      status: "PENDING",
+      claimed: true,
+    });
+    expect(await store.readCoupon(couponId)).toMatchObject({ pending: 1, remaining: 0 });
+  });
+
+  it("an outcome already recorded is not withdrawn", async () => {
+    await load(1);
+    const requestId = uuidV7();
+    await admit("5", requestId);
+    await store.settle(couponId, [{ ...request(requestId), status: "ISSUED" }], 1);
+    expect(await store.withdraw(request(requestId))).toBe(false);
+    expect((await store.readRequest(couponId, requestId))?.status).toBe("ISSUED");
+  });
+
+  it("a withdrawal of a request Redis lost is recorded, so the late event is not issued", async () => {
+    await load(1);
+    const requestId = uuidV7();
+    expect(await store.withdraw(request(requestId))).toBe(true);
+    expect(await store.claim(couponId, [requestId])).toEqual(new Set([requestId]));
+  });
+});

@@ -34,6 +34,10 @@ describe("fault: the Kafka broker killed with SIGKILL mid-drop", () => {
     expectInvariantsHold(report);
     // The outage really hit the drop: some presses found no broker even after retrying.
     expect(drop.unanswered).toBeGreaterThan(0);
+    // A press answered with an error was withdrawn, and stays so even when its event reached the
+    // broker after all: every row belongs to a request its user was told was accepted.
+    expect(report.rowsNobodyWasToldOf).toBe(0);
+    expect(report.issued).toBe(report.rows);
     await expectIssuanceWorks(system);
   });
 });

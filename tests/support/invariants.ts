@@ -23,6 +23,8 @@ export interface InvariantReport {
   stuckPending: number;
   /** Requests answered ISSUED without a row in PostgreSQL. */
   issuedWithoutRow: number;
+  /** Rows of requests no user was told about (admitted, then answered with an error). */
+  rowsNobodyWasToldOf: number;
   /** coupon.issued_count minus the rows it counts. */
   issuedCountDrift: number;
   /** Stock Redis has lost or invented: total − rows − remaining, once nothing is pending. */
@@ -113,6 +115,7 @@ export async function settleAndCheck({
       [couponId],
     );
     const withRow = new Set(issuedRows.map((r) => r.request_id));
+    const rowsNobodyWasToldOf = issuedRows.filter((r) => !drop.known.has(r.request_id)).length;
     const remaining = await gql.request<{ coupon: { remaining: number } }>(
       "query($id: ID!) { coupon(id: $id) { remaining } }",
       { id: couponId },
@@ -145,6 +148,7 @@ export async function settleAndCheck({
       oversell: Math.max(0, row.rows - row.total),
       stuckPending: stuck.size,
       issuedWithoutRow,
+      rowsNobodyWasToldOf,
       issuedCountDrift: row.issued_count - row.rows,
       stockDrift: row.total - row.rows - (remaining.data?.coupon.remaining ?? Number.NaN),
       recoverMs,

@@ -21,7 +21,7 @@ export async function createDatabase(databaseUrl: string, poolSize = 5) {
       return request;
     },
   };
-  const persist: PersistBatch = (events) => persistIssueBatch(orm, events);
+  const persist: PersistBatch = (events, withdrawn) => persistIssueBatch(orm, events, withdrawn);
   const sql: SqlExecutor = (text, params) => orm.em.fork().execute(text, params);
   return {
     orm,

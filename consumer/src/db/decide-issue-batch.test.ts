@@ -44,6 +44,25 @@ describe("decideIssueBatch", () => {
     expect(decision.toFail).toEqual([]);
   });
 
+  it("a withdrawn request fails NOT_RECORDED, recorded, using no stock; an issued one stays issued", () => {
+    const withdrawn = issueEvent("7", "1");
+    const next = issueEvent("7", "2");
+    const earlier = issueEvent("7", "3");
+    const decision = decideIssueBatch(
+      [withdrawn, next, earlier],
+      state({
+        remaining: new Map([["7", 1]]),
+        issued: [{ requestId: earlier.requestId, userId: "3", couponId: "7", issuedAt: at }],
+        withdrawn: new Set([withdrawn.requestId, earlier.requestId]),
+      }),
+    );
+    expect(decision.toFail).toEqual([
+      { event: withdrawn, reason: "NOT_RECORDED", existingRequestId: null },
+    ]);
+    expect(decision.toIssue).toEqual([next]);
+    expect(decision.settled.get(earlier.requestId)).toEqual({ kind: "issued", issuedAt: at });
+  });
+
   it("a user holding the coupon is refused before stock is looked at, and uses none", () => {
     const held = issueEvent("7", "1");
     const again = issueEvent("7", "1");

@@ -15,6 +15,8 @@ export interface IssueBatchState {
   issued: Array<{ requestId: string; userId: string; couponId: string; issuedAt: Date }>;
   /** Existing `issue_failure` rows for the batch's request ids. */
   failed: Map<string, { reason: IssueFailureReason; existingRequestId: string | null }>;
+  /** Requests the gateway withdrew before a consumer claimed them: they fail NOT_RECORDED. */
+  withdrawn?: ReadonlySet<string>;
 }
 
 export interface IssueBatchDecision {
@@ -37,6 +39,7 @@ const slotKey = (couponId: string, userId: string) => `${couponId}:${userId}`;
  * already decided gets its earlier outcome again and writes nothing, so a redelivered or replayed
  * event changes nothing. Otherwise: the user already holds this coupon under another request (from
  * before, or earlier in this batch) → ALREADY_ISSUED_TO_USER; stock left → issue; else SOLD_OUT.
+ * A request withdrawn at the gateway fails NOT_RECORDED first: its caller was told so.
  */
 export function decideIssueBatch(
   events: readonly IssueEvent[],
@@ -71,8 +74,13 @@ export function decideIssueBatch(
       continue;
     }
     const holder = holders.get(slotKey(couponId, userId));
-    const reason: IssueFailureReason | null =
-      holder !== undefined ? "ALREADY_ISSUED_TO_USER" : left <= 0 ? "SOLD_OUT" : null;
+    const reason: IssueFailureReason | null = state.withdrawn?.has(requestId)
+      ? "NOT_RECORDED"
+      : holder !== undefined
+        ? "ALREADY_ISSUED_TO_USER"
+        : left <= 0
+          ? "SOLD_OUT"
+          : null;
     if (reason) {
       const existingRequestId = reason === "ALREADY_ISSUED_TO_USER" ? (holder ?? null) : null;
       decision.settled.set(requestId, failure(reason, existingRequestId));

@@ -31,13 +31,14 @@ export interface PersistIssueBatchResult {
 export async function persistIssueBatch(
   orm: MikroORM,
   events: readonly IssueEvent[],
+  withdrawn: ReadonlySet<string> = new Set(),
 ): Promise<PersistIssueBatchResult> {
   if (events.length === 0) return { outcomes: new Map(), issuedCounts: new Map() };
   return classifyingDbErrors(() =>
     orm.em.fork().transactional(
       async (em) => {
         const { state, issuedCounts } = await lockAndRead(em, events);
-        const decision = decideIssueBatch(events, state);
+        const decision = decideIssueBatch(events, { ...state, withdrawn });
         const issuedAt = await insertIssued(em, decision.toIssue);
         await recordFailures(em, decision.toFail);
         for (const { couponId } of decision.toIssue) {

@@ -15,8 +15,14 @@ export interface PersistResult {
   issuedCounts: Map<string, number>;
 }
 
-/** Persists events in one transaction, idempotently; throws with `retriable` on failure. */
-export type PersistBatch = (events: IssueEvent[]) => Promise<PersistResult>;
+/**
+ * Persists events in one transaction, idempotently; `withdrawn` requests fail NOT_RECORDED. Throws
+ * with `retriable` on failure.
+ */
+export type PersistBatch = (
+  events: IssueEvent[],
+  withdrawn: ReadonlySet<string>,
+) => Promise<PersistResult>;
 
 export interface IssueBatchProcessorDeps {
   persist: PersistBatch;
@@ -139,6 +145,17 @@ export function createIssueBatchProcessor({
     );
   }
 
+  /** Claims the chunk's requests in Redis before PostgreSQL decides them; returns the withdrawn. */
+  async function claim(decoded: Decoded[]): Promise<Set<string>> {
+    const byCoupon = new Map<string, string[]>();
+    for (const { event } of decoded)
+      byCoupon.set(event.couponId, [...(byCoupon.get(event.couponId) ?? []), event.requestId]);
+    const withdrawn = new Set<string>();
+    for (const [couponId, requestIds] of byCoupon)
+      for (const id of await store.claim(couponId, requestIds)) withdrawn.add(id);
+    return withdrawn;
+  }
+
   async function processChunk(records: FailedRecord[]): Promise<void> {
     const decoded: Decoded[] = [];
     for (const record of records) {
@@ -159,7 +176,11 @@ export function createIssueBatchProcessor({
     processed.inc(records.length);
     if (decoded.length === 0) return;
 
-    const result = await persist(decoded.map((d) => d.event));
+    const withdrawn = await claim(decoded);
+    const result = await persist(
+      decoded.map((d) => d.event),
+      withdrawn,
+    );
     await settle(decoded, result);
 
     // A coupon PostgreSQL does not know may be one being created right now: a few more attempts.
@@ -169,7 +190,10 @@ export function createIssueBatchProcessor({
     const firstFailureAt = new Date();
     for (let attempt = 2; missing.length > 0 && attempt <= permanentAttempts; attempt++) {
       await wait(permanentBaseMs * 2 ** (attempt - 2));
-      const retry = await persist(missing.map((d) => d.event));
+      const retry = await persist(
+        missing.map((d) => d.event),
+        withdrawn,
+      );
       await settle(missing, retry);
       missing = missing.filter(
         (d) => retry.outcomes.get(d.event.requestId)?.kind === "coupon-not-found",

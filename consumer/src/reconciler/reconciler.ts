@@ -82,11 +82,13 @@ export function createReconciler({
         await store.settle(couponId, [outcome], persisted.issuedCount);
         settledFromDb.inc();
       } else if (now - admittedAtMs > giveUpAfterMs) {
-        await store.settle(couponId, [{ ...base, status: "FAILED", reason: "NOT_RECORDED" }], null);
-        gaveUp.inc();
-        log(
-          `reconciler: request ${record.requestId} had no outcome after ${giveUpAfterMs} ms: FAILED, stock given back`,
-        );
+        // Refused when a consumer holds the event: it is being decided, so it is not given up.
+        if (await store.withdraw(base)) {
+          gaveUp.inc();
+          log(
+            `reconciler: request ${record.requestId} had no outcome after ${giveUpAfterMs} ms: FAILED, stock given back`,
+          );
+        }
       } else {
         await producer.send({
           topic: TOPICS.issueRequests,

@@ -101,12 +101,10 @@ export function createIssueCoupon({
       ]);
       if (produced.status === "rejected") throw produced.reason;
     } catch (error) {
-      await store.settle(
-        couponId,
-        [{ requestId, userId, couponId, requestedAt, status: "FAILED", reason: "NOT_RECORDED" }],
-        null,
-      );
-      throw new IssueNotRecordedError(error as Error);
+      // The produce failed or its outcome is unknown. Withdraw the admission, unless a consumer
+      // already holds the event: then it was recorded after all, and the caller was admitted.
+      const withdrawn = await store.withdraw({ requestId, userId, couponId, requestedAt });
+      if (withdrawn) throw new IssueNotRecordedError(error as Error);
     }
     return { kind: "IssueAccepted", requestId, status: "PENDING" };
   };

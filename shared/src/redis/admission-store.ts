@@ -24,6 +24,8 @@ export interface RequestRecord {
   reason?: string;
   requestedAt: string;
   updatedAt: string;
+  /** Set once a consumer holds the event (claim.lua): from then on it cannot be withdrawn. */
+  claimed?: boolean;
 }
 
 export interface RequestOutcome {
@@ -120,6 +122,37 @@ export function createAdmissionStore(transport: ScriptTransport) {
         JSON.stringify(outcomes),
       ]);
       return Number(reply);
+    },
+
+    /**
+     * Withdraws an admission whose event may not have reached Kafka: FAILED NOT_RECORDED, stock and
+     * slot given back. Refused (false) when a consumer already holds the event or it has an
+     * outcome: then it was recorded after all and will be, or has been, decided.
+     */
+    async withdraw(request: Omit<RequestOutcome, "status" | "reason">): Promise<boolean> {
+      const withdrawal = {
+        ...request,
+        status: "FAILED",
+        reason: "NOT_RECORDED",
+        unlessClaimed: true,
+      };
+      const reply = await run("settle", request.couponId, [
+        "",
+        new Date().toISOString(),
+        requestStatusChannel(""),
+        JSON.stringify([withdrawal]),
+      ]);
+      return Number(reply) === 1;
+    },
+
+    /**
+     * Marks requests as held by a consumer, so the gateway can no longer withdraw them; returns the
+     * ones it had withdrawn already (their callers were told they were not counted).
+     */
+    async claim(couponId: string, requestIds: string[]): Promise<Set<string>> {
+      if (requestIds.length === 0) return new Set();
+      const reply = (await run("claim", couponId, [JSON.stringify(requestIds)])) as string[];
+      return new Set(reply.map(String));
     },
 
     /** Loads a coupon from PostgreSQL's view of it; false when it was already loaded. */

@@ -6,8 +6,10 @@
 -- ARGV[1] issued: PostgreSQL's issued_count after the outcomes were committed, or "" if unknown
 -- ARGV[2] updatedAt (ISO-8601)
 -- ARGV[3] channel prefix (the request id is appended)
--- ARGV[4] JSON array of {requestId, userId, couponId, requestedAt, status, reason?, slotRequestId?}
+-- ARGV[4] JSON array of {requestId, userId, couponId, requestedAt, status, reason?, slotRequestId?,
+--         unlessClaimed?}
 --         slotRequestId: the request that keeps the user's slot (another request already issued)
+--         unlessClaimed: a withdrawal, which a consumer's claim (claim.lua) overrides
 -- Returns the number of records changed.
 if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[1]) == 1 then
   local known = tonumber(redis.call('HGET', KEYS[1], 'issued') or '0')
@@ -18,7 +20,6 @@ end
 local changed = 0
 for _, outcome in ipairs(cjson.decode(ARGV[4])) do
   local rid = outcome.requestId
-  redis.call('ZREM', KEYS[3], rid)
   local stored = redis.call('HGET', KEYS[4], rid)
   local record
   if stored then
@@ -27,7 +28,13 @@ for _, outcome in ipairs(cjson.decode(ARGV[4])) do
     record = {requestId = rid, couponId = outcome.couponId, userId = outcome.userId,
               requestedAt = outcome.requestedAt}
   end
-  if record.status ~= outcome.status then
+  -- A withdrawal yields to a consumer that holds the event, and to an outcome already recorded.
+  local withdrawalRefused = outcome.unlessClaimed and
+    (record.claimed or (stored and record.status ~= 'PENDING'))
+  if not withdrawalRefused then
+    redis.call('ZREM', KEYS[3], rid)
+  end
+  if not withdrawalRefused and record.status ~= outcome.status then
     record.status = outcome.status
     record.updatedAt = ARGV[2]
     if outcome.status == 'FAILED' then
