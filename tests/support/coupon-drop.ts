@@ -26,6 +26,8 @@ export interface DropResult {
   answers: Record<string, number>;
   /** Presses that got no definite answer after every attempt. */
   unanswered: number;
+  /** Time to a definite answer per answered press (retries included), in milliseconds. */
+  latenciesMs: number[];
 }
 
 export interface RunningDrop {
@@ -85,8 +87,11 @@ export function startDrop(
     return null;
   }
 
+  const latenciesMs: number[] = [];
   const done = mapWithConcurrency(presses, concurrency, async (userId) => {
+    const pressedAt = performance.now();
     const result = await press(userId);
+    if (result) latenciesMs.push(performance.now() - pressedAt);
     if (!result) {
       unanswered++;
       return;
@@ -94,7 +99,7 @@ export function startDrop(
     answers[result.__typename] = (answers[result.__typename] ?? 0) + 1;
     if (result.__typename === "IssueAccepted") accepted++;
     if (result.requestId) known.set(result.requestId, userId);
-  }).then(() => ({ sent: presses.length, accepted, known, answers, unanswered }));
+  }).then(() => ({ sent: presses.length, accepted, known, answers, unanswered, latenciesMs }));
 
   return { acceptedSoFar: () => accepted, total: presses.length, done };
 }
