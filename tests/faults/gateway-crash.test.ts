@@ -19,6 +19,8 @@ describe("fault: the gateway killed between admission and produce", () => {
     const { report } = await dropUnderFault({
       scenario: "gateway crash after admission",
       system,
+      // Early, so that admissions are certainly still coming when the crash is armed.
+      strikeAt: 0.1,
       fault: async () => {
         await gateway.signal("SIGUSR2"); // arms the crash at the next admission
         await waitUntil(() => !gateway.running, { what: "the gateway to crash", intervalMs: 20 });
