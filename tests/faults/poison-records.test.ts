@@ -6,6 +6,7 @@ import { CONSUMER_GROUP, TOPICS } from "../../shared/src/defaults.ts";
 import { encodeIssueEvent, issueEventKey } from "../../shared/src/issue-event.ts";
 import { uuidV7 } from "../../shared/src/uuid-v7.ts";
 import { deadLettersCli } from "../support/dead-letters-cli.ts";
+import { createGraphqlClient } from "../support/graphql-client.ts";
 import { expectInvariantsHold } from "../support/invariants.ts";
 import { waitForGroupCaughtUp } from "../support/kafka-lag.ts";
 import { type SystemUnderTest, startSystem } from "../support/system.ts";
@@ -50,15 +51,6 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
     await system?.stop();
     webhook?.close();
   });
-
-  async function internalApi(method: string, path: string) {
-    const response = await fetch(`${system.internalApiUrl}/internal${path}`, {
-      method,
-      headers: { authorization: `Bearer ${system.env.INTERNAL_API_TOKEN}` },
-    });
-    expect(response.status).toBe(200);
-    return response.json();
-  }
 
   it("dead-letters them, records and alerts, keeps the partition flowing, and replays once fixed", async () => {
     // A coupon id PostgreSQL does not have yet: the event for it fails until the coupon is created.
@@ -138,20 +130,38 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
     expect(await rowsFor()).toEqual([orphan.requestId]);
 
     // Replaying again changes nothing; a record that is not an event cannot be replayed.
+    const orphanLetter = byPayload.get(poison[2] as string)?.id as string;
     const listed = JSON.parse(
       await deadLettersCli(["list", "--coupon", missingCoupon, "--json"], system.env),
     );
     expect(listed.deadLetters).toEqual([
       expect.objectContaining({ couponId: missingCoupon, replayCount: 1 }),
     ]);
-    const orphanLetter = byPayload.get(poison[2] as string)?.id as string;
-    await internalApi("POST", `/dead-letters/${orphanLetter}/replay`);
+    // The same through the GraphQL admin operations.
+    const gql = createGraphqlClient(system.graphqlUrl);
+    const page = await gql.request<{ deadLetters: { deadLetters: Array<{ id: string }> } }>(
+      "query($c: ID) { deadLetters(couponId: $c) { total deadLetters { id errorClass attempts replayCount } } }",
+      { c: missingCoupon },
+    );
+    expect(page.data?.deadLetters.deadLetters).toEqual([
+      { id: orphanLetter, errorClass: "CouponNotFound", attempts: 3, replayCount: 1 },
+    ]);
+    const REPLAY = `mutation($id: ID!) { replayDeadLetter(id: $id) { deadLetterId outcome requestId reason } }`;
+    const again = await gql.request<{ replayDeadLetter: Record<string, unknown> }>(REPLAY, {
+      id: orphanLetter,
+    });
+    expect(again.data?.replayDeadLetter).toMatchObject({
+      outcome: "REPLAYED",
+      requestId: orphan.requestId,
+    });
     await waitForGroupCaughtUp(system.env.KAFKA_BROKERS.split(","), CONSUMER_GROUP);
     expect(await rowsFor()).toEqual([orphan.requestId]);
-    const malformed = await internalApi(
-      "POST",
-      `/dead-letters/${byPayload.get(poison[0] as string)?.id}/replay`,
-    );
-    expect(malformed.results[0].kind).toBe("not-replayable");
+    const malformed = await gql.request<{ replayDeadLetter: Record<string, unknown> }>(REPLAY, {
+      id: byPayload.get(poison[0] as string)?.id,
+    });
+    expect(malformed.data?.replayDeadLetter).toMatchObject({
+      outcome: "NOT_REPLAYABLE",
+      reason: expect.stringMatching(/invalid-json/),
+    });
   });
 });

@@ -47,6 +47,10 @@ describe("dead-letters table", () => {
       [
         {
           id: "3",
+          topic: "coupon-issue-requests",
+          partition: 0,
+          offset: "17",
+          payload: "{}",
           couponId: "42",
           errorClass: "CouponNotFound",
           errorMessage: "coupon 42 does not exist in PostgreSQL",
@@ -57,6 +61,10 @@ describe("dead-letters table", () => {
         },
         {
           id: "12",
+          topic: "coupon-issue-requests",
+          partition: 2,
+          offset: "99",
+          payload: "{",
           couponId: null,
           errorClass: "InvalidJson",
           errorMessage: "Unexpected token",

@@ -1,6 +1,12 @@
 // npm run dead-letters -- list | replay: dead letters through the control process's internal API.
 import { parseArgs } from "node:util";
+import type { z } from "zod";
 import { parseId } from "../../../shared/src/ids.ts";
+import {
+  type DeadLetterJson,
+  deadLetterListResponse,
+  replayResponse,
+} from "../../../shared/src/internal-api/contract.ts";
 import { readConsumerConfig } from "../config.ts";
 
 export const USAGE = `usage:
@@ -63,19 +69,8 @@ export function parseCliArgs(
   return { ok: false, error: verb ? `unknown command ${verb}` : "no command given" };
 }
 
-export interface ListedDeadLetter {
-  id: string;
-  couponId: string | null;
-  errorClass: string;
-  errorMessage: string;
-  attempts: number;
-  recordedAt: string;
-  replayedAt: string | null;
-  replayCount: number;
-}
-
 /** A table a person can read in a terminal: one dead letter per line. */
-export function formatDeadLetters(deadLetters: ListedDeadLetter[], total: number): string {
+export function formatDeadLetters(deadLetters: DeadLetterJson[], total: number): string {
   const header = ["id", "coupon", "error", "attempts", "recorded", "replayed"];
   const rows = deadLetters.map((d) => [
     d.id,
@@ -98,7 +93,7 @@ export function formatDeadLetters(deadLetters: ListedDeadLetter[], total: number
   ].join("\n");
 }
 
-async function call(method: "GET" | "POST", path: string): Promise<unknown> {
+async function call<T>(method: "GET" | "POST", path: string, schema: z.ZodType<T>): Promise<T> {
   const { internalApi } = readConsumerConfig();
   const url = `${internalApi.url.replace(/\/$/, "")}/internal/dead-letters${path}`;
   const response = await fetch(url, {
@@ -113,7 +108,7 @@ async function call(method: "GET" | "POST", path: string): Promise<unknown> {
     throw new Error(
       `${method} ${path || "/"} answered ${response.status}: ${body?.error ?? "no details"}`,
     );
-  return body;
+  return schema.parse(body);
 }
 
 async function run(command: CliCommand): Promise<string> {
@@ -121,10 +116,7 @@ async function run(command: CliCommand): Promise<string> {
     case "list": {
       const query = new URLSearchParams({ limit: String(command.limit) });
       if (command.couponId) query.set("couponId", command.couponId);
-      const body = (await call("GET", `?${query}`)) as {
-        deadLetters: ListedDeadLetter[];
-        total: number;
-      };
+      const body = await call("GET", `?${query}`, deadLetterListResponse);
       return command.json ? JSON.stringify(body) : formatDeadLetters(body.deadLetters, body.total);
     }
     case "replay-one":
@@ -133,14 +125,16 @@ async function run(command: CliCommand): Promise<string> {
         command.kind === "replay-one"
           ? `/${command.id}/replay`
           : `/replay?couponId=${command.couponId}`;
-      const body = (await call("POST", path)) as { results: Array<Record<string, string>> };
+      const body = await call("POST", path, replayResponse);
       if (command.json) return JSON.stringify(body);
       if (body.results.length === 0) return "nothing to replay";
       return body.results
         .map((r) =>
           r.kind === "replayed"
             ? `${r.id}: replayed (request ${r.requestId})`
-            : `${r.id}: ${r.kind}${r.reason ? ` (${r.reason})` : ""}`,
+            : r.kind === "not-found"
+              ? `${r.id}: not found`
+              : `${r.id}: not replayable (${r.reason})`,
         )
         .join("\n");
     }

@@ -3,10 +3,14 @@ import {
   type CouponJson,
   type CreateCouponInput,
   couponResponse,
+  type DeadLetterJson,
+  deadLetterListResponse,
   errorResponse,
   INTERNAL_API_PREFIX,
   loadResponse,
+  type ReplayResultJson,
   type RequestJson,
+  replayResponse,
   requestResponse,
 } from "../../../shared/src/internal-api/contract.ts";
 
@@ -80,6 +84,29 @@ export function createInternalApiClient({
     },
     async getRequest(requestId: string): Promise<RequestJson | null> {
       return (await call("GET", `/requests/${requestId}`, requestResponse))?.request ?? null;
+    },
+    async listDeadLetters(filter: {
+      couponId: string | null;
+      limit: number;
+    }): Promise<{ deadLetters: DeadLetterJson[]; total: number }> {
+      const query = new URLSearchParams({ limit: String(filter.limit) });
+      if (filter.couponId) query.set("couponId", filter.couponId);
+      return (
+        (await call("GET", `/dead-letters?${query}`, deadLetterListResponse)) ?? {
+          deadLetters: [],
+          total: 0,
+        }
+      );
+    },
+    /** Replays one dead letter, or (with `couponId`) every one of a coupon not replayed yet. */
+    async replayDeadLetters(
+      target: { id: string } | { couponId: string },
+    ): Promise<ReplayResultJson[]> {
+      const path =
+        "id" in target
+          ? `/dead-letters/${target.id}/replay`
+          : `/dead-letters/replay?couponId=${target.couponId}`;
+      return (await call("POST", path, replayResponse))?.results ?? [];
     },
   };
 }

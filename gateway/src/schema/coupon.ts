@@ -1,7 +1,7 @@
 import { createCouponInput } from "../../../shared/src/internal-api/contract.ts";
 import { idArg } from "./args.ts";
 import { builder } from "./builder.ts";
-import { badInput, forbidden } from "./errors.ts";
+import { badInput, requireAdmin } from "./errors.ts";
 
 interface CouponView {
   id: string;
@@ -60,8 +60,8 @@ builder.mutationField("createCoupon", (t) =>
     description:
       "Creates a coupon and loads its stock into admission. Admin only (open in development mode).",
     args: { input: t.arg({ type: CreateCouponInput, required: true }) },
-    resolve: async (_root, { input }, { caller, devMode, services }) => {
-      if (!devMode && !caller?.isAdmin) throw forbidden("createCoupon needs the admin role");
+    resolve: async (_root, { input }, context) => {
+      requireAdmin(context, "createCoupon");
       const parsed = createCouponInput.safeParse({
         name: input.name,
         totalQuantity: input.totalQuantity,
@@ -72,7 +72,7 @@ builder.mutationField("createCoupon", (t) =>
         const issue = parsed.error.issues[0];
         throw badInput(issue?.message ?? "invalid coupon", issue?.path.join("."));
       }
-      return services.internalApi.createCoupon(parsed.data);
+      return context.services.internalApi.createCoupon(parsed.data);
     },
   }),
 );

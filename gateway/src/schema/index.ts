@@ -3,6 +3,7 @@ import { builder } from "./builder.ts";
 import "./scalars.ts";
 import "./coupon.ts";
 import "./issue.ts";
+import "./dead-letters.ts";
 
 builder.queryType({});
 builder.mutationType({});

@@ -9,6 +9,9 @@ import { ISSUE_STATUSES } from "../issue-status.ts";
  *   GET  /internal/coupons/:id           → 200 { coupon } | 404
  *   POST /internal/coupons/:id/load      → 200 { loaded } | 404   (admission state into Redis)
  *   GET  /internal/requests/:requestId   → 200 { request } | 404  (the outcome PostgreSQL knows)
+ *   GET  /internal/dead-letters[?couponId=&limit=]   → 200 { deadLetters, total }
+ *   POST /internal/dead-letters/:id/replay           → 200 { results }
+ *   POST /internal/dead-letters/replay?couponId=     → 200 { results }
  */
 export const INTERNAL_API_PREFIX = "/internal";
 
@@ -56,7 +59,35 @@ export const requestJson = z.object({
 });
 export type RequestJson = z.infer<typeof requestJson>;
 
+export const deadLetterJson = z.object({
+  id: idString,
+  topic: z.string(),
+  partition: z.number().int(),
+  offset: z.string(),
+  couponId: idString.nullable(),
+  payload: z.string().nullable(),
+  errorClass: z.string(),
+  errorMessage: z.string(),
+  attempts: z.number().int(),
+  recordedAt: z.string(),
+  replayedAt: z.string().nullable(),
+  replayCount: z.number().int(),
+});
+export type DeadLetterJson = z.infer<typeof deadLetterJson>;
+
+export const replayResultJson = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("replayed"), id: idString, requestId: z.string() }),
+  z.object({ kind: z.literal("not-found"), id: idString }),
+  z.object({ kind: z.literal("not-replayable"), id: idString, reason: z.string() }),
+]);
+export type ReplayResultJson = z.infer<typeof replayResultJson>;
+
 export const couponResponse = z.object({ coupon: couponJson });
+export const deadLetterListResponse = z.object({
+  deadLetters: z.array(deadLetterJson),
+  total: z.number().int(),
+});
+export const replayResponse = z.object({ results: z.array(replayResultJson) });
 export const loadResponse = z.object({ loaded: z.boolean() });
 export const requestResponse = z.object({ request: requestJson });
 export const errorResponse = z.object({ error: z.string() });

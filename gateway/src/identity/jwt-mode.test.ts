@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { createGatewayApp } from "../app.ts";
+import { readGatewayConfig } from "../config.ts";
+
+// JWT mode end to end through the app's fetch handler: who may call what. Nothing here reaches
+// Redis or Kafka; the internal API points where nothing listens, so an admin call that passes the
+// check ends in a retryable error, not FORBIDDEN.
+const SECRET = "a-test-secret-of-32-characters!!";
+const app = createGatewayApp(
+  readGatewayConfig({ JWT_SECRET: SECRET, INTERNAL_API_URL: "http://127.0.0.1:9/" }),
+);
+
+const b64url = (data: string | Uint8Array) => {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+};
+
+async function token(claims: Record<string, unknown>, secret = SECRET): Promise<string> {
+  const head = `${b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}`;
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(head));
+  return `${head}.${b64url(new Uint8Array(signature))}`;
+}
+
+async function code(query: string, headers: Record<string, string> = {}) {
+  const response = await app.fetch(
+    new Request("http://gateway/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ query }),
+    }),
+  );
+  const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+  return body.errors?.[0]?.extensions?.code;
+}
+
+const ISSUE = `mutation { issueCoupon(couponId: "1") { __typename } }`;
+const ADMIN_OPERATIONS = [
+  `mutation { createCoupon(input: { name: "x", totalQuantity: 1 }) { id } }`,
+  `query { deadLetters { total } }`,
+  `mutation { replayDeadLetter(id: "1") { outcome } }`,
+  `mutation { replayDeadLetters(couponId: "1") { outcome } }`,
+];
+
+describe("gateway in JWT mode", () => {
+  it("refuses anonymous callers, x-user-id, and tokens signed with another secret", async () => {
+    expect(await code(ISSUE)).toBe("UNAUTHENTICATED");
+    expect(await code(ISSUE, { "x-user-id": "7" })).toBe("UNAUTHENTICATED");
+    const forged = await token({ sub: "7", roles: ["admin"] }, "another-secret-of-32-characters!");
+    expect(await code(ISSUE, { authorization: `Bearer ${forged}` })).toBe("UNAUTHENTICATED");
+    const expired = await token({ sub: "7", exp: Math.floor(Date.now() / 1000) - 60 });
+    expect(await code(ISSUE, { authorization: `Bearer ${expired}` })).toBe("UNAUTHENTICATED");
+  });
+
+  it("keeps every admin operation from a user without the admin role", async () => {
+    const user = await token({ sub: "7", roles: ["customer"] });
+    for (const operation of ADMIN_OPERATIONS)
+      expect(await code(operation, { authorization: `Bearer ${user}` })).toBe("FORBIDDEN");
+  });
+
+  it("lets an admin through the check", async () => {
+    const admin = await token({ sub: "1", roles: ["admin"] });
+    for (const operation of ADMIN_OPERATIONS)
+      expect(await code(operation, { authorization: `Bearer ${admin}` })).toBe(
+        "TEMPORARILY_UNAVAILABLE",
+      );
+  });
+});
