@@ -39,9 +39,9 @@ function reconciler(outcome: PersistedOutcome = null) {
 
 async function admitOne(userId = "7") {
   const requestId = uuidV7();
-  const admittedAt = Date.now();
   await store.admit({ couponId, userId, requestId, requestedAt: new Date().toISOString() });
-  return { requestId, admittedAt };
+  // Redis stamps the admission with its own clock; a second of margin keeps the ages unambiguous.
+  return { requestId, admittedAt: Date.now() };
 }
 
 beforeEach(async () => {
@@ -66,7 +66,7 @@ describe("reconciler", () => {
 
   it("produces an old pending request again, once across concurrent passes", async () => {
     const { requestId, admittedAt } = await admitOne();
-    const now = admittedAt + AFTER_MS + 1;
+    const now = admittedAt + AFTER_MS + 1000;
     const handled = await Promise.all([
       reconciler().reconcileCoupon(couponId, now),
       reconciler().reconcileCoupon(couponId, now),
@@ -81,7 +81,7 @@ describe("reconciler", () => {
     const { requestId, admittedAt } = await admitOne();
     await reconciler({ status: "ISSUED", issuedCount: 1 }).reconcileCoupon(
       couponId,
-      admittedAt + AFTER_MS + 1,
+      admittedAt + AFTER_MS + 1000,
     );
     expect((await store.readRequest(couponId, requestId))?.status).toBe("ISSUED");
     expect(await store.readCoupon(couponId)).toMatchObject({ pending: 0, issued: 1, remaining: 0 });
@@ -90,7 +90,7 @@ describe("reconciler", () => {
   it("fails a request still without outcome after the bound, giving the stock and slot back", async () => {
     const { requestId, admittedAt } = await admitOne("7");
     expect((await store.readCoupon(couponId))?.remaining).toBe(0);
-    await reconciler().reconcileCoupon(couponId, admittedAt + GIVE_UP_MS + 1);
+    await reconciler().reconcileCoupon(couponId, admittedAt + GIVE_UP_MS + 1000);
     expect(await store.readRequest(couponId, requestId)).toMatchObject({
       status: "FAILED",
       reason: "NOT_RECORDED",
