@@ -37,6 +37,8 @@ export function createAlertSink({
           body: JSON.stringify({ event: "dead_letter", ...payload }),
           signal: AbortSignal.timeout(5000),
         });
+        // The body is not needed; releasing it frees the connection at once.
+        await response.body?.cancel();
         if (response.ok) return true;
         log(`alert webhook answered ${response.status} (attempt ${attempt}/${attempts})`);
       } catch (error) {
