@@ -1,12 +1,14 @@
 // npm run dead-letters -- list | replay: dead letters through the control process's internal API.
 import { parseArgs } from "node:util";
-import type { z } from "zod";
 import { parseId } from "../../../shared/src/ids.ts";
 import {
+  DEAD_LETTER_PAGE,
   type DeadLetterJson,
-  deadLetterListResponse,
-  replayResponse,
 } from "../../../shared/src/internal-api/contract.ts";
+import {
+  createInternalApiClient,
+  type InternalApiClient,
+} from "../../../shared/src/internal-api/internal-api-client.ts";
 import { readConsumerConfig } from "../config.ts";
 
 export const USAGE = `usage:
@@ -51,9 +53,9 @@ export function parseCliArgs(
   }
   if (verb === "list") {
     if (target !== undefined) return { ok: false, error: `list takes no argument (got ${target})` };
-    const limit = values.limit === undefined ? 100 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-      return { ok: false, error: "--limit must be an integer from 1 to 1000" };
+    const limit = values.limit === undefined ? DEAD_LETTER_PAGE.default : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > DEAD_LETTER_PAGE.max)
+      return { ok: false, error: `--limit must be an integer from 1 to ${DEAD_LETTER_PAGE.max}` };
     return { ok: true, command: { kind: "list", couponId, limit, json } };
   }
   if (verb === "replay") {
@@ -93,42 +95,20 @@ export function formatDeadLetters(deadLetters: DeadLetterJson[], total: number):
   ].join("\n");
 }
 
-async function call<T>(method: "GET" | "POST", path: string, schema: z.ZodType<T>): Promise<T> {
-  const { internalApi } = readConsumerConfig();
-  const url = `${internalApi.url.replace(/\/$/, "")}/internal/dead-letters${path}`;
-  const response = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${internalApi.token}` },
-    signal: AbortSignal.timeout(30_000),
-  }).catch((error: Error) => {
-    throw new Error(`cannot reach the control process at ${internalApi.url}: ${error.message}`);
-  });
-  const body = (await response.json().catch(() => null)) as { error?: string } | null;
-  if (!response.ok)
-    throw new Error(
-      `${method} ${path || "/"} answered ${response.status}: ${body?.error ?? "no details"}`,
-    );
-  return schema.parse(body);
-}
-
-async function run(command: CliCommand): Promise<string> {
+async function run(command: CliCommand, api: InternalApiClient): Promise<string> {
   switch (command.kind) {
     case "list": {
-      const query = new URLSearchParams({ limit: String(command.limit) });
-      if (command.couponId) query.set("couponId", command.couponId);
-      const body = await call("GET", `?${query}`, deadLetterListResponse);
-      return command.json ? JSON.stringify(body) : formatDeadLetters(body.deadLetters, body.total);
+      const page = await api.listDeadLetters(command);
+      return command.json ? JSON.stringify(page) : formatDeadLetters(page.deadLetters, page.total);
     }
     case "replay-one":
     case "replay-coupon": {
-      const path =
-        command.kind === "replay-one"
-          ? `/${command.id}/replay`
-          : `/replay?couponId=${command.couponId}`;
-      const body = await call("POST", path, replayResponse);
-      if (command.json) return JSON.stringify(body);
-      if (body.results.length === 0) return "nothing to replay";
-      return body.results
+      const results = await api.replayDeadLetters(
+        command.kind === "replay-one" ? { id: command.id } : { couponId: command.couponId },
+      );
+      if (command.json) return JSON.stringify({ results });
+      if (results.length === 0) return "nothing to replay";
+      return results
         .map((r) =>
           r.kind === "replayed"
             ? `${r.id}: replayed (request ${r.requestId})`
@@ -147,10 +127,20 @@ if (import.meta.main) {
     console.error(`${parsed.error}\n\n${USAGE}`);
     process.exit(2);
   }
+  const { internalApi } = readConsumerConfig();
   try {
-    console.log(await run(parsed.command));
+    console.log(
+      await run(
+        parsed.command,
+        createInternalApiClient({
+          url: internalApi.url,
+          token: internalApi.token,
+          timeoutMs: 30_000,
+        }),
+      ),
+    );
   } catch (error) {
-    console.error((error as Error).message);
+    console.error(`${(error as Error).message} (control process at ${internalApi.url})`);
     process.exit(1);
   }
 }

@@ -1,4 +1,5 @@
 import { parseId } from "../../../shared/src/ids.ts";
+import { DEAD_LETTER_PAGE } from "../../../shared/src/internal-api/contract.ts";
 import type { createDeadLetterReplay } from "../dead-letter/dead-letter-replay.ts";
 import type { DeadLetterRepository } from "../dead-letter/dead-letter-repository.ts";
 import { HttpError } from "./http-error.ts";
@@ -27,7 +28,9 @@ export function createDeadLetterRoutes(
     async handle(method, path, query) {
       if (method === "GET" && path.length === 0) {
         const couponId = query.get("couponId");
-        const limit = Math.min(1000, Math.max(1, Number(query.get("limit") ?? 100) || 100));
+        const asked =
+          Number(query.get("limit") ?? DEAD_LETTER_PAGE.default) || DEAD_LETTER_PAGE.default;
+        const limit = Math.min(DEAD_LETTER_PAGE.max, Math.max(1, asked));
         const deadLetters = await repository.list({
           couponId: couponId ? id(couponId, "couponId") : undefined,
           limit,

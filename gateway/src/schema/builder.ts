@@ -1,8 +1,8 @@
 import SchemaBuilder from "@pothos/core";
+import type { InternalApiClient } from "../../../shared/src/internal-api/internal-api-client.ts";
 import type { AdmissionStore } from "../../../shared/src/redis/admission-store.ts";
 import type { IssueCoupon } from "../admission/issue-coupon.ts";
 import type { Caller } from "../identity/resolve-caller.ts";
-import type { InternalApiClient } from "../internal-api/internal-api-client.ts";
 import type { RequestStatus } from "../status/request-status.ts";
 
 export interface GatewayServices {

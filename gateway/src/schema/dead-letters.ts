@@ -1,6 +1,7 @@
-import type {
-  DeadLetterJson,
-  ReplayResultJson,
+import {
+  DEAD_LETTER_PAGE,
+  type DeadLetterJson,
+  type ReplayResultJson,
 } from "../../../shared/src/internal-api/contract.ts";
 import { idArg } from "./args.ts";
 import { builder } from "./builder.ts";
@@ -67,9 +68,9 @@ builder.queryField("deadLetters", (t) =>
     args: { couponId: t.arg.id({ required: false }), limit: t.arg.int({ required: false }) },
     resolve: (_root, args, context) => {
       requireAdmin(context, "deadLetters");
-      const limit = args.limit ?? 100;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-        throw badInput(`limit must be from 1 to 1000 (got ${limit})`, "limit");
+      const limit = args.limit ?? DEAD_LETTER_PAGE.default;
+      if (!Number.isInteger(limit) || limit < 1 || limit > DEAD_LETTER_PAGE.max)
+        throw badInput(`limit must be from 1 to ${DEAD_LETTER_PAGE.max} (got ${limit})`, "limit");
       const couponId = args.couponId == null ? null : idArg(args.couponId, "couponId");
       return context.services.internalApi.listDeadLetters({ couponId, limit });
     },

@@ -17,6 +17,9 @@ export const INTERNAL_API_PREFIX = "/internal";
 
 export const MAX_TOTAL_QUANTITY = 10_000_000;
 
+/** Dead letters per list call: the default, and the most one call returns. */
+export const DEAD_LETTER_PAGE = { default: 100, max: 1000 } as const;
+
 export const createCouponInput = z
   .object({
     name: z

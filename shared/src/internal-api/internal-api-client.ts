@@ -12,7 +12,7 @@ import {
   type RequestJson,
   replayResponse,
   requestResponse,
-} from "../../../shared/src/internal-api/contract.ts";
+} from "./contract.ts";
 
 export class InternalApiError extends Error {
   readonly status: number;
@@ -32,7 +32,10 @@ export interface InternalApiClientOptions {
   timeoutMs?: number;
 }
 
-/** The gateway's view of the Node side: what needs PostgreSQL, over fetch. */
+/**
+ * The internal API over fetch (Web-standard, so the gateway can run it anywhere): what needs
+ * PostgreSQL, for the gateway and for the admin CLI.
+ */
 export function createInternalApiClient({
   url,
   token,
