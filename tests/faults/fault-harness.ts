@@ -1,8 +1,8 @@
 import pg from "pg";
 import { expect } from "vitest";
 import { createCoupon, type DropResult, startDrop } from "../support/coupon-drop.ts";
-import { createGraphqlClient, ISSUE_REQUEST } from "../support/graphql-client.ts";
-import { type InvariantReport, settleAndCheck } from "../support/invariants.ts";
+import { createGraphqlClient } from "../support/graphql-client.ts";
+import { type InvariantReport, settleAndCheck, statusOf } from "../support/invariants.ts";
 import type { SystemUnderTest } from "../support/system.ts";
 import { waitUntil } from "../support/wait.ts";
 
@@ -72,14 +72,10 @@ export async function expectIssuanceWorks(system: SystemUnderTest): Promise<void
   const couponId = await createCoupon(gql, 1);
   const drop = await startDrop(gql, { couponId, users: 1, twice: 0, attempts: 20 }).done;
   expect(drop.accepted).toBe(1);
-  const [requestId] = [...drop.known.keys()];
-  await waitUntil(
-    async () => {
-      const reply = await gql.request<{ issueRequest: { status: string } | null }>(ISSUE_REQUEST, {
-        requestId,
-      });
-      return reply.data?.issueRequest?.status === "ISSUED";
-    },
-    { timeoutMs: 60_000, intervalMs: 300, what: "a request after recovery to be ISSUED" },
-  );
+  const [requestId] = [...drop.known.keys()] as [string];
+  await waitUntil(async () => (await statusOf(gql, requestId)) === "ISSUED", {
+    timeoutMs: 60_000,
+    intervalMs: 300,
+    what: "a request after recovery to be ISSUED",
+  });
 }

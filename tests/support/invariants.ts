@@ -46,7 +46,8 @@ export interface CheckOptions {
 
 type Status = "PENDING" | "ISSUED" | "FAILED" | "UNKNOWN";
 
-async function statusOf(gql: GraphqlClient, requestId: string): Promise<Status> {
+/** A request's status as its user sees it (UNKNOWN when the gateway knows no such request). */
+export async function statusOf(gql: GraphqlClient, requestId: string): Promise<Status> {
   const reply = await gql.request<{ issueRequest: { status: Status } | null }>(ISSUE_REQUEST, {
     requestId,
   });
