@@ -1,7 +1,10 @@
 import { defineConfig } from "vitest/config";
 
+// Tests live beside the module they test; tests/ holds only the suites that run the whole system.
 const unitAndIntegration = [
-  "{gateway,consumer,shared,proxies,stack}/src/**/*.test.ts",
+  "{gateway,consumer,shared,stack}/src/**/*.test.ts",
+  "proxies/*/src/**/*.test.ts",
+  "tools/**/*.test.ts",
   "tests/**/*.test.ts",
 ];
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONSUMER_GROUP, LOCAL_DEFAULTS } from "../../shared/src/defaults.ts";
+import { CONSUMER_GROUP, LOCAL_DEFAULTS } from "#shared/defaults.ts";
 
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).default(LOCAL_DEFAULTS.DATABASE_URL),

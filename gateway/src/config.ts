@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LOCAL_DEFAULTS } from "../../shared/src/defaults.ts";
+import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(Number(LOCAL_DEFAULTS.PORT)),

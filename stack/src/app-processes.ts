@@ -96,7 +96,7 @@ export function appProcesses({
       : {
           name: "gateway",
           command: node,
-          args: [...nodeFlags, "hosts/node/gateway.ts"],
+          args: [...nodeFlags, "gateway/src/main-node.ts"],
           env: { ...env, ...extraEnv.gateway },
           healthUrl: gatewayUrl,
         },

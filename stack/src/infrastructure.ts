@@ -1,4 +1,4 @@
-import { migrate } from "../../consumer/src/db/migrate.ts";
+import { migrate } from "#consumer/db/migrate.ts";
 import { createKafkaBroker, type KafkaBroker } from "./kafka/kafka-broker.ts";
 import { isKafkaReady, kafkaAdminClient } from "./kafka/kafka-probe.ts";
 import { ensureTopics } from "./kafka/kafka-topics.ts";

@@ -1,4 +1,4 @@
-import { LOCAL_DEFAULTS } from "../../shared/src/defaults.ts";
+import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import type { StackEnv } from "./app-processes.ts";
 
 /** The addresses every process gets: a variable that is set wins over the local default. */

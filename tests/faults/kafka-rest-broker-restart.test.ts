@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafkaRestProxy, type KafkaRestProxy } from "../../proxies/kafka-rest/src/server.ts";
-import { TOPICS } from "../../shared/src/defaults.ts";
+import { createKafkaRestProxy, type KafkaRestProxy } from "#kafka-rest/server.ts";
+import { TOPICS } from "#shared/defaults.ts";
 import { type OwnBroker, startOwnBroker } from "../support/own-broker.ts";
 import { waitUntil } from "../support/wait.ts";
 

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureRedis } from "../../stack/src/services/redis-server.ts";
+import { ensureRedis } from "#stack/services/redis-server.ts";
 import { expectInvariantsHold } from "../support/invariants.ts";
 import { freePort, type SystemUnderTest, startSystem } from "../support/system.ts";
 import { dropUnderFault, expectIssuanceWorks, FAST_RECONCILER } from "./fault-harness.ts";

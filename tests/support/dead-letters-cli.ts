@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { REPO_ROOT } from "../../stack/src/paths.ts";
+import { REPO_ROOT } from "#stack/paths.ts";
 
 /** Runs `npm run dead-letters -- <args>` as an operator would, against the given system. */
 export async function deadLettersCli(

@@ -1,10 +1,10 @@
 import { Redis } from "ioredis";
 import pg from "pg";
-import { migrate } from "../../consumer/src/db/migrate.ts";
-import { CONSUMER_GROUP, DLT_MONITOR_GROUP } from "../../shared/src/defaults.ts";
-import { kafkaAdminClient } from "../../stack/src/kafka/kafka-probe.ts";
-import { ensureTopics, REQUIRED_TOPICS } from "../../stack/src/kafka/kafka-topics.ts";
-import { ensureDatabase } from "../../stack/src/services/postgres-server.ts";
+import { migrate } from "#consumer/db/migrate.ts";
+import { CONSUMER_GROUP, DLT_MONITOR_GROUP } from "#shared/defaults.ts";
+import { kafkaAdminClient } from "#stack/kafka/kafka-probe.ts";
+import { ensureTopics, REQUIRED_TOPICS } from "#stack/kafka/kafka-topics.ts";
+import { ensureDatabase } from "#stack/services/postgres-server.ts";
 import { waitUntil } from "./wait.ts";
 
 export interface TestState {

@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
-import { startInfrastructure } from "../../stack/src/infrastructure.ts";
-import { prefixedWriter } from "../../stack/src/supervisor/supervisor.ts";
+import { startInfrastructure } from "#stack/infrastructure.ts";
+import { prefixedWriter } from "#stack/supervisor/supervisor.ts";
 import { resetTestState } from "./fresh-test-state.ts";
 
 /**

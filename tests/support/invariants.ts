@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import type pg from "pg";
 import { expect } from "vitest";
-import { couponKeys } from "../../shared/src/redis/keys.ts";
+import { couponKeys } from "#shared/redis/keys.ts";
 import type { DropResult } from "./coupon-drop.ts";
 import { type GraphqlClient, ISSUE_REQUEST } from "./graphql-client.ts";
 import { mapWithConcurrency } from "./wait.ts";

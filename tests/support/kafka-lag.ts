@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from "kafkajs";
-import { TOPICS } from "../../shared/src/defaults.ts";
+import { TOPICS } from "#shared/defaults.ts";
 import { waitUntil } from "./wait.ts";
 
 /** Waits until `groupId` has committed the end of every partition of the issue topic. */

@@ -3,8 +3,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { createKafkaBroker, type KafkaBroker } from "../../stack/src/kafka/kafka-broker.ts";
-import { ensureTopics } from "../../stack/src/kafka/kafka-topics.ts";
+import { createKafkaBroker, type KafkaBroker } from "#stack/kafka/kafka-broker.ts";
+import { ensureTopics } from "#stack/kafka/kafka-topics.ts";
 
 function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../stack/src/paths.ts";
+import { REPO_ROOT } from "#stack/paths.ts";
 import { waitForGroupCaughtUp } from "./kafka-lag.ts";
 import { freePort, type SystemUnderTest } from "./system.ts";
 

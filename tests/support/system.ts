@@ -1,12 +1,12 @@
 import { createServer } from "node:net";
 import { inject, type ProvidedContext } from "vitest";
-import { appProcesses } from "../../stack/src/app-processes.ts";
-import { stackEnv } from "../../stack/src/stack-env.ts";
+import { appProcesses } from "#stack/app-processes.ts";
+import { stackEnv } from "#stack/stack-env.ts";
 import {
   createSupervisor,
   prefixedWriter,
   type SupervisedProcess,
-} from "../../stack/src/supervisor/supervisor.ts";
+} from "#stack/supervisor/supervisor.ts";
 
 export interface SystemOptions {
   gatewayRuntime?: "deno" | "node";

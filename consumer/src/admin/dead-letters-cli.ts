@@ -1,14 +1,11 @@
 // npm run dead-letters -- list | replay: dead letters through the control process's internal API.
 import { parseArgs } from "node:util";
-import { parseId } from "../../../shared/src/ids.ts";
-import {
-  DEAD_LETTER_PAGE,
-  type DeadLetterJson,
-} from "../../../shared/src/internal-api/contract.ts";
+import { parseId } from "#shared/ids.ts";
+import { DEAD_LETTER_PAGE, type DeadLetterJson } from "#shared/internal-api/contract.ts";
 import {
   createInternalApiClient,
   type InternalApiClient,
-} from "../../../shared/src/internal-api/internal-api-client.ts";
+} from "#shared/internal-api/internal-api-client.ts";
 import { readConsumerConfig } from "../config.ts";
 
 export const USAGE = `usage:

@@ -1,8 +1,9 @@
 // The control process: internal API for the gateway, DLT monitor, reconciler, metrics.
-import { createAdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+import { createAdmissionStore } from "#shared/redis/admission-store.ts";
+import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
 import { readConsumerConfig } from "../config.ts";
-import { createDatabase } from "../coupons/coupon-database.ts";
 import { createCouponService } from "../coupons/coupon-service.ts";
+import { createDatabase } from "../db/database.ts";
 import { createAlertSink } from "../dead-letter/alert-sink.ts";
 import { createDeadLetterReplay } from "../dead-letter/dead-letter-replay.ts";
 import { createDeadLetterRepository } from "../dead-letter/dead-letter-repository.ts";
@@ -13,7 +14,6 @@ import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.
 import { createHealthRoutes } from "../monitoring/health-server.ts";
 import { createMetrics } from "../monitoring/metrics.ts";
 import { createReconciler } from "../reconciler/reconciler.ts";
-import { createIoredisScriptTransport } from "../redis/ioredis-script-transport.ts";
 import { createRedisClient } from "../redis/redis-client.ts";
 
 const config = readConsumerConfig();

@@ -1,9 +1,5 @@
-import type {
-  CouponJson,
-  CreateCouponInput,
-  RequestJson,
-} from "../../../shared/src/internal-api/contract.ts";
-import type { AdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+import type { CouponJson, CreateCouponInput, RequestJson } from "#shared/internal-api/contract.ts";
+import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 
 /** What the coupon service needs from PostgreSQL (implemented over MikroORM in consumer/src/db). */
 export interface CouponDatabase {

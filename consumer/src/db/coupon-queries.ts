@@ -1,9 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type {
-  CouponJson,
-  CreateCouponInput,
-  RequestJson,
-} from "../../../shared/src/internal-api/contract.ts";
+import type { CouponJson, CreateCouponInput, RequestJson } from "#shared/internal-api/contract.ts";
 import { createCoupon } from "./create-coupon.ts";
 import type { Coupon } from "./entities/coupon.ts";
 import { findCoupon } from "./find-coupon.ts";

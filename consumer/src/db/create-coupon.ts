@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { createCouponInput } from "../../../shared/src/internal-api/contract.ts";
+import { createCouponInput } from "#shared/internal-api/contract.ts";
 import { classifyingDbErrors } from "./db-errors.ts";
 import { Coupon } from "./entities/coupon.ts";
 

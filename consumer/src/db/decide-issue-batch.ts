@@ -1,4 +1,4 @@
-import type { IssueEvent } from "../../../shared/src/issue-event.ts";
+import type { IssueEvent } from "#shared/issue-event.ts";
 import type { IssueFailureReason } from "./entities/issue-failure.ts";
 
 /** What became of one request. */

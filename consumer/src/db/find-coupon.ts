@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { parseId } from "../../../shared/src/ids.ts";
+import { parseId } from "#shared/ids.ts";
 import { classifyingDbErrors } from "./db-errors.ts";
 import { Coupon } from "./entities/coupon.ts";
 

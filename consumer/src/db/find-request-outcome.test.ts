@@ -1,6 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { describe, expect, it } from "vitest";
-import { uuidV7 } from "../../../shared/src/uuid-v7.ts";
+import { uuidV7 } from "#shared/uuid-v7.ts";
 import { findRequestOutcome } from "./find-request-outcome.ts";
 import { persistIssueBatch } from "./persist-issue-batch.ts";
 import { insertCoupon, issueEvent } from "./test-support/issue-events.ts";

@@ -41,7 +41,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
 }
 
 if (import.meta.main) {
-  const { LOCAL_DEFAULTS } = await import("../../../shared/src/defaults.ts");
+  const { LOCAL_DEFAULTS } = await import("#shared/defaults.ts");
   await migrate(process.env.DATABASE_URL ?? LOCAL_DEFAULTS.DATABASE_URL);
   console.log("migrations applied");
 }

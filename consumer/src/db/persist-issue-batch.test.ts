@@ -1,7 +1,7 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import type { IssueEvent } from "../../../shared/src/issue-event.ts";
+import type { IssueEvent } from "#shared/issue-event.ts";
 import { DatabaseError } from "./db-errors.ts";
 import { createOrm } from "./orm.ts";
 import { persistIssueBatch } from "./persist-issue-batch.ts";

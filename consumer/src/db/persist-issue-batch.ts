@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
-import type { IssueEvent } from "../../../shared/src/issue-event.ts";
+import type { IssueEvent } from "#shared/issue-event.ts";
 import { classifyingDbErrors, DatabaseError } from "./db-errors.ts";
 import {
   decideIssueBatch,

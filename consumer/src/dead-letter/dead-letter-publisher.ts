@@ -1,5 +1,5 @@
 import type { Producer } from "kafkajs";
-import { TOPICS } from "../../../shared/src/defaults.ts";
+import { TOPICS } from "#shared/defaults.ts";
 import { DLT_HEADERS, type FailedRecord, type FailureInfo } from "./dead-letter-headers.ts";
 
 /** Sends a record that cannot be processed to the DLT, with why and where it came from. */

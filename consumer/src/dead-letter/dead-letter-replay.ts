@@ -1,6 +1,6 @@
 import type { Producer } from "kafkajs";
-import { TOPICS } from "../../../shared/src/defaults.ts";
-import { decodeIssueEvent } from "../../../shared/src/issue-event.ts";
+import { TOPICS } from "#shared/defaults.ts";
+import { decodeIssueEvent } from "#shared/issue-event.ts";
 import type { DeadLetterRepository, DeadLetterRow } from "./dead-letter-repository.ts";
 
 export type ReplayResult =

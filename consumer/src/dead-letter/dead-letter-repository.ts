@@ -1,8 +1,4 @@
-/** Runs one parameterised SQL statement (`?` placeholders) and returns its rows. */
-export type SqlExecutor = (
-  sql: string,
-  params: unknown[],
-) => Promise<Array<Record<string, unknown>>>;
+import type { SqlExecutor } from "../db/database.ts";
 
 export interface NewDeadLetter {
   topic: string;

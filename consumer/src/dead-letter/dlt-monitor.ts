@@ -1,6 +1,6 @@
 import type { Kafka } from "kafkajs";
-import { DLT_MONITOR_GROUP, TOPICS } from "../../../shared/src/defaults.ts";
-import { decodeIssueEvent } from "../../../shared/src/issue-event.ts";
+import { DLT_MONITOR_GROUP, TOPICS } from "#shared/defaults.ts";
+import { decodeIssueEvent } from "#shared/issue-event.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 import type { DeadLetterAlert } from "./alert-sink.ts";
 import { DLT_HEADERS } from "./dead-letter-headers.ts";

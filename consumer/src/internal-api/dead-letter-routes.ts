@@ -1,5 +1,5 @@
-import { parseId } from "../../../shared/src/ids.ts";
-import { DEAD_LETTER_PAGE } from "../../../shared/src/internal-api/contract.ts";
+import { parseId } from "#shared/ids.ts";
+import { DEAD_LETTER_PAGE } from "#shared/internal-api/contract.ts";
 import type { createDeadLetterReplay } from "../dead-letter/dead-letter-replay.ts";
 import type { DeadLetterRepository } from "../dead-letter/dead-letter-repository.ts";
 import { HttpError } from "./http-error.ts";

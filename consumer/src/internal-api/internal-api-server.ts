@@ -1,11 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
-import { parseId } from "../../../shared/src/ids.ts";
-import {
-  createCouponInput,
-  INTERNAL_API_PREFIX,
-} from "../../../shared/src/internal-api/contract.ts";
+import { parseId } from "#shared/ids.ts";
+import { createCouponInput, INTERNAL_API_PREFIX } from "#shared/internal-api/contract.ts";
 import type { CouponService } from "../coupons/coupon-service.ts";
 import type { DeadLetterReplayApi } from "./dead-letter-routes.ts";
 import { HttpError } from "./http-error.ts";

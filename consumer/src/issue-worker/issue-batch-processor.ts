@@ -1,5 +1,5 @@
-import { decodeIssueEvent, type IssueEvent } from "../../../shared/src/issue-event.ts";
-import type { AdmissionStore, RequestOutcome } from "../../../shared/src/redis/admission-store.ts";
+import { decodeIssueEvent, type IssueEvent } from "#shared/issue-event.ts";
+import type { AdmissionStore, RequestOutcome } from "#shared/redis/admission-store.ts";
 import type { FailedRecord, FailureInfo } from "../dead-letter/dead-letter-headers.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 import { RETRY_DEFAULTS } from "./retry-policy.ts";

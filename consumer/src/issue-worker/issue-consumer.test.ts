@@ -1,8 +1,8 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOPICS } from "../../../shared/src/defaults.ts";
-import { waitForGroupCaughtUp } from "../../../tests/support/kafka-lag.ts";
-import { waitUntil } from "../../../tests/support/wait.ts";
+import { TOPICS } from "#shared/defaults.ts";
+import { waitForGroupCaughtUp } from "#test-support/kafka-lag.ts";
+import { waitUntil } from "#test-support/wait.ts";
 import type { FailedRecord } from "../dead-letter/dead-letter-headers.ts";
 import { createKafkaClient } from "../kafka/kafka-client.ts";
 import { createMetrics } from "../monitoring/metrics.ts";

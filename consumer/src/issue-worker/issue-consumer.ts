@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
-import { TOPICS } from "../../../shared/src/defaults.ts";
+import { TOPICS } from "#shared/defaults.ts";
 import type { FailedRecord } from "../dead-letter/dead-letter-headers.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 import type { IssueBatchProcessor } from "./issue-batch-processor.ts";

@@ -1,13 +1,13 @@
 // An issue worker: one member of the persistence consumer group.
 import type { Redis } from "ioredis";
-import { createAdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+import { createAdmissionStore } from "#shared/redis/admission-store.ts";
+import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
 import { readConsumerConfig } from "../config.ts";
-import { createDatabase } from "../coupons/coupon-database.ts";
+import { createDatabase } from "../db/database.ts";
 import { createDeadLetterPublisher } from "../dead-letter/dead-letter-publisher.ts";
 import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
 import { startHealthServer } from "../monitoring/health-server.ts";
 import { createMetrics } from "../monitoring/metrics.ts";
-import { createIoredisScriptTransport } from "../redis/ioredis-script-transport.ts";
 import { createRedisClient } from "../redis/redis-client.ts";
 import { createIssueBatchProcessor } from "./issue-batch-processor.ts";
 import { createIssueConsumer } from "./issue-consumer.ts";

@@ -1,10 +1,10 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAdmissionStore } from "../../../shared/src/redis/admission-store.ts";
-import { uuidV7 } from "../../../shared/src/uuid-v7.ts";
+import { createAdmissionStore } from "#shared/redis/admission-store.ts";
+import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
+import { uuidV7 } from "#shared/uuid-v7.ts";
 import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
 import { createMetrics } from "../monitoring/metrics.ts";
-import { createIoredisScriptTransport } from "../redis/ioredis-script-transport.ts";
 import { createReconciler, type PersistedOutcome } from "./reconciler.ts";
 
 // Real Redis and a real broker (the test infrastructure's); PostgreSQL's answer is the seam.

@@ -1,9 +1,9 @@
 import type { Redis } from "ioredis";
 import type { Producer } from "kafkajs";
-import { TOPICS } from "../../../shared/src/defaults.ts";
-import { encodeIssueEvent, issueEventKey } from "../../../shared/src/issue-event.ts";
-import type { AdmissionStore, RequestOutcome } from "../../../shared/src/redis/admission-store.ts";
-import { LOADED_COUPONS_KEY } from "../../../shared/src/redis/keys.ts";
+import { TOPICS } from "#shared/defaults.ts";
+import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
+import type { AdmissionStore, RequestOutcome } from "#shared/redis/admission-store.ts";
+import { LOADED_COUPONS_KEY } from "#shared/redis/keys.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 
 /** What PostgreSQL says became of a request, if anything. */

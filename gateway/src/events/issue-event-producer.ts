@@ -1,10 +1,6 @@
 import type { Kafka } from "@upstash/kafka";
-import { TOPICS } from "../../../shared/src/defaults.ts";
-import {
-  encodeIssueEvent,
-  type IssueEvent,
-  issueEventKey,
-} from "../../../shared/src/issue-event.ts";
+import { TOPICS } from "#shared/defaults.ts";
+import { encodeIssueEvent, type IssueEvent, issueEventKey } from "#shared/issue-event.ts";
 
 export class ProduceFailedError extends Error {
   readonly retriable = true;

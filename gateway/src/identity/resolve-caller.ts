@@ -1,4 +1,4 @@
-import { parseId } from "../../../shared/src/ids.ts";
+import { parseId } from "#shared/ids.ts";
 import { verifyHs256Jwt } from "./verify-jwt.ts";
 
 export type Caller = { userId: string; isAdmin: boolean };

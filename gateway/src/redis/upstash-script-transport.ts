@@ -1,8 +1,5 @@
 import type { Redis } from "@upstash/redis";
-import {
-  isNoScriptError,
-  type ScriptTransport,
-} from "../../../shared/src/redis/script-transport.ts";
+import { isNoScriptError, type ScriptTransport } from "#shared/redis/script-transport.ts";
 
 /** Runs admission scripts over the Upstash REST dialect: EVALSHA, and EVAL once on NOSCRIPT. */
 export function createUpstashScriptTransport(redis: Redis): ScriptTransport {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseId } from "../../../shared/src/ids.ts";
+import { parseId } from "#shared/ids.ts";
 import { badInput } from "./errors.ts";
 
 /** An id argument from the caller, validated at the boundary. */

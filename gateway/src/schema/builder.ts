@@ -1,6 +1,6 @@
 import SchemaBuilder from "@pothos/core";
-import type { InternalApiClient } from "../../../shared/src/internal-api/internal-api-client.ts";
-import type { AdmissionStore } from "../../../shared/src/redis/admission-store.ts";
+import type { InternalApiClient } from "#shared/internal-api/internal-api-client.ts";
+import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import type { IssueCoupon } from "../admission/issue-coupon.ts";
 import type { Caller } from "../identity/resolve-caller.ts";
 import type { RequestStatus } from "../status/request-status.ts";

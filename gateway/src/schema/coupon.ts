@@ -1,4 +1,4 @@
-import { createCouponInput } from "../../../shared/src/internal-api/contract.ts";
+import { createCouponInput } from "#shared/internal-api/contract.ts";
 import { idArg } from "./args.ts";
 import { builder } from "./builder.ts";
 import { badInput, requireAdmin } from "./errors.ts";

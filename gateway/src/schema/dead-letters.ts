@@ -2,7 +2,7 @@ import {
   DEAD_LETTER_PAGE,
   type DeadLetterJson,
   type ReplayResultJson,
-} from "../../../shared/src/internal-api/contract.ts";
+} from "#shared/internal-api/contract.ts";
 import { idArg } from "./args.ts";
 import { builder } from "./builder.ts";
 import { badInput, requireAdmin } from "./errors.ts";

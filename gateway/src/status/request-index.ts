@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis";
-import { requestIndexKey } from "../../../shared/src/redis/keys.ts";
+import { requestIndexKey } from "#shared/redis/keys.ts";
 
 const INDEX_TTL_SECONDS = 7 * 24 * 3600;
 

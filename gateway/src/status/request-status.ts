@@ -1,8 +1,8 @@
 import type { Redis } from "@upstash/redis";
-import type { InternalApiClient } from "../../../shared/src/internal-api/internal-api-client.ts";
-import { type IssueStatus, isFinalStatus } from "../../../shared/src/issue-status.ts";
-import type { AdmissionStore } from "../../../shared/src/redis/admission-store.ts";
-import { requestStatusChannel } from "../../../shared/src/redis/keys.ts";
+import type { InternalApiClient } from "#shared/internal-api/internal-api-client.ts";
+import { type IssueStatus, isFinalStatus } from "#shared/issue-status.ts";
+import type { AdmissionStore } from "#shared/redis/admission-store.ts";
+import { requestStatusChannel } from "#shared/redis/keys.ts";
 import type { RequestIndex } from "./request-index.ts";
 
 export interface IssueRequestView {

@@ -15,7 +15,7 @@ import { Agent, request } from "node:http";
 import { parseArgs } from "node:util";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { Kafka } from "@upstash/kafka";
-import { LOCAL_DEFAULTS, TOPICS } from "../../../shared/src/defaults.ts";
+import { LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { createKafkaRestProxy } from "../src/server.ts";
 
 interface Load {

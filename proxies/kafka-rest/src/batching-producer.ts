@@ -1,5 +1,5 @@
 import type { IHeaders, Kafka, Producer, RecordMetadata } from "kafkajs";
-import { BackendUnavailableError, HttpError } from "../../http-kit/src/http-error.ts";
+import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
 import type { ProduceMessage, ProduceResult } from "./produce-request.ts";
 
 export interface BatchingProducerOptions {

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { LOCAL_DEFAULTS, TOPICS } from "../../../shared/src/defaults.ts";
-import { assertCredentialsFitHost } from "../../http-kit/src/credentials-rule.ts";
-import { listenAddressFromUrl } from "../../http-kit/src/listen-address.ts";
-import { describeIssues } from "../../http-kit/src/parse-input.ts";
+import { LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
+import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
+import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
+import { describeIssues } from "#shared/http-kit/parse-input.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 const commaList = (what: string) =>

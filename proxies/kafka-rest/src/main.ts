@@ -1,5 +1,5 @@
 // The Upstash-compatible Kafka REST proxy as a process: `node proxies/kafka-rest/src/main.ts`.
-import { runServiceProcess } from "../../http-kit/src/service-process.ts";
+import { runServiceProcess } from "#shared/http-kit/service-process.ts";
 import { readKafkaRestConfig } from "./config.ts";
 import { createKafkaRestProxy } from "./server.ts";
 

@@ -1,5 +1,5 @@
 import { type Admin, type Kafka, Partitioners, type PartitionMetadata } from "kafkajs";
-import { BackendUnavailableError, HttpError } from "../../http-kit/src/http-error.ts";
+import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
 import type { ProduceMessage } from "./produce-request.ts";
 
 export interface PartitionAssignerOptions {

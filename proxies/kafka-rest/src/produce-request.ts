@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseInput } from "../../http-kit/src/parse-input.ts";
+import { parseInput } from "#shared/http-kit/parse-input.ts";
 
 const header = z.object({
   key: z.string().min(1, "a header needs a key"),

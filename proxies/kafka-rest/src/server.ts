@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Kafka, logLevel } from "kafkajs";
-import { createBasicCheck } from "../../http-kit/src/authorization.ts";
-import { HttpError, methodNotAllowed } from "../../http-kit/src/http-error.ts";
-import { createHttpService, type HttpService } from "../../http-kit/src/http-service.ts";
-import { sendJson } from "../../http-kit/src/json-response.ts";
-import { readJsonBody } from "../../http-kit/src/read-body.ts";
+import { createBasicCheck } from "#shared/http-kit/authorization.ts";
+import { HttpError, methodNotAllowed } from "#shared/http-kit/http-error.ts";
+import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
+import { sendJson } from "#shared/http-kit/json-response.ts";
+import { readJsonBody } from "#shared/http-kit/read-body.ts";
 import { type BatchingProducer, createBatchingProducer } from "./batching-producer.ts";
 import { createPartitionAssigner } from "./partition-assigner.ts";
 import { type ProduceMessage, parseProduceBody } from "./produce-request.ts";

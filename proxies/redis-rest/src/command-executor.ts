@@ -1,5 +1,5 @@
 import { type Redis, ReplyError } from "ioredis";
-import { BackendUnavailableError, HttpError } from "../../http-kit/src/http-error.ts";
+import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
 import { type CommandArgument, refusal } from "./command-policy.ts";
 import { toRedisArguments } from "./command-request.ts";
 import { createReadinessGate } from "./redis-connection.ts";

@@ -1,5 +1,5 @@
 // The Upstash-compatible Redis REST proxy as a process: `node proxies/redis-rest/src/main.ts`.
-import { runServiceProcess } from "../../http-kit/src/service-process.ts";
+import { runServiceProcess } from "#shared/http-kit/service-process.ts";
 import { readRedisRestConfig } from "./config.ts";
 import { createRedisRestProxy } from "./server.ts";
 

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
-import { createBearerCheck } from "../../http-kit/src/authorization.ts";
-import { HttpError, methodNotAllowed } from "../../http-kit/src/http-error.ts";
-import { createHttpService, type HttpService } from "../../http-kit/src/http-service.ts";
-import { sendJson } from "../../http-kit/src/json-response.ts";
-import { parseInput } from "../../http-kit/src/parse-input.ts";
-import { readJsonBody } from "../../http-kit/src/read-body.ts";
+import { createBearerCheck } from "#shared/http-kit/authorization.ts";
+import { HttpError, methodNotAllowed } from "#shared/http-kit/http-error.ts";
+import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
+import { sendJson } from "#shared/http-kit/json-response.ts";
+import { parseInput } from "#shared/http-kit/parse-input.ts";
+import { readJsonBody } from "#shared/http-kit/read-body.ts";
 import { createCommandExecutor } from "./command-executor.ts";
 import { commandListSchema, commandSchema } from "./command-request.ts";
 import { closeRedisConnection, createRedisConnection } from "./redis-connection.ts";

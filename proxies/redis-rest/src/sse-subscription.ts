@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { BackendUnavailableError, HttpError } from "../../http-kit/src/http-error.ts";
+import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
 import type { SubscriptionHub, SubscriptionKind } from "./subscription-hub.ts";
 
 export interface SseSubscriptionOptions {

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { BackendUnavailableError } from "../../http-kit/src/http-error.ts";
+import { BackendUnavailableError } from "#shared/http-kit/http-error.ts";
 import { createReadinessGate } from "./redis-connection.ts";
 
 /** Receives a published message; `pattern` is set for pattern subscriptions. */

@@ -1,5 +1,5 @@
 import type { Admin } from "kafkajs";
-import { ISSUE_REQUEST_PARTITIONS, TOPICS } from "../../../shared/src/defaults.ts";
+import { ISSUE_REQUEST_PARTITIONS, TOPICS } from "#shared/defaults.ts";
 
 /** The topics the system needs: created when missing, left alone when present. */
 export const REQUIRED_TOPICS = [

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uuidV7 } from "../../../../shared/src/uuid-v7.ts";
+import { uuidV7 } from "#shared/uuid-v7.ts";
 import { migrate } from "../migrate.ts";
 import {
   createTemporaryDatabase,

@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { IssueEvent } from "../../../../shared/src/issue-event.ts";
-import { uuidV7 } from "../../../../shared/src/uuid-v7.ts";
+import type { IssueEvent } from "#shared/issue-event.ts";
+import { uuidV7 } from "#shared/uuid-v7.ts";
 
 /** An issue event as the gateway would produce it, with a fresh request id unless given one. */
 export function issueEvent(

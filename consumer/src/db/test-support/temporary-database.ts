@@ -1,5 +1,5 @@
 import pg from "pg";
-import { LOCAL_DEFAULTS } from "../../../../shared/src/defaults.ts";
+import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 
 export interface TemporaryDatabase {
   /** A `DATABASE_URL` for the new, empty database. */

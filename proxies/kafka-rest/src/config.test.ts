@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readKafkaRestConfig } from "../../../proxies/kafka-rest/src/config.ts";
-import { LOCAL_DEFAULTS, TOPICS } from "../../../shared/src/defaults.ts";
+import { LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
+import { readKafkaRestConfig } from "./config.ts";
 
 describe("readKafkaRestConfig", () => {
   it("starts from the pinned local defaults, both topics allowed", () => {

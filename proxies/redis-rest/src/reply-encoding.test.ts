@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeReply } from "../../../proxies/redis-rest/src/reply-encoding.ts";
+import { encodeReply } from "./reply-encoding.ts";
 
 describe("encodeReply", () => {
   const bytes = Buffer.from([0xff, 0x00, 0xfe]);

@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  createBasicCheck,
-  createBearerCheck,
-} from "../../../proxies/http-kit/src/authorization.ts";
+import { createBasicCheck, createBearerCheck } from "./authorization.ts";
 
 const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString("base64")}`;
 

@@ -1,8 +1,8 @@
 // The gateway on Node: the same Web-standard app as on Deno, behind Node's http server.
-// Lives outside gateway/ because it is the one place that needs Node's own APIs.
+// The one gateway module allowed Node's own APIs (the import-direction check enforces it).
 import { createServer } from "node:http";
-import { createGatewayApp } from "../../gateway/src/app.ts";
-import { readGatewayConfig } from "../../gateway/src/config.ts";
+import { createGatewayApp } from "./app.ts";
+import { readGatewayConfig } from "./config.ts";
 
 const config = readGatewayConfig(process.env);
 // Fault injection for the test suite only (FAULT_INJECTION=1): SIGUSR2 arms a crash that strikes

@@ -5,8 +5,8 @@ import { createServer } from "node:net";
 import { Redis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createRedisRestProxy, type RedisRestProxy } from "../../proxies/redis-rest/src/server.ts";
-import { waitUntil } from "../support/wait.ts";
+import { waitUntil } from "#test-support/wait.ts";
+import { createRedisRestProxy, type RedisRestProxy } from "./server.ts";
 
 const TOKEN = `test-token-${crypto.randomUUID()}`;
 const redisUrl = inject("testEnv").REDIS_URL;

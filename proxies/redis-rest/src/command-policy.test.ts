@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { refusal } from "../../../proxies/redis-rest/src/command-policy.ts";
+import { refusal } from "./command-policy.ts";
 
 describe("refusal", () => {
   it("serves what the project uses, in any case", () => {

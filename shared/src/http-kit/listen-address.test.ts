@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { assertCredentialsFitHost } from "../../../proxies/http-kit/src/credentials-rule.ts";
-import {
-  isLoopbackHost,
-  listenAddressFromUrl,
-} from "../../../proxies/http-kit/src/listen-address.ts";
+import { assertCredentialsFitHost } from "./credentials-rule.ts";
+import { isLoopbackHost, listenAddressFromUrl } from "./listen-address.ts";
 
 describe("listenAddressFromUrl", () => {
   it("listens on the URL's host and port, or on the bind host when one is given", () => {

@@ -1,9 +1,9 @@
 import { request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpError } from "../../../proxies/http-kit/src/http-error.ts";
-import { createHttpService, type HttpService } from "../../../proxies/http-kit/src/http-service.ts";
-import { sendJson } from "../../../proxies/http-kit/src/json-response.ts";
-import { readJsonBody } from "../../../proxies/http-kit/src/read-body.ts";
+import { HttpError } from "./http-error.ts";
+import { createHttpService, type HttpService } from "./http-service.ts";
+import { sendJson } from "./json-response.ts";
+import { readJsonBody } from "./read-body.ts";
 
 let service: HttpService | undefined;
 afterEach(async () => {

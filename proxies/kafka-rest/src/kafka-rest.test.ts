@@ -1,8 +1,8 @@
 import { Kafka as UpstashKafka } from "@upstash/kafka";
 import { type IHeaders, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createKafkaRestProxy, type KafkaRestProxy } from "../../proxies/kafka-rest/src/server.ts";
-import { TOPICS } from "../../shared/src/defaults.ts";
+import { TOPICS } from "#shared/defaults.ts";
+import { createKafkaRestProxy, type KafkaRestProxy } from "./server.ts";
 
 const USER = "tester";
 const PASSWORD = `test-password-${crypto.randomUUID()}`;

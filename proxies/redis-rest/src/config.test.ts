@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readRedisRestConfig } from "../../../proxies/redis-rest/src/config.ts";
-import { LOCAL_DEFAULTS } from "../../../shared/src/defaults.ts";
+import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import { readRedisRestConfig } from "./config.ts";
 
 describe("readRedisRestConfig", () => {
   it("starts from the pinned local defaults", () => {

@@ -1,12 +1,9 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { createIoredisScriptTransport } from "../../consumer/src/redis/ioredis-script-transport.ts";
-import {
-  createAdmissionStore,
-  type RequestRecord,
-} from "../../shared/src/redis/admission-store.ts";
-import { couponKeys, requestStatusChannel } from "../../shared/src/redis/keys.ts";
-import { uuidV7 } from "../../shared/src/uuid-v7.ts";
+import { uuidV7 } from "../uuid-v7.ts";
+import { createAdmissionStore, type RequestRecord } from "./admission-store.ts";
+import { createIoredisScriptTransport } from "./ioredis-script-transport.ts";
+import { couponKeys, requestStatusChannel } from "./keys.ts";
 
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const store = createAdmissionStore(createIoredisScriptTransport(redis));

@@ -1,8 +1,5 @@
 import { type Redis, ReplyError } from "ioredis";
-import {
-  isNoScriptError,
-  type ScriptTransport,
-} from "../../../shared/src/redis/script-transport.ts";
+import { isNoScriptError, type ScriptTransport } from "#shared/redis/script-transport.ts";
 
 /** An error from Redis itself (a script bug) is permanent; anything else means Redis is away. */
 function classify(error: unknown): unknown {

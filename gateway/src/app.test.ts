@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createGatewayApp } from "../app.ts";
-import { readGatewayConfig } from "../config.ts";
+import { createGatewayApp } from "./app.ts";
+import { readGatewayConfig } from "./config.ts";
 
 // JWT mode end to end through the app's fetch handler: who may call what. Nothing here reaches
 // Redis or Kafka; the internal API points where nothing listens, so an admin call that passes the
