@@ -10,15 +10,6 @@ export const DLT_HEADERS = {
   lastFailureAt: "x-last-failure-at",
 } as const;
 
-export interface FailedRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, Buffer | string | undefined>;
-}
-
 export interface FailureInfo {
   errorClass: string;
   errorMessage: string;

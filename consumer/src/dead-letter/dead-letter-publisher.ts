@@ -1,6 +1,7 @@
 import type { Producer } from "kafkajs";
 import { TOPICS } from "#shared/defaults.ts";
-import { DLT_HEADERS, type FailedRecord, type FailureInfo } from "./dead-letter-headers.ts";
+import type { ConsumedRecord } from "../kafka/consumed-record.ts";
+import { DLT_HEADERS, type FailureInfo } from "./dead-letter-headers.ts";
 
 /** Sends a record that cannot be processed to the DLT, with why and where it came from. */
 export function createDeadLetterPublisher(
@@ -8,7 +9,7 @@ export function createDeadLetterPublisher(
   topic: string = TOPICS.issueRequestsDlt,
 ) {
   return {
-    async publish(record: FailedRecord, failure: FailureInfo): Promise<void> {
+    async publish(record: ConsumedRecord, failure: FailureInfo): Promise<void> {
       const headers: Record<string, Buffer | string> = {};
       for (const [name, value] of Object.entries(record.headers)) {
         if (value !== undefined) headers[name] = value;

@@ -1,6 +1,7 @@
 import { decodeIssueEvent, type IssueEvent } from "#shared/issue-event.ts";
 import type { AdmissionStore, RequestOutcome } from "#shared/redis/admission-store.ts";
-import type { FailedRecord, FailureInfo } from "../dead-letter/dead-letter-headers.ts";
+import type { FailureInfo } from "../dead-letter/dead-letter-headers.ts";
+import type { ConsumedRecord } from "../kafka/consumed-record.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 import { RETRY_DEFAULTS } from "./retry-policy.ts";
 
@@ -27,7 +28,7 @@ export type PersistBatch = (
 export interface IssueBatchProcessorDeps {
   persist: PersistBatch;
   store: AdmissionStore;
-  deadLetter: (record: FailedRecord, failure: FailureInfo) => Promise<void>;
+  deadLetter: (record: ConsumedRecord, failure: FailureInfo) => Promise<void>;
   metrics: Metrics;
   /** Waits between attempts of a permanent failure; keeps the group membership alive meanwhile. */
   wait: (ms: number) => Promise<void>;
@@ -36,7 +37,7 @@ export interface IssueBatchProcessorDeps {
 }
 
 interface Decoded {
-  record: FailedRecord;
+  record: ConsumedRecord;
   event: IssueEvent;
 }
 
@@ -68,7 +69,7 @@ export function createIssueBatchProcessor({
   );
 
   async function sendToDlt(
-    record: FailedRecord,
+    record: ConsumedRecord,
     errorClass: string,
     errorMessage: string,
     attempts: number,
@@ -120,7 +121,7 @@ export function createIssueBatchProcessor({
    * its stock and slot given back, so it neither stays PENDING nor is re-produced by the reconciler.
    */
   async function deadLetterRecord(
-    record: FailedRecord,
+    record: ConsumedRecord,
     error: Error,
     attempts: number,
     firstFailureAt: Date,
@@ -156,7 +157,7 @@ export function createIssueBatchProcessor({
     return withdrawn;
   }
 
-  async function processChunk(records: FailedRecord[]): Promise<void> {
+  async function processChunk(records: ConsumedRecord[]): Promise<void> {
     const decoded: Decoded[] = [];
     for (const record of records) {
       const result = decodeIssueEvent(record.value);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOPICS } from "#shared/defaults.ts";
 import { waitForGroupCaughtUp } from "#test-support/kafka-lag.ts";
 import { waitUntil } from "#test-support/wait.ts";
-import type { FailedRecord } from "../dead-letter/dead-letter-headers.ts";
+import type { ConsumedRecord } from "../kafka/consumed-record.ts";
 import { createKafkaClient } from "../kafka/kafka-client.ts";
 import { createMetrics } from "../monitoring/metrics.ts";
 import type { IssueBatchProcessor } from "./issue-batch-processor.ts";
@@ -25,7 +25,7 @@ class TransientError extends Error {
 }
 
 const processor: IssueBatchProcessor = {
-  async processChunk(records: FailedRecord[]) {
+  async processChunk(records: ConsumedRecord[]) {
     const values = records.map((r) => r.value?.toString() ?? "");
     if (values.some((v) => v === value("bug"))) throw new TypeError("the same bug every time");
     for (const v of values.filter((v) => v === value("blink"))) {

@@ -1,6 +1,6 @@
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { TOPICS } from "#shared/defaults.ts";
-import type { FailedRecord } from "../dead-letter/dead-letter-headers.ts";
+import type { ConsumedRecord } from "../kafka/consumed-record.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 import type { IssueBatchProcessor } from "./issue-batch-processor.ts";
 import { backoffMs, isRetriable, RETRY_DEFAULTS, waitWhileAlive } from "./retry-policy.ts";
@@ -15,14 +15,14 @@ export interface IssueConsumerOptions {
   log?: (line: string) => void;
 }
 
-function toRecord(topic: string, partition: number, message: KafkaMessage): FailedRecord {
+function toRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
   return {
     topic,
     partition,
     offset: message.offset,
     key: message.key,
     value: message.value,
-    headers: { ...message.headers } as FailedRecord["headers"],
+    headers: { ...message.headers } as ConsumedRecord["headers"],
   };
 }
 
@@ -58,7 +58,7 @@ export function createIssueConsumer({
 
   /** Returns false when the consumer stopped or lost the partition before the records were done. */
   async function processWithRetries(
-    records: FailedRecord[],
+    records: ConsumedRecord[],
     heartbeat: () => Promise<void>,
     alive: () => boolean,
   ): Promise<boolean> {
