@@ -1,0 +1,369 @@
+// The project's benchmark, against a running system (`npm start`):
+//   npm run bench -- [--url http://127.0.0.1:4000/graphql] [--sweep 8,32,64,128] [--seconds 8]
+//                    [--rate 2000] [--drop-coupons 1000] [--drop-users 50000]
+//                    [--only accept,sold-out,open,drop,ceiling] [--out .data/bench]
+// For each scenario it prints presses/s, answer-time percentiles, the time from an accepted press
+// to its row in PostgreSQL (user_coupon.issued_at) and the CPU time every process of the system spent per press, read
+// from /proc before and after (the load generator runs in its own process and is reported apart).
+// Then the raw ceiling: redis-benchmark running the real admission script. Writes the figures as
+// JSON and a chart (SVG) to --out.
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { couponKeyList } from "#shared/redis/keys.ts";
+import { LUA_SOURCES } from "#shared/redis/lua-sources.generated.ts";
+import { stackEnv } from "#stack/stack-env.ts";
+import { createCoupon } from "#test-support/coupon-drop.ts";
+import { createGraphqlClient, ISSUE_COUPON } from "#test-support/graphql-client.ts";
+import { waitUntil } from "#test-support/wait.ts";
+import { type Percentiles, percentiles } from "./latency-stats.ts";
+import type { LoadPlan, LoadResult } from "./load-generator.ts";
+import { renderChart } from "./svg-chart.ts";
+import { cpuByPid, cpuMicros, cpuSpentByRole, findSystemProcesses } from "./system-processes.ts";
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string" },
+    sweep: { type: "string", default: "8,32,64,128" },
+    seconds: { type: "string", default: "8" },
+    rate: { type: "string", default: "2000" },
+    "drop-coupons": { type: "string", default: "1000" },
+    "drop-users": { type: "string", default: "50000" },
+    only: { type: "string", default: "accept,sold-out,open,drop,ceiling" },
+    out: { type: "string", default: ".data/bench" },
+  },
+});
+const env = stackEnv();
+const url = values.url ?? `http://127.0.0.1:${env.PORT}/graphql`;
+const sweep = values.sweep.split(",").map(Number);
+const seconds = Number(values.seconds);
+const rate = Number(values.rate);
+const dropCoupons = Number(values["drop-coupons"]);
+const dropUsers = Number(values["drop-users"]);
+const only = new Set(values.only.split(","));
+if (![...sweep, seconds, rate, dropCoupons, dropUsers].every((n) => Number.isInteger(n) && n > 0)) {
+  console.error(
+    "--sweep, --seconds, --rate, --drop-coupons and --drop-users take positive integers",
+  );
+  process.exit(2);
+}
+
+const findProcesses = () =>
+  findSystemProcesses({
+    kafkaRestUrl: env.KAFKA_REST_URL,
+    kafkaPort: Number(env.KAFKA_BROKERS.split(",")[0]?.split(":")[1] ?? 9092),
+    redisPort: Number(new URL(env.REDIS_URL).port || 6379),
+  });
+const processes = findProcesses();
+const gatewayPid = processes.find((p) => p.role === "gateway")?.pid;
+if (!gatewayPid) {
+  console.error(`no gateway of a running system found (is npm start running, for ${url}?)`);
+  process.exit(1);
+}
+const gatewayRuntime = readFileSync(`/proc/${gatewayPid}/cmdline`, "utf8").includes("main-deno")
+  ? "deno"
+  : "node";
+const roles = [...new Set(processes.map((p) => p.role))].sort();
+console.log(`system: gateway on ${gatewayRuntime}; ${roles.join(", ")}`);
+
+const gql = createGraphqlClient(url);
+const db = new pg.Client({ connectionString: env.DATABASE_URL });
+await db.connect();
+let userBase = 200_000_000 + Math.floor(Math.random() * 1_000_000) * 1000;
+
+interface ScenarioFigures {
+  name: string;
+  mode: "closed" | "open";
+  connections: number;
+  rate?: number;
+  sent: number;
+  pressesPerSecond: number;
+  answers: Record<string, number>;
+  answerMs: Percentiles;
+  /** From sending an accepted press to its row's issued_at (the persisting transaction's start). */
+  pressToIssuedMs: Percentiles | null;
+  /** CPU microseconds per press, by role; `system` is their sum. */
+  cpuPerPress: Record<string, number>;
+  generatorCpuPerPress: number;
+}
+
+function runGenerator(plan: LoadPlan): Promise<{ result: LoadResult; cpuMicros: number }> {
+  const dir = join(tmpdir(), `bench-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const planPath = join(dir, "plan.json");
+  const resultPath = join(dir, "result.json");
+  writeFileSync(planPath, JSON.stringify(plan));
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, "load-generator.ts"), planPath, resultPath],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
+  let lastCpu = 0;
+  // The generator's own CPU, sampled until it exits (its /proc entry is gone after).
+  const sampler = setInterval(() => {
+    lastCpu = (child.pid && cpuMicros(child.pid)) || lastCpu;
+  }, 100);
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => {
+      clearInterval(sampler);
+      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
+      else resolve({ result: JSON.parse(readFileSync(resultPath, "utf8")), cpuMicros: lastCpu });
+    });
+  });
+}
+
+async function issuedAt(couponId: string): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ request_id: string; at: string }>(
+    "SELECT request_id::text, (extract(epoch from issued_at) * 1000)::float8 AS at FROM user_coupon WHERE coupon_id = $1",
+    [couponId],
+  );
+  return new Map(rows.map((r) => [r.request_id, Number(r.at)]));
+}
+
+async function scenario(
+  name: string,
+  couponId: string,
+  plan: Omit<LoadPlan, "url" | "couponId" | "userBase">,
+): Promise<ScenarioFigures> {
+  const before = cpuByPid(findProcesses());
+  const { result, cpuMicros: generatorMicros } = await runGenerator({
+    ...plan,
+    url,
+    couponId,
+    userBase,
+  });
+  userBase += (plan.users ?? result.sent) + 1;
+  const accepted = result.accepted.length;
+  // Persisting is part of a press's cost: wait until PostgreSQL holds every accepted request.
+  let issued = new Map<string, number>();
+  if (accepted > 0) {
+    await waitUntil(
+      async () => {
+        issued = await issuedAt(couponId);
+        return issued.size >= accepted;
+      },
+      { timeoutMs: 120_000, intervalMs: 200, what: `${accepted} accepted requests in PostgreSQL` },
+    ).catch((error: unknown) => console.error(String(error)));
+  }
+  const seen = findProcesses();
+  const spent = cpuSpentByRole(seen, before, cpuByPid(seen));
+  const perPress: Record<string, number> = {};
+  let system = 0;
+  for (const role of roles) {
+    const used = spent.get(role) ?? 0;
+    perPress[role] = used / result.sent;
+    system += used;
+  }
+  perPress.system = system / result.sent;
+  const toIssued = result.accepted
+    .map(([requestId, at]) => {
+      const when = issued.get(requestId);
+      return when === undefined ? Number.NaN : when - at;
+    })
+    .filter((v) => !Number.isNaN(v));
+  return {
+    name,
+    mode: plan.mode,
+    connections: plan.connections,
+    rate: plan.rate,
+    sent: result.sent,
+    pressesPerSecond: result.sent / (result.elapsedMs / 1000),
+    answers: result.answers,
+    answerMs: percentiles(result.latenciesMs),
+    pressToIssuedMs: toIssued.length > 0 ? percentiles(toIssued) : null,
+    cpuPerPress: perPress,
+    generatorCpuPerPress: generatorMicros / result.sent,
+  };
+}
+
+const n0 = (v: number) => Math.round(v).toLocaleString("en-US");
+const ms = (v: number) => (Number.isNaN(v) ? "-" : `${v.toFixed(1)} ms`);
+function report(f: ScenarioFigures) {
+  const load = f.mode === "closed" ? `${f.connections} in flight` : `${f.rate}/s offered`;
+  console.log(`\n${f.name} (${load}): ${n0(f.pressesPerSecond)} presses/s, ${n0(f.sent)} presses`);
+  console.log(`  answers           ${JSON.stringify(f.answers)}`);
+  const a = f.answerMs;
+  console.log(
+    `  answer time       p50 ${ms(a.p50)}  p95 ${ms(a.p95)}  p99 ${ms(a.p99)}  max ${ms(a.max)}`,
+  );
+  const i = f.pressToIssuedMs;
+  if (i)
+    console.log(
+      `  press→ISSUED      p50 ${ms(i.p50)}  p95 ${ms(i.p95)}  p99 ${ms(i.p99)}  max ${ms(i.max)}`,
+    );
+  const cpu = (figures: Record<string, number>) =>
+    [...roles, "system"].map((r) => `${r} ${n0(figures[r] ?? 0)}`).join("  ");
+  console.log(
+    `  CPU µs per press  ${cpu(f.cpuPerPress)}  (generator ${n0(f.generatorCpuPerPress)})`,
+  );
+}
+
+const figures: ScenarioFigures[] = [];
+const durationMs = seconds * 1000;
+const run = async (name: string, couponId: string, plan: Parameters<typeof scenario>[2]) => {
+  const f = await scenario(name, couponId, plan);
+  report(f);
+  figures.push(f);
+};
+
+if (only.has("accept"))
+  for (const connections of sweep)
+    await run("accept-heavy", await createCoupon(gql, 10_000_000), {
+      mode: "closed",
+      connections,
+      durationMs,
+    });
+
+if (only.has("sold-out")) {
+  const soldOut = await createCoupon(gql, 1);
+  await gql.request(ISSUE_COUPON, { couponId: soldOut }, String(userBase++));
+  for (const connections of sweep)
+    await run("sold-out", soldOut, { mode: "closed", connections, durationMs });
+}
+
+if (only.has("open"))
+  await run("accept-heavy, open loop", await createCoupon(gql, 10_000_000), {
+    mode: "open",
+    connections: 256,
+    rate,
+    durationMs,
+  });
+
+if (only.has("drop"))
+  await run(
+    `drop of ${dropCoupons} to ${dropUsers} users, 10% twice`,
+    await createCoupon(gql, dropCoupons),
+    {
+      mode: "closed",
+      connections: 64,
+      durationMs: 600_000,
+      users: dropUsers,
+      twice: Math.round(dropUsers / 10),
+    },
+  );
+
+let ceiling: { evalshaPerSecond: number; pipelinedPerSecond: number } | null = null;
+if (only.has("ceiling")) ceiling = await redisCeiling();
+await db.end();
+
+/** redis-benchmark running the real admission script (EVALSHA), unpipelined and 16 deep. */
+async function redisCeiling() {
+  const redisUrl = new URL(env.REDIS_URL);
+  const redis = new Redis(env.REDIS_URL);
+  const couponId = `bench-ceiling-${process.pid}`;
+  const keys = couponKeyList(couponId);
+  try {
+    const sha = (await redis.script("LOAD", LUA_SOURCES.admit)) as string;
+    await redis.hset(keys[0] as string, {
+      total: 1_000_000_000,
+      issued: 0,
+      startsAt: "",
+      endsAt: "",
+    });
+    const bench = (pipeline: number) =>
+      new Promise<number>((resolve) => {
+        const args = [
+          "-h",
+          redisUrl.hostname,
+          "-p",
+          redisUrl.port || "6379",
+          "-n",
+          "200000",
+          "-c",
+          "50",
+          "-r",
+          "100000000",
+          "-P",
+          String(pipeline),
+          "-q",
+          "EVALSHA",
+          sha,
+          "4",
+          ...keys,
+          "__rand_int__",
+          "req-__rand_int__",
+          couponId,
+          new Date().toISOString(),
+        ];
+        const child = spawn("redis-benchmark", args, { stdio: ["ignore", "pipe", "inherit"] });
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        child.once("error", () => resolve(Number.NaN));
+        child.once("exit", () => {
+          // -q prints "EVALSHA ...: 48000.00 requests per second" after carriage-return updates.
+          const match = /([\d.]+) requests per second/.exec(out.split("\r").at(-1) ?? out);
+          resolve(match ? Number(match[1]) : Number.NaN);
+        });
+      });
+    const evalshaPerSecond = await bench(1);
+    const pipelinedPerSecond = await bench(16);
+    if (Number.isNaN(evalshaPerSecond)) {
+      console.log("\nraw ceiling: redis-benchmark not installed (apt-get install redis-tools)");
+      return null;
+    }
+    console.log(
+      `\nraw ceiling: redis-benchmark EVALSHA admit.lua ${n0(evalshaPerSecond)}/s (pipelined 16: ${n0(pipelinedPerSecond)}/s)`,
+    );
+    const best = Math.max(
+      0,
+      ...figures.filter((f) => f.name === "accept-heavy").map((f) => f.pressesPerSecond),
+    );
+    if (best > 0)
+      console.log(
+        `best accept-heavy presses/s is ${((100 * best) / evalshaPerSecond).toFixed(1)}% of it`,
+      );
+    return { evalshaPerSecond, pipelinedPerSecond };
+  } finally {
+    await redis.del(...keys);
+    redis.disconnect();
+  }
+}
+
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? "unknown",
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  gatewayRuntime,
+  at: new Date().toISOString(),
+};
+mkdirSync(values.out, { recursive: true });
+const jsonPath = join(values.out, `bench-${gatewayRuntime}.json`);
+writeFileSync(jsonPath, `${JSON.stringify({ machine, scenarios: figures, ceiling }, null, 2)}\n`);
+const closed = (name: string) => figures.filter((f) => f.name === name && f.mode === "closed");
+const series = (name: string, color: string, y: (f: ScenarioFigures) => number) => ({
+  name,
+  color,
+  points: closed(name).map((f) => [f.connections, y(f)] as [number, number]),
+});
+const svgPath = join(values.out, `bench-${gatewayRuntime}.svg`);
+writeFileSync(
+  svgPath,
+  renderChart(
+    [
+      {
+        title: "presses per second",
+        xLabel: "presses in flight (connections)",
+        yLabel: "presses/s",
+        series: [
+          series("accept-heavy", "#1f77b4", (f) => f.pressesPerSecond),
+          series("sold-out", "#ff7f0e", (f) => f.pressesPerSecond),
+        ],
+      },
+      {
+        title: "answer time p99",
+        xLabel: "presses in flight (connections)",
+        yLabel: "ms",
+        series: [
+          series("accept-heavy", "#1f77b4", (f) => f.answerMs.p99),
+          series("sold-out", "#ff7f0e", (f) => f.answerMs.p99),
+        ],
+      },
+    ],
+    `gateway on ${gatewayRuntime}, ${machine.cpus} cores (${machine.cpuModel}), everything on one machine, ${machine.at.slice(0, 10)}`,
+  ),
+);
+console.log(`\nfigures: ${jsonPath}  chart: ${svgPath}`);
