@@ -8,7 +8,8 @@ export const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 export const idString = z
   .string()
-  .regex(/^[1-9][0-9]{0,15}$/, "must be a positive integer")
+  // abort: a string that is no integer gets that one message, not also "must be at most".
+  .regex(/^[1-9][0-9]{0,15}$/, { message: "must be a positive integer", abort: true })
   .refine((s) => Number(s) <= MAX_ID, `must be at most ${MAX_ID}`);
 
 export type IdString = z.infer<typeof idString>;

@@ -8,7 +8,6 @@ import { createAlertSink } from "../dead-letter/alert-sink.ts";
 import { createDeadLetterReplay } from "../dead-letter/dead-letter-replay.ts";
 import { createDeadLetterRepository } from "../dead-letter/dead-letter-repository.ts";
 import { createDltMonitor } from "../dead-letter/dlt-monitor.ts";
-import { createDeadLetterRoutes } from "../internal-api/dead-letter-routes.ts";
 import { createInternalApiServer } from "../internal-api/internal-api-server.ts";
 import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
 import { createHealthRoutes } from "../monitoring/health-server.ts";
@@ -34,13 +33,11 @@ metrics.gauge("dead_letters", "Dead letters recorded in PostgreSQL.", async () =
 
 const server = createInternalApiServer({
   coupons: createCouponService(database.coupons, store),
-  deadLetters: createDeadLetterRoutes(deadLetterRepository, replay),
+  deadLetters: { deadLetters: deadLetterRepository, replay },
   token: config.internalApi.token,
   fallback: createHealthRoutes(metrics),
 });
-await new Promise<void>((resolve) =>
-  server.listen(config.internalApi.port, config.internalApi.host, resolve),
-);
+await server.listen(config.internalApi.port, config.internalApi.host);
 log(`internal API on ${config.internalApi.url}`);
 
 const monitor = createDltMonitor({
@@ -68,7 +65,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   log(`${signal}: stopping`);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   await reconciler.stop();
   await monitor.stop().catch(() => undefined);
   await producer.disconnect().catch(() => undefined);

@@ -1,18 +1,36 @@
-import { parseId } from "#shared/ids.ts";
-import { DEAD_LETTER_PAGE } from "#shared/internal-api/contract.ts";
+import { z } from "zod";
+import { sendJson } from "#shared/http-kit/json-response.ts";
+import { parseInput } from "#shared/http-kit/parse-input.ts";
+import type { Route } from "#shared/http-kit/router.ts";
+import { idString } from "#shared/ids.ts";
+import { DEAD_LETTER_PAGE, INTERNAL_API_PREFIX } from "#shared/internal-api/contract.ts";
 import type { createDeadLetterReplay } from "../dead-letter/dead-letter-replay.ts";
 import type { DeadLetterRepository } from "../dead-letter/dead-letter-repository.ts";
-import { HttpError } from "./http-error.ts";
 
-export interface DeadLetterReplayApi {
-  handle(method: string, path: string[], query: URLSearchParams): Promise<unknown>;
+export interface DeadLetterRoutesOptions {
+  deadLetters: Pick<DeadLetterRepository, "list" | "count">;
+  replay: Pick<ReturnType<typeof createDeadLetterReplay>, "replayOne" | "replayCoupon">;
 }
 
-function id(value: string | null | undefined, what: string): string {
-  const parsed = parseId(value ?? undefined);
-  if (!parsed.ok) throw new HttpError(400, `${what} ${parsed.error}`);
-  return parsed.id;
-}
+/**
+ * Lenient on purpose, as a page size usually is: an unreadable or zero limit is the default page,
+ * anything else is held within 1..max.
+ */
+const pageLimit = (asked: string | undefined) =>
+  Math.min(
+    DEAD_LETTER_PAGE.max,
+    Math.max(1, Number(asked ?? DEAD_LETTER_PAGE.default) || DEAD_LETTER_PAGE.default),
+  );
+
+const listQuery = z.object({
+  // `?couponId=` with nothing after it filters nothing, as if it were left out.
+  couponId: z.preprocess((value) => (value === "" ? undefined : value), idString.optional()),
+  limit: z.string().optional().transform(pageLimit),
+});
+const couponQuery = z.object({ couponId: idString });
+const deadLetterPath = z.object({ id: idString });
+
+const BASE = `${INTERNAL_API_PREFIX}/dead-letters`;
 
 /**
  * Admin routes over dead letters:
@@ -20,30 +38,32 @@ function id(value: string | null | undefined, what: string): string {
  *   POST /internal/dead-letters/:id/replay             → { results }
  *   POST /internal/dead-letters/replay?couponId=...    → { results }  (every one not replayed yet)
  */
-export function createDeadLetterRoutes(
-  repository: DeadLetterRepository,
-  replay: ReturnType<typeof createDeadLetterReplay>,
-): DeadLetterReplayApi {
-  return {
-    async handle(method, path, query) {
-      if (method === "GET" && path.length === 0) {
-        const couponId = query.get("couponId");
-        const asked =
-          Number(query.get("limit") ?? DEAD_LETTER_PAGE.default) || DEAD_LETTER_PAGE.default;
-        const limit = Math.min(DEAD_LETTER_PAGE.max, Math.max(1, asked));
-        const deadLetters = await repository.list({
-          couponId: couponId ? id(couponId, "couponId") : undefined,
-          limit,
-        });
-        return { deadLetters, total: await repository.count() };
-      }
-      if (method === "POST" && path.length === 2 && path[1] === "replay") {
-        return { results: [await replay.replayOne(id(path[0], "dead letter id"))] };
-      }
-      if (method === "POST" && path.length === 1 && path[0] === "replay") {
-        return { results: await replay.replayCoupon(id(query.get("couponId"), "couponId")) };
-      }
-      throw new HttpError(404, `no route ${method} /internal/dead-letters/${path.join("/")}`);
+export function deadLetterRoutes({ deadLetters, replay }: DeadLetterRoutesOptions): Route[] {
+  return [
+    {
+      method: "GET",
+      path: BASE,
+      async handle({ response, query }) {
+        const { couponId, limit } = parseInput(listQuery, Object.fromEntries(query), "query");
+        const list = await deadLetters.list({ couponId, limit });
+        sendJson(response, 200, { deadLetters: list, total: await deadLetters.count() });
+      },
     },
-  };
+    {
+      method: "POST",
+      path: `${BASE}/replay`,
+      async handle({ response, query }) {
+        const { couponId } = parseInput(couponQuery, Object.fromEntries(query), "query");
+        sendJson(response, 200, { results: await replay.replayCoupon(couponId) });
+      },
+    },
+    {
+      method: "POST",
+      path: `${BASE}/:id/replay`,
+      async handle({ response, params }) {
+        const { id } = parseInput(deadLetterPath, params, "path");
+        sendJson(response, 200, { results: [await replay.replayOne(id)] });
+      },
+    },
+  ];
 }

@@ -64,7 +64,7 @@ async function shutdown(signal: string) {
   await producer.disconnect().catch(() => undefined);
   await redis.quit().catch(() => undefined);
   await database.close();
-  health.close();
+  void health.close();
   process.exit(0);
 }
 process.once("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,28 +1,32 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { HttpError } from "#shared/http-kit/http-error.ts";
+import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
+import { sendJson } from "#shared/http-kit/json-response.ts";
+import { createRouter, type Router } from "#shared/http-kit/router.ts";
 import type { Metrics } from "./metrics.ts";
 
 /**
- * Answers `/health` and `/metrics` (Prometheus text); false for any other path, so a process with
- * a server of its own can mount these routes beside its own.
+ * `GET /health` (200 while ready, 503 before) and `GET /metrics` (Prometheus text); any other
+ * request is left to the caller, so a process with a server of its own mounts these beside its own.
  */
-export function createHealthRoutes(metrics: Metrics, isReady: () => boolean = () => true) {
-  return async function healthRoutes(
-    request: IncomingMessage,
-    response: ServerResponse,
-  ): Promise<boolean> {
-    if (request.url === "/health") {
-      const ready = isReady();
-      response.writeHead(ready ? 200 : 503, { "content-type": "application/json" });
-      response.end(JSON.stringify({ status: ready ? "ok" : "starting" }));
-      return true;
-    }
-    if (request.url === "/metrics") {
-      response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      response.end(await metrics.render());
-      return true;
-    }
-    return false;
-  };
+export function createHealthRoutes(metrics: Metrics, isReady: () => boolean = () => true): Router {
+  return createRouter([
+    {
+      method: "GET",
+      path: "/health",
+      async handle({ response }) {
+        const ready = isReady();
+        sendJson(response, ready ? 200 : 503, { status: ready ? "ok" : "starting" });
+      },
+    },
+    {
+      method: "GET",
+      path: "/metrics",
+      async handle({ response }) {
+        response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+        response.end(await metrics.render());
+      },
+    },
+  ]);
 }
 
 export interface HealthServerOptions {
@@ -33,21 +37,19 @@ export interface HealthServerOptions {
   isReady?: () => boolean;
 }
 
-/** A server with just the health routes, for processes that have no HTTP server of their own. */
-export function startHealthServer({
+/** A service with just the health routes, for processes that have no HTTP server of their own. */
+export async function startHealthServer({
   port,
   host = "127.0.0.1",
   metrics,
   isReady,
-}: HealthServerOptions): Promise<Server> {
+}: HealthServerOptions): Promise<HttpService> {
   const routes = createHealthRoutes(metrics, isReady);
-  const server = createServer(async (request, response) => {
-    if (await routes(request, response)) return;
-    response.writeHead(404, { "content-type": "application/json" });
-    response.end(JSON.stringify({ error: "not found", status: 404 }));
+  const service = createHttpService({
+    async handle(request, response) {
+      if (!(await routes(request, response))) throw new HttpError(404, "not found");
+    },
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve(server));
-  });
+  await service.listen(port, host);
+  return service;
 }

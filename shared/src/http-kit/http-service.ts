@@ -6,8 +6,13 @@ import { sendError } from "./json-response.ts";
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
 export interface HttpServiceOptions {
-  /** Answers one request; may throw an `HttpError` (its status) or anything else (a logged 500). */
+  /** Answers one request; may throw an `HttpError` (its status) or anything else (logged). */
   handle: RequestHandler;
+  /**
+   * The status of an error that is no `HttpError`. Default 500; a service whose failures say they
+   * are transient answers those 503, the caller's cue to try again.
+   */
+  statusOf?: (error: unknown) => number;
   /** Called when shutdown begins, after the listener closed: end long-lived responses (SSE) here. */
   onDrainStart?: () => void;
   /** Called once no request is left: close backend connections here. */
@@ -30,12 +35,14 @@ export interface HttpService {
 }
 
 /**
- * A node:http server with the error contract and the shutdown order both proxies share. A handler's
- * `HttpError` becomes its status and `{"error","status"}`; any other error is logged and answered
- * 500, so a bug never leaves a caller hanging.
+ * A node:http server with the error contract and the shutdown order every service shares (both
+ * proxies, the internal API, the workers' health endpoints). A handler's `HttpError` becomes its
+ * status and `{"error","status"}`; any other error is logged and answered `statusOf(error)` (500
+ * unless told otherwise) with the same body, so a bug never leaves a caller hanging.
  */
 export function createHttpService({
   handle,
+  statusOf = () => 500,
   onDrainStart,
   onDrained,
   logError = (message, error) => console.error(message, error),
@@ -60,7 +67,9 @@ export function createHttpService({
         return;
       }
       logError(`${request.method} ${request.url} failed:`, error);
-      sendError(response, 500, `internal error: ${(error as Error)?.message ?? String(error)}`);
+      const status = statusOf(error);
+      const message = error instanceof Error ? error.message : String(error);
+      sendError(response, status, status === 500 ? `internal error: ${message}` : message);
     });
   });
 
