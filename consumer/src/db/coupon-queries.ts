@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { CouponJson, CreateCouponInput, RequestJson } from "#shared/internal-api/contract.ts";
+import { viewOfPersisted } from "#shared/lifecycle/request-view.ts";
 import { createCoupon } from "./create-coupon.ts";
 import type { Coupon } from "./entities/coupon.ts";
 import { findCoupon } from "./find-coupon.ts";
@@ -47,25 +48,10 @@ export function createCouponQueries(em: EntityManager) {
       };
     },
 
-    /** The final outcome PostgreSQL has for a request, and its coupon's issued count as of the read. */
-    async findRequest(requestId: string): Promise<(RequestJson & { issuedCount: number }) | null> {
-      const outcome = await findRequestOutcome(em.fork(), requestId);
-      if (!outcome) return null;
-      const base = {
-        requestId: outcome.requestId,
-        couponId: outcome.couponId,
-        userId: outcome.userId,
-        requestedAt: outcome.requestedAt.toISOString(),
-        issuedCount: outcome.couponIssuedCount,
-      };
-      return outcome.status === "ISSUED"
-        ? { ...base, status: "ISSUED", reason: null, updatedAt: outcome.issuedAt.toISOString() }
-        : {
-            ...base,
-            status: "FAILED",
-            reason: outcome.reason,
-            updatedAt: outcome.failedAt.toISOString(),
-          };
+    /** The final outcome PostgreSQL has for a request, as the API shows it. */
+    async findRequest(requestId: string): Promise<RequestJson | null> {
+      const persisted = await findRequestOutcome(em.fork(), requestId);
+      return persisted ? viewOfPersisted(persisted) : null;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createCouponQueries } from "./coupon-queries.ts";
+import { findRequestOutcome } from "./find-request-outcome.ts";
 import { createOrm } from "./orm.ts";
 import { persistIssueBatch } from "./persist-issue-batch.ts";
 
@@ -19,12 +20,7 @@ export async function createDatabase(databaseUrl: string, poolSize = 5) {
       createCoupon: queries.createCoupon,
       findCoupon: queries.findCoupon,
       loadIssuance: queries.loadIssuance,
-      async findRequest(requestId: string) {
-        const found = await queries.findRequest(requestId);
-        if (!found) return null;
-        const { issuedCount: _count, ...request } = found;
-        return request;
-      },
+      findRequest: queries.findRequest,
     },
     persistIssueBatch: (
       events: Parameters<typeof persistIssueBatch>[1],
@@ -32,17 +28,7 @@ export async function createDatabase(databaseUrl: string, poolSize = 5) {
     ) => persistIssueBatch(orm, events, withdrawn),
     sql,
     /** What PostgreSQL says became of a request, if anything. */
-    async findOutcome(requestId: string) {
-      const found = await queries.findRequest(requestId);
-      if (!found) return null;
-      return found.status === "ISSUED"
-        ? { status: "ISSUED" as const, issuedCount: found.issuedCount }
-        : {
-            status: "FAILED" as const,
-            reason: found.reason ?? "FAILED",
-            issuedCount: found.issuedCount,
-          };
-    },
+    findOutcome: (requestId: string) => findRequestOutcome(orm.em.fork(), requestId),
     close: () => orm.close(),
   };
 }

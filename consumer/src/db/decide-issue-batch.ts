@@ -1,11 +1,7 @@
 import type { IssueEvent } from "#shared/issue-event.ts";
-import type { IssueFailureReason } from "./entities/issue-failure.ts";
-
-/** What became of one request. */
-export type IssueOutcome =
-  | { kind: "issued"; issuedAt: Date }
-  | { kind: "failed"; reason: IssueFailureReason; existingRequestId?: string }
-  | { kind: "coupon-not-found" };
+import type { PersistedFailureReason } from "#shared/lifecycle/failure-reason.ts";
+import { type Decision, failed, issued } from "#shared/lifecycle/outcome.ts";
+import { type FailureColumns, outcomeOfFailure } from "#shared/lifecycle/postgres-rows.ts";
 
 /** What PostgreSQL holds for a batch's coupons and requests, read under the coupons' row locks. */
 export interface IssueBatchState {
@@ -14,22 +10,18 @@ export interface IssueBatchState {
   /** Existing `user_coupon` rows for the batch's request ids and for its (coupon, user) pairs. */
   issued: Array<{ requestId: string; userId: string; couponId: string; issuedAt: Date }>;
   /** Existing `issue_failure` rows for the batch's request ids. */
-  failed: Map<string, { reason: IssueFailureReason; existingRequestId: string | null }>;
+  failed: Map<string, FailureColumns>;
   /** Requests the gateway withdrew before a consumer claimed them: they fail NOT_RECORDED. */
   withdrawn?: ReadonlySet<string>;
 }
 
 export interface IssueBatchDecision {
   /** Outcomes settled without a new `user_coupon` row; the requests in `toIssue` are missing here. */
-  settled: Map<string, IssueOutcome>;
+  settled: Map<string, Decision>;
   /** Rows to insert, in event order. */
   toIssue: IssueEvent[];
   /** Failures to record, in event order. */
-  toFail: Array<{
-    event: IssueEvent;
-    reason: IssueFailureReason;
-    existingRequestId: string | null;
-  }>;
+  toFail: Array<{ event: IssueEvent } & FailureColumns>;
 }
 
 const slotKey = (couponId: string, userId: string) => `${couponId}:${userId}`;
@@ -65,16 +57,16 @@ export function decideIssueBatch(
     }
     const issuedAt = issuedAtByRequest.get(requestId);
     if (issuedAt) {
-      decision.settled.set(requestId, { kind: "issued", issuedAt });
+      decision.settled.set(requestId, issued(issuedAt));
       continue;
     }
     const failedBefore = state.failed.get(requestId);
     if (failedBefore) {
-      decision.settled.set(requestId, failure(failedBefore.reason, failedBefore.existingRequestId));
+      decision.settled.set(requestId, outcomeOfFailure(failedBefore));
       continue;
     }
     const holder = holders.get(slotKey(couponId, userId));
-    const reason: IssueFailureReason | null = state.withdrawn?.has(requestId)
+    const reason: PersistedFailureReason | null = state.withdrawn?.has(requestId)
       ? "NOT_RECORDED"
       : holder !== undefined
         ? "ALREADY_ISSUED_TO_USER"
@@ -83,7 +75,7 @@ export function decideIssueBatch(
           : null;
     if (reason) {
       const existingRequestId = reason === "ALREADY_ISSUED_TO_USER" ? (holder ?? null) : null;
-      decision.settled.set(requestId, failure(reason, existingRequestId));
+      decision.settled.set(requestId, failed(reason, existingRequestId));
       decision.toFail.push({ event, reason, existingRequestId });
       continue;
     }
@@ -92,10 +84,4 @@ export function decideIssueBatch(
     decision.toIssue.push(event);
   }
   return decision;
-}
-
-function failure(reason: IssueFailureReason, existingRequestId: string | null): IssueOutcome {
-  return existingRequestId === null
-    ? { kind: "failed", reason }
-    : { kind: "failed", reason, existingRequestId };
 }

@@ -1,28 +1,9 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { z } from "zod";
+import { isPersistedFailureReason } from "#shared/lifecycle/failure-reason.ts";
+import type { PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import { classifyingDbErrors } from "./db-errors.ts";
-import { type IssueFailureReason, isIssueFailureReason } from "./entities/issue-failure.ts";
 import { dateFromSql } from "./sql-values.ts";
-
-interface RequestOutcomeBase {
-  requestId: string;
-  userId: string;
-  couponId: string;
-  requestedAt: Date;
-  /** The coupon's `issued_count` as of this read, for settling Redis stock from PostgreSQL. */
-  couponIssuedCount: number;
-}
-
-/** What PostgreSQL knows became of a request: the final word, whatever Redis says or has lost. */
-export type RequestOutcomeRecord =
-  | (RequestOutcomeBase & { status: "ISSUED"; issuedAt: Date })
-  | (RequestOutcomeBase & {
-      status: "FAILED";
-      reason: IssueFailureReason;
-      /** For ALREADY_ISSUED_TO_USER: the request that holds the user's coupon. */
-      existingRequestId: string | null;
-      failedAt: Date;
-    });
 
 interface OutcomeRow {
   status: "ISSUED" | "FAILED";
@@ -43,7 +24,7 @@ interface OutcomeRow {
 export async function findRequestOutcome(
   em: EntityManager,
   requestId: string,
-): Promise<RequestOutcomeRecord | null> {
+): Promise<PersistedRequest | null> {
   if (!z.uuid().safeParse(requestId).success) return null;
   // One statement: a request is issued or failed, never both (a failure is recorded only for a
   // request with no row, under the coupon's lock), so at most one branch answers.
@@ -63,7 +44,7 @@ export async function findRequestOutcome(
   );
   const row = rows[0];
   if (!row) return null;
-  const base: RequestOutcomeBase = {
+  const base = {
     requestId: row.request_id,
     userId: row.user_id,
     couponId: row.coupon_id,
@@ -72,7 +53,7 @@ export async function findRequestOutcome(
   };
   if (row.status === "ISSUED")
     return { ...base, status: "ISSUED", issuedAt: dateFromSql(row.settled_at) };
-  if (!isIssueFailureReason(row.reason)) {
+  if (!isPersistedFailureReason(row.reason)) {
     throw new TypeError(`issue_failure ${row.request_id} has an unknown reason: ${row.reason}`);
   }
   return {

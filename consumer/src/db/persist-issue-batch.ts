@@ -1,20 +1,18 @@
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { IssueEvent } from "#shared/issue-event.ts";
+import { isPersistedFailureReason } from "#shared/lifecycle/failure-reason.ts";
+import { type Decision, issued } from "#shared/lifecycle/outcome.ts";
 import { classifyingDbErrors, DatabaseError } from "./db-errors.ts";
 import {
   decideIssueBatch,
   type IssueBatchDecision,
   type IssueBatchState,
-  type IssueOutcome,
 } from "./decide-issue-batch.ts";
-import { isIssueFailureReason } from "./entities/issue-failure.ts";
 import { dateFromSql, jsonParam } from "./sql-values.ts";
 
-export type { IssueOutcome } from "./decide-issue-batch.ts";
-
 export interface PersistIssueBatchResult {
-  /** One outcome per request id of the batch, in event order. */
-  outcomes: Map<string, IssueOutcome>;
+  /** One decision per request id of the batch, in event order. */
+  outcomes: Map<string, Decision>;
   /** `issued_count` per coupon of the batch that exists, as this transaction committed it. */
   issuedCounts: Map<string, number>;
 }
@@ -97,7 +95,7 @@ async function lockAndRead(em: EntityManager, events: readonly IssueEvent[]) {
 
   const failed: IssueBatchState["failed"] = new Map();
   for (const row of failedRows) {
-    if (!isIssueFailureReason(row.reason)) {
+    if (!isPersistedFailureReason(row.reason)) {
       throw new DatabaseError(
         `issue_failure ${row.request_id} has an unknown reason: ${row.reason}`,
         {
@@ -181,14 +179,14 @@ function inEventOrder(
   events: readonly IssueEvent[],
   decision: IssueBatchDecision,
   issuedAt: Map<string, Date>,
-): Map<string, IssueOutcome> {
-  const outcomes = new Map<string, IssueOutcome>();
+): Map<string, Decision> {
+  const outcomes = new Map<string, Decision>();
   for (const { requestId } of events) {
     if (outcomes.has(requestId)) continue;
     const settled = decision.settled.get(requestId);
     const at = issuedAt.get(requestId);
     if (settled) outcomes.set(requestId, settled);
-    else if (at) outcomes.set(requestId, { kind: "issued", issuedAt: at });
+    else if (at) outcomes.set(requestId, issued(at));
   }
   return outcomes;
 }

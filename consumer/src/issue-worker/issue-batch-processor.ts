@@ -1,20 +1,17 @@
 import { decodeIssueEvent, type IssueEvent } from "#shared/issue-event.ts";
-import type { AdmissionStore, RequestOutcome } from "#shared/redis/admission-store.ts";
+import {
+  failed,
+  type RequestRef,
+  reasonOf,
+  type Settlement,
+  statusOf,
+} from "#shared/lifecycle/outcome.ts";
+import type { AdmissionStore } from "#shared/redis/admission-store.ts";
+import type { PersistIssueBatchResult } from "../db/persist-issue-batch.ts";
 import type { FailureInfo } from "../dead-letter/dead-letter-headers.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 import { RETRY_DEFAULTS } from "./retry-policy.ts";
-
-export type PersistOutcome =
-  | { kind: "issued" }
-  | { kind: "failed"; reason: string; existingRequestId?: string }
-  | { kind: "coupon-not-found" };
-
-export interface PersistResult {
-  outcomes: Map<string, PersistOutcome>;
-  /** issued_count per coupon as committed by this transaction. */
-  issuedCounts: Map<string, number>;
-}
 
 /**
  * Persists events in one transaction, idempotently; `withdrawn` requests fail NOT_RECORDED. Throws
@@ -23,7 +20,7 @@ export interface PersistResult {
 export type PersistBatch = (
   events: IssueEvent[],
   withdrawn: ReadonlySet<string>,
-) => Promise<PersistResult>;
+) => Promise<PersistIssueBatchResult>;
 
 export interface IssueBatchProcessorDeps {
   persist: PersistBatch;
@@ -35,6 +32,13 @@ export interface IssueBatchProcessorDeps {
   permanentAttempts?: number;
   permanentBaseMs?: number;
 }
+
+const requestOf = ({ requestId, userId, couponId, requestedAt }: IssueEvent): RequestRef => ({
+  requestId,
+  userId,
+  couponId,
+  requestedAt,
+});
 
 interface Decoded {
   record: ConsumedRecord;
@@ -88,27 +92,13 @@ export function createIssueBatchProcessor({
     deadLettered.inc(1, { error_class: errorClass });
   }
 
-  async function settle(decoded: Decoded[], result: PersistResult): Promise<void> {
-    const byCoupon = new Map<string, RequestOutcome[]>();
+  async function settle(decoded: Decoded[], result: PersistIssueBatchResult): Promise<void> {
+    const byCoupon = new Map<string, Settlement[]>();
     for (const { event } of decoded) {
       const outcome = result.outcomes.get(event.requestId);
       if (!outcome || outcome.kind === "coupon-not-found") continue;
-      const base = {
-        requestId: event.requestId,
-        userId: event.userId,
-        couponId: event.couponId,
-        requestedAt: event.requestedAt,
-      };
-      const settled: RequestOutcome =
-        outcome.kind === "issued"
-          ? { ...base, status: "ISSUED" }
-          : {
-              ...base,
-              status: "FAILED",
-              reason: outcome.reason,
-              slotRequestId: outcome.existingRequestId,
-            };
-      outcomesCounter.inc(1, { status: settled.status, reason: settled.reason ?? "" });
+      outcomesCounter.inc(1, { status: statusOf(outcome), reason: reasonOf(outcome) ?? "" });
+      const settled: Settlement = { request: requestOf(event), outcome };
       byCoupon.set(event.couponId, [...(byCoupon.get(event.couponId) ?? []), settled]);
     }
     for (const [couponId, outcomes] of byCoupon) {
@@ -132,16 +122,7 @@ export function createIssueBatchProcessor({
     const { event } = decoded;
     await store.settle(
       event.couponId,
-      [
-        {
-          requestId: event.requestId,
-          userId: event.userId,
-          couponId: event.couponId,
-          requestedAt: event.requestedAt,
-          status: "FAILED",
-          reason: "DEAD_LETTERED",
-        },
-      ],
+      [{ request: requestOf(event), outcome: failed("DEAD_LETTERED") }],
       null,
     );
   }

@@ -1,11 +1,12 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
 import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
 import { createMetrics } from "../monitoring/metrics.ts";
-import { createReconciler, type PersistedOutcome } from "./reconciler.ts";
+import { createReconciler } from "./reconciler.ts";
 
 // Real Redis and a real broker (the test infrastructure's); PostgreSQL's answer is the seam.
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
@@ -24,7 +25,7 @@ const GIVE_UP_MS = 300_000;
 let couponId: string;
 let lines: string[];
 
-function reconciler(outcome: PersistedOutcome = null) {
+function reconciler(outcome: PersistedRequest | null = null) {
   return createReconciler({
     redis,
     store,
@@ -79,10 +80,16 @@ describe("reconciler", () => {
 
   it("settles from PostgreSQL's outcome when the event was persisted but not settled", async () => {
     const { requestId, admittedAt } = await admitOne();
-    await reconciler({ status: "ISSUED", issuedCount: 1 }).reconcileCoupon(
+    const persisted: PersistedRequest = {
+      status: "ISSUED",
+      requestId,
+      userId: "7",
       couponId,
-      admittedAt + AFTER_MS + 1000,
-    );
+      requestedAt: new Date(admittedAt),
+      issuedAt: new Date(),
+      couponIssuedCount: 1,
+    };
+    await reconciler(persisted).reconcileCoupon(couponId, admittedAt + AFTER_MS + 1000);
     expect((await store.readRequest(couponId, requestId))?.status).toBe("ISSUED");
     expect(await store.readCoupon(couponId)).toMatchObject({ pending: 0, issued: 1, remaining: 0 });
   });

@@ -2,21 +2,17 @@ import type { Redis } from "ioredis";
 import type { Producer } from "kafkajs";
 import { TOPICS } from "#shared/defaults.ts";
 import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
-import type { AdmissionStore, RequestOutcome } from "#shared/redis/admission-store.ts";
+import { outcomeOfPersisted, type PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
+import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import { LOADED_COUPONS_KEY } from "#shared/redis/keys.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
-
-/** What PostgreSQL says became of a request, if anything. */
-export type PersistedOutcome =
-  | { status: "ISSUED"; issuedCount: number }
-  | { status: "FAILED"; reason: string; issuedCount: number }
-  | null;
 
 export interface ReconcilerOptions {
   redis: Redis;
   store: AdmissionStore;
   producer: Producer;
-  findOutcome: (requestId: string, couponId: string) => Promise<PersistedOutcome>;
+  /** What PostgreSQL says became of a request, or null while it has no outcome. */
+  findOutcome: (requestId: string, couponId: string) => Promise<PersistedRequest | null>;
   metrics: Metrics;
   /** A pending request this old with no outcome is re-produced. Default 30 s. */
   afterMs?: number;
@@ -75,11 +71,11 @@ export function createReconciler({
       };
       const persisted = await findOutcome(record.requestId, couponId);
       if (persisted) {
-        const outcome: RequestOutcome =
-          persisted.status === "ISSUED"
-            ? { ...base, status: "ISSUED" }
-            : { ...base, status: "FAILED", reason: persisted.reason };
-        await store.settle(couponId, [outcome], persisted.issuedCount);
+        await store.settle(
+          couponId,
+          [{ request: base, outcome: outcomeOfPersisted(persisted) }],
+          persisted.couponIssuedCount,
+        );
         settledFromDb.inc();
       } else if (now - admittedAtMs > giveUpAfterMs) {
         // Refused when a consumer holds the event: it is being decided, so it is not given up.

@@ -1,6 +1,7 @@
 import type { InternalApiClient } from "#shared/internal-api/internal-api-client.ts";
-import type { IssueStatus } from "#shared/issue-status.ts";
-import type { AdmissionStore, AdmitResult } from "#shared/redis/admission-store.ts";
+import type { IssueStatus } from "#shared/lifecycle/issue-status.ts";
+import type { AdmitResult } from "#shared/lifecycle/lua-replies.ts";
+import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
 import type { IssueEventProducer } from "../events/issue-event-producer.ts";
 import type { RequestIndex } from "../status/request-index.ts";

@@ -1,4 +1,4 @@
-import { ISSUE_STATUSES } from "#shared/issue-status.ts";
+import { ISSUE_STATUSES } from "#shared/lifecycle/issue-status.ts";
 import type { IssueCouponResult as IssueCouponOutcome } from "../admission/issue-coupon.ts";
 import type { IssueRequestView } from "../status/request-status.ts";
 import { idArg, requestIdArg } from "./args.ts";

@@ -1,19 +1,14 @@
 import type { Redis } from "@upstash/redis";
 import type { InternalApiClient } from "#shared/internal-api/internal-api-client.ts";
-import { type IssueStatus, isFinalStatus } from "#shared/issue-status.ts";
+import { isFinalStatus } from "#shared/lifecycle/issue-status.ts";
+import { requestRecordFromReply } from "#shared/lifecycle/lua-replies.ts";
+import { type RequestView, viewOfRecord } from "#shared/lifecycle/request-view.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import { requestStatusChannel } from "#shared/redis/keys.ts";
 import type { RequestIndex } from "./request-index.ts";
 
-export interface IssueRequestView {
-  requestId: string;
-  couponId: string;
-  userId: string;
-  status: IssueStatus;
-  reason: string | null;
-  requestedAt: string;
-  updatedAt: string;
-}
+/** What GraphQL's `IssueRequest` resolves from: the lifecycle's view of a request. */
+export type IssueRequestView = RequestView;
 
 export interface RequestStatusDeps {
   redis: Redis;
@@ -22,18 +17,6 @@ export interface RequestStatusDeps {
   internalApi: InternalApiClient;
   /** How long a subscription may stay open. */
   timeoutMs: number;
-}
-
-function toView(record: {
-  requestId: string;
-  couponId: string;
-  userId: string;
-  status: IssueStatus;
-  reason?: string | null;
-  requestedAt: string;
-  updatedAt: string;
-}): IssueRequestView {
-  return { ...record, reason: record.reason ?? null };
 }
 
 /** Reads a request's status (Redis first, PostgreSQL when Redis no longer has it) and streams changes. */
@@ -48,10 +31,9 @@ export function createRequestStatus({
     const couponId = await requestIndex.lookup(requestId);
     if (couponId !== null) {
       const record = await store.readRequest(couponId, requestId);
-      if (record) return toView(record);
+      if (record) return viewOfRecord(record);
     }
-    const persisted = await internalApi.getRequest(requestId);
-    return persisted ? toView(persisted) : null;
+    return internalApi.getRequest(requestId);
   }
 
   /**
@@ -76,8 +58,8 @@ export function createRequestStatus({
       });
     });
     subscriber.on("message", ({ message }) => {
-      const record = typeof message === "string" ? JSON.parse(message) : message;
-      queue.push(toView(record));
+      const record = requestRecordFromReply(message);
+      if (record) queue.push(viewOfRecord(record));
       notify();
     });
     const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);

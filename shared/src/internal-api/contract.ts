@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { idString } from "../ids.ts";
-import { ISSUE_STATUSES } from "../issue-status.ts";
+import { requestViewSchema } from "../lifecycle/request-view.ts";
 
 /**
  * The internal HTTP API the Node side serves for what needs PostgreSQL, and the gateway calls with
@@ -51,15 +51,8 @@ export const couponJson = z.object({
 });
 export type CouponJson = z.infer<typeof couponJson>;
 
-export const requestJson = z.object({
-  requestId: z.string(),
-  couponId: idString,
-  userId: idString,
-  status: z.enum(ISSUE_STATUSES),
-  reason: z.string().nullable(),
-  requestedAt: z.string(),
-  updatedAt: z.string(),
-});
+/** A request's state as PostgreSQL answers it: the lifecycle's view of a request. */
+export const requestJson = requestViewSchema;
 export type RequestJson = z.infer<typeof requestJson>;
 
 export const deadLetterJson = z.object({

@@ -1,7 +1,9 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import type { RequestRecord } from "../lifecycle/lua-replies.ts";
+import { failed, issued } from "../lifecycle/outcome.ts";
 import { uuidV7 } from "../uuid-v7.ts";
-import { createAdmissionStore, type RequestRecord } from "./admission-store.ts";
+import { createAdmissionStore } from "./admission-store.ts";
 import { createIoredisScriptTransport } from "./ioredis-script-transport.ts";
 import { couponKeys, requestStatusChannel } from "./keys.ts";
 
@@ -115,15 +117,12 @@ describe("settle script", () => {
     const messages: RequestRecord[] = [];
     await subscriber.subscribe(requestStatusChannel(requestId));
     subscriber.on("message", (_channel, message) => messages.push(JSON.parse(message)));
-    const outcome = {
-      requestId,
-      userId: "5",
-      couponId,
-      requestedAt: new Date().toISOString(),
-      status: "ISSUED" as const,
+    const settlement = {
+      request: { requestId, userId: "5", couponId, requestedAt: new Date().toISOString() },
+      outcome: issued(new Date()),
     };
-    expect(await store.settle(couponId, [outcome], 1)).toBe(1);
-    expect(await store.settle(couponId, [outcome], 1)).toBe(0);
+    expect(await store.settle(couponId, [settlement], 1)).toBe(1);
+    expect(await store.settle(couponId, [settlement], 1)).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 100));
     await subscriber.quit();
     expect(messages.map((m) => m.status)).toEqual(["ISSUED"]);
@@ -145,16 +144,12 @@ describe("settle script", () => {
     const requestId = uuidV7();
     await admit("5", requestId);
     expect((await admit("6")).kind).toBe("sold-out");
-    const outcome = {
-      requestId,
-      userId: "5",
-      couponId,
-      requestedAt: new Date().toISOString(),
-      status: "FAILED" as const,
-      reason: "PRODUCE_FAILED",
+    const settlement = {
+      request: { requestId, userId: "5", couponId, requestedAt: new Date().toISOString() },
+      outcome: failed("DEAD_LETTERED"),
     };
-    expect(await store.settle(couponId, [outcome], null)).toBe(1);
-    expect(await store.settle(couponId, [outcome], null)).toBe(0);
+    expect(await store.settle(couponId, [settlement], null)).toBe(1);
+    expect(await store.settle(couponId, [settlement], null)).toBe(0);
     expect(await store.readCoupon(couponId)).toEqual({
       total: 1,
       issued: 0,
@@ -163,7 +158,7 @@ describe("settle script", () => {
     });
     expect(await store.readRequest(couponId, requestId)).toMatchObject({
       status: "FAILED",
-      reason: "PRODUCE_FAILED",
+      reason: "DEAD_LETTERED",
     });
     expect((await admit("5")).kind).toBe("accepted");
   });
@@ -177,13 +172,13 @@ describe("settle script", () => {
       couponId,
       [
         {
-          requestId: duplicateId,
-          userId: "5",
-          couponId,
-          requestedAt: new Date().toISOString(),
-          status: "FAILED",
-          reason: "ALREADY_ISSUED_TO_USER",
-          slotRequestId: issuedId,
+          request: {
+            requestId: duplicateId,
+            userId: "5",
+            couponId,
+            requestedAt: new Date().toISOString(),
+          },
+          outcome: failed("ALREADY_ISSUED_TO_USER", issuedId),
         },
       ],
       1,
@@ -198,11 +193,8 @@ describe("settle script", () => {
       couponId,
       [
         {
-          requestId,
-          userId: "8",
-          couponId,
-          requestedAt: new Date().toISOString(),
-          status: "ISSUED",
+          request: { requestId, userId: "8", couponId, requestedAt: new Date().toISOString() },
+          outcome: issued(new Date()),
         },
       ],
       1,
@@ -254,7 +246,7 @@ describe("withdrawal (gateway) against claim (consumer)", () => {
     await load(1);
     const requestId = uuidV7();
     await admit("5", requestId);
-    await store.settle(couponId, [{ ...request(requestId), status: "ISSUED" }], 1);
+    await store.settle(couponId, [{ request: request(requestId), outcome: issued(new Date()) }], 1);
     expect(await store.withdraw(request(requestId))).toBe(false);
     expect((await store.readRequest(couponId, requestId))?.status).toBe("ISSUED");
   });

@@ -1,4 +1,15 @@
-import type { IssueStatus } from "../issue-status.ts";
+import {
+  type AdmitResult,
+  admitResultFromReply,
+  type PendingRequest,
+  pendingRequestsFromReply,
+  type RequestRecord,
+  requestRecordFromReply,
+  settleArgument,
+  withdrawalArgument,
+  withdrawnFromClaimReply,
+} from "../lifecycle/lua-replies.ts";
+import type { RequestRef, Settlement } from "../lifecycle/outcome.ts";
 import { couponKeyList, LOADED_COUPONS_KEY, requestStatusChannel } from "./keys.ts";
 import {
   type LuaScript,
@@ -6,38 +17,6 @@ import {
   type ScriptName,
   type ScriptTransport,
 } from "./script-transport.ts";
-
-export type AdmitResult =
-  | { kind: "accepted"; requestId: string }
-  | { kind: "already-requested"; requestId: string; status: IssueStatus | null }
-  | { kind: "sold-out" }
-  | { kind: "not-loaded" }
-  | { kind: "not-started" }
-  | { kind: "ended" };
-
-/** A request as Redis records it (JSON in the coupon's `requests` hash and on its channel). */
-export interface RequestRecord {
-  requestId: string;
-  couponId: string;
-  userId: string;
-  status: IssueStatus;
-  reason?: string;
-  requestedAt: string;
-  updatedAt: string;
-  /** Set once a consumer holds the event (claim.lua): from then on it cannot be withdrawn. */
-  claimed?: boolean;
-}
-
-export interface RequestOutcome {
-  requestId: string;
-  userId: string;
-  couponId: string;
-  requestedAt: string;
-  status: Exclude<IssueStatus, "PENDING">;
-  reason?: string;
-  /** When the user keeps a slot through another, already issued request. */
-  slotRequestId?: string;
-}
 
 export interface CouponAdmissionState {
   total: number;
@@ -53,11 +32,6 @@ export interface CouponToLoad {
   startsAt: Date | null;
   endsAt: Date | null;
   issued: Array<{ userId: string; requestId: string }>;
-}
-
-export interface PendingRequest {
-  record: Partial<RequestRecord> & { requestId: string };
-  admittedAtMs: number;
 }
 
 const USERS_PER_LOAD_CHUNK = 1000;
@@ -80,46 +54,31 @@ export function createAdmissionStore(transport: ScriptTransport) {
       requestId: string;
       requestedAt: string;
     }): Promise<AdmitResult> {
-      const reply = (await run("admit", input.couponId, [
+      const reply = await run("admit", input.couponId, [
         input.userId,
         input.requestId,
         input.couponId,
         input.requestedAt,
-      ])) as string[];
-      switch (reply[0]) {
-        case "ACCEPTED":
-          return { kind: "accepted", requestId: String(reply[1]) };
-        case "ALREADY":
-          return {
-            kind: "already-requested",
-            requestId: String(reply[1]),
-            status: reply[2] ? (reply[2] as IssueStatus) : null,
-          };
-        case "SOLD_OUT":
-          return { kind: "sold-out" };
-        case "NOT_LOADED":
-          return { kind: "not-loaded" };
-        case "NOT_STARTED":
-          return { kind: "not-started" };
-        case "ENDED":
-          return { kind: "ended" };
-        default:
-          throw new Error(`admit script answered ${JSON.stringify(reply)}`);
-      }
+      ]);
+      return admitResultFromReply(reply);
     },
 
-    /** Records outcomes of one coupon's requests; returns how many records changed. */
+    /**
+     * Records outcomes of one coupon's requests (status, slot, stock: compensation for a FAILED one)
+     * and publishes each change; returns how many records changed. `issuedCount` is PostgreSQL's
+     * `issued_count` after the outcomes were committed, when known.
+     */
     async settle(
       couponId: string,
-      outcomes: RequestOutcome[],
+      settlements: readonly Settlement[],
       issuedCount: number | null,
     ): Promise<number> {
-      if (outcomes.length === 0) return 0;
+      if (settlements.length === 0) return 0;
       const reply = await run("settle", couponId, [
         issuedCount === null ? "" : String(issuedCount),
         new Date().toISOString(),
         requestStatusChannel(""),
-        JSON.stringify(outcomes),
+        settleArgument(settlements),
       ]);
       return Number(reply);
     },
@@ -129,18 +88,12 @@ export function createAdmissionStore(transport: ScriptTransport) {
      * slot given back. Refused (false) when a consumer already holds the event or it has an
      * outcome: then it was recorded after all and will be, or has been, decided.
      */
-    async withdraw(request: Omit<RequestOutcome, "status" | "reason">): Promise<boolean> {
-      const withdrawal = {
-        ...request,
-        status: "FAILED",
-        reason: "NOT_RECORDED",
-        unlessClaimed: true,
-      };
+    async withdraw(request: RequestRef): Promise<boolean> {
       const reply = await run("settle", request.couponId, [
         "",
         new Date().toISOString(),
         requestStatusChannel(""),
-        JSON.stringify([withdrawal]),
+        withdrawalArgument(request),
       ]);
       return Number(reply) === 1;
     },
@@ -151,8 +104,7 @@ export function createAdmissionStore(transport: ScriptTransport) {
      */
     async claim(couponId: string, requestIds: string[]): Promise<Set<string>> {
       if (requestIds.length === 0) return new Set();
-      const reply = (await run("claim", couponId, [JSON.stringify(requestIds)])) as string[];
-      return new Set(reply.map(String));
+      return withdrawnFromClaimReply(await run("claim", couponId, [JSON.stringify(requestIds)]));
     },
 
     /** Loads a coupon from PostgreSQL's view of it; false when it was already loaded. */
@@ -192,10 +144,7 @@ export function createAdmissionStore(transport: ScriptTransport) {
     },
 
     async readRequest(couponId: string, requestId: string): Promise<RequestRecord | null> {
-      const reply = await run("read-request", couponId, [requestId]);
-      return typeof reply === "string" && reply !== ""
-        ? (JSON.parse(reply) as RequestRecord)
-        : null;
+      return requestRecordFromReply(await run("read-request", couponId, [requestId]));
     },
 
     async pendingBefore(
@@ -203,15 +152,9 @@ export function createAdmissionStore(transport: ScriptTransport) {
       cutoffMs: number,
       limit: number,
     ): Promise<PendingRequest[]> {
-      const reply = (await run("pending-before", couponId, [
-        String(cutoffMs),
-        String(limit),
-      ])) as string[];
-      const out: PendingRequest[] = [];
-      for (let i = 0; i + 1 < reply.length; i += 2) {
-        out.push({ record: JSON.parse(String(reply[i])), admittedAtMs: Number(reply[i + 1]) });
-      }
-      return out;
+      return pendingRequestsFromReply(
+        await run("pending-before", couponId, [String(cutoffMs), String(limit)]),
+      );
     },
   };
 }
