@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CONSUMER_GROUP, LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import { parseOrThrow } from "#shared/describe-issues.ts";
 
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).default(LOCAL_DEFAULTS.DATABASE_URL),
@@ -24,12 +25,7 @@ export type ConsumerConfig = ReturnType<typeof readConsumerConfig>;
 
 /** Reads the Node side's configuration once (workers and the control process share it). */
 export function readConsumerConfig(env: Record<string, string | undefined> = process.env) {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`invalid consumer configuration: ${problems}`);
-  }
-  const c = parsed.data;
+  const c = parseOrThrow(envSchema, env, "consumer configuration");
   const internal = new URL(c.INTERNAL_API_URL);
   return {
     databaseUrl: c.DATABASE_URL,

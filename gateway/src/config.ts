@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import { parseOrThrow } from "#shared/describe-issues.ts";
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(Number(LOCAL_DEFAULTS.PORT)),
@@ -24,12 +25,7 @@ export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
 
 /** Reads the gateway's configuration once, from whatever environment the runtime hands over. */
 export function readGatewayConfig(env: Record<string, string | undefined>) {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`invalid gateway configuration: ${problems}`);
-  }
-  const c = parsed.data;
+  const c = parseOrThrow(envSchema, env, "gateway configuration");
   return {
     port: c.PORT,
     host: c.HOST,

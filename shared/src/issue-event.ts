@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeIssues } from "./describe-issues.ts";
 import { idString } from "./ids.ts";
 
 /**
@@ -45,10 +46,7 @@ export function decodeIssueEvent(value: string | Uint8Array | null | undefined):
   }
   const parsed = issueEventSchema.safeParse(json);
   if (!parsed.success) {
-    const message = parsed.error.issues
-      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
-      .join("; ");
-    return { ok: false, error: "schema-mismatch", message };
+    return { ok: false, error: "schema-mismatch", message: describeIssues(parsed.error) };
   }
   return { ok: true, event: parsed.data };
 }

@@ -1,5 +1,6 @@
 // npm start: the whole system on this machine, in order; Ctrl-C stops what it started, in reverse.
 import { z } from "zod";
+import { describeIssues } from "#shared/describe-issues.ts";
 import { appProcesses } from "./app-processes.ts";
 import { startInfrastructure } from "./infrastructure.ts";
 import { stackEnv } from "./stack-env.ts";
@@ -15,8 +16,7 @@ const options = z
   })
   .safeParse(process.env);
 if (!options.success) {
-  const problems = options.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-  console.error(`npm start: invalid setting: ${problems.join("; ")}`);
+  console.error(`npm start: invalid setting: ${describeIssues(options.error)}`);
   process.exit(2);
 }
 const { CONSUMER_COUNT: workers, GATEWAY_RUNTIME: gatewayRuntime } = options.data;

@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { describeIssues } from "#shared/describe-issues.ts";
 import type { CouponJson, CreateCouponInput, RequestJson } from "#shared/internal-api/contract.ts";
 import { viewOfPersisted } from "#shared/lifecycle/request-view.ts";
 import { createCoupon } from "./create-coupon.ts";
@@ -28,8 +29,9 @@ export function createCouponQueries(em: EntityManager) {
     async createCoupon(input: CreateCouponInput): Promise<CouponJson> {
       const created = await createCoupon(em.fork(), input);
       if (!created.ok) {
-        const detail = created.issues.map((i) => `${i.field}: ${i.message}`).join("; ");
-        throw Object.assign(new Error(`invalid coupon: ${detail}`), { retriable: false });
+        throw Object.assign(new Error(`invalid coupon: ${describeIssues(created.issues)}`), {
+          retriable: false,
+        });
       }
       return toCouponJson(created.coupon);
     },

@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { type FieldIssue, fieldIssues } from "#shared/describe-issues.ts";
 import { createCouponInput } from "#shared/internal-api/contract.ts";
 import { classifyingDbErrors } from "./db-errors.ts";
 import { Coupon } from "./entities/coupon.ts";
@@ -13,7 +14,7 @@ export interface NewCoupon {
 
 export type CreateCouponResult =
   | { ok: true; coupon: Coupon }
-  | { ok: false; error: "invalid-coupon"; issues: Array<{ field: string; message: string }> };
+  | { ok: false; error: "invalid-coupon"; issues: FieldIssue[] };
 
 const isoOrAsIs = (value: Date | string | null | undefined) =>
   // An invalid Date becomes a string the schema refuses, instead of a RangeError from toISOString.
@@ -38,11 +39,7 @@ export async function createCoupon(
     endsAt: isoOrAsIs(input.endsAt),
   });
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({
-      field: issue.path.join(".") || "(root)",
-      message: issue.message,
-    }));
-    return { ok: false, error: "invalid-coupon", issues };
+    return { ok: false, error: "invalid-coupon", issues: fieldIssues(parsed.error) };
   }
   const { name, totalQuantity, startsAt, endsAt } = parsed.data;
   const coupon = em.create(Coupon, {

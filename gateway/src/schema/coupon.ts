@@ -1,3 +1,4 @@
+import { fieldIssues } from "#shared/describe-issues.ts";
 import { createCouponInput } from "#shared/internal-api/contract.ts";
 import { idArg } from "./args.ts";
 import { builder } from "./builder.ts";
@@ -69,8 +70,8 @@ builder.mutationField("createCoupon", (t) =>
         endsAt: input.endsAt?.toISOString() ?? null,
       });
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw badInput(issue?.message ?? "invalid coupon", issue?.path.join("."));
+        const [issue] = fieldIssues(parsed.error);
+        throw badInput(issue?.message ?? "invalid coupon", issue?.field);
       }
       return context.services.internalApi.createCoupon(parsed.data);
     },

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
+import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
-import { describeIssues } from "#shared/http-kit/parse-input.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 const commaList = (what: string) =>
@@ -50,11 +50,7 @@ export interface KafkaRestConfig {
 export function readKafkaRestConfig(
   env: Record<string, string | undefined> = process.env,
 ): KafkaRestConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(`invalid configuration: ${describeIssues(parsed.error)}`);
-  }
-  const c = parsed.data;
+  const c = parseOrThrow(envSchema, env, "configuration");
   const { host, port } = listenAddressFromUrl(c.KAFKA_REST_URL, c.KAFKA_REST_BIND);
   assertCredentialsFitHost({
     host,

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
-import { describeIssues } from "#shared/http-kit/parse-input.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -34,11 +34,7 @@ export interface RedisRestConfig {
 export function readRedisRestConfig(
   env: Record<string, string | undefined> = process.env,
 ): RedisRestConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(`invalid configuration: ${describeIssues(parsed.error)}`);
-  }
-  const c = parsed.data;
+  const c = parseOrThrow(envSchema, env, "configuration");
   const { host, port } = listenAddressFromUrl(c.REDIS_REST_URL, c.REDIS_REST_BIND);
   assertCredentialsFitHost({
     host,
