@@ -32,7 +32,7 @@ export const LAYERING: Scope[] = [
     scope: "consumer/src/",
     layers: [
       ["config.ts", "db/", "redis/", "kafka/", "monitoring/"],
-      ["coupons/", "dead-letter/"],
+      ["coupons/", "dead-letter/", "is-retriable.ts"],
       ["issue-worker/", "reconciler/", "internal-api/", "admin/"],
       ["control/"],
     ],

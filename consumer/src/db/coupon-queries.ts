@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { describeIssues } from "#shared/describe-issues.ts";
+import { PermanentError } from "#shared/errors/permanent-error.ts";
 import type { CouponJson, CreateCouponInput, RequestJson } from "#shared/internal-api/contract.ts";
 import { viewOfPersisted } from "#shared/lifecycle/request-view.ts";
 import { createCoupon } from "./create-coupon.ts";
@@ -29,9 +30,7 @@ export function createCouponQueries(em: EntityManager) {
     async createCoupon(input: CreateCouponInput): Promise<CouponJson> {
       const created = await createCoupon(em.fork(), input);
       if (!created.ok) {
-        throw Object.assign(new Error(`invalid coupon: ${describeIssues(created.issues)}`), {
-          retriable: false,
-        });
+        throw new PermanentError(`invalid coupon: ${describeIssues(created.issues)}`);
       }
       return toCouponJson(created.coupon);
     },

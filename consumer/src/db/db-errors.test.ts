@@ -1,10 +1,19 @@
+import {
+  CheckConstraintViolationException,
+  DeadlockException,
+  DriverException,
+  LockWaitTimeoutException,
+  UniqueConstraintViolationException,
+} from "@mikro-orm/core";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { CouponDropError } from "#shared/errors/coupon-drop-error.ts";
 import {
   classifyingDbErrors,
   DatabaseError,
   isTransientDbError,
+  TRANSIENT_MESSAGES,
   toDatabaseError,
 } from "./db-errors.ts";
 import { createOrm } from "./orm.ts";
@@ -20,7 +29,7 @@ const failureOf = (work: () => Promise<unknown>) =>
     () => {
       throw new Error("expected a failure");
     },
-    (error: unknown) => error as DatabaseError,
+    (error: unknown) => error,
   );
 
 describe("database errors against a real PostgreSQL", () => {
@@ -140,6 +149,63 @@ describe("the classifier", () => {
     ["nothing at all", undefined],
   ])("%s is permanent", (_what, error) => {
     expect(isTransientDbError(error)).toBe(false);
+  });
+
+  // By type first: MikroORM's exception classes decide before a code or a message is read.
+  it.each([
+    ["a deadlock", new DeadlockException(new Error("deadlock detected"))],
+    ["a lock wait timeout", new LockWaitTimeoutException(new Error("lock timeout"))],
+  ])("%s is transient by its type", (_what, error) => {
+    expect(isTransientDbError(error)).toBe(true);
+  });
+
+  it("a constraint violation is permanent by its type, whatever its message says", () => {
+    const violation = new CheckConstraintViolationException(
+      new Error("connection terminated while checking"),
+    );
+    expect(isTransientDbError(violation)).toBe(false);
+    expect(isTransientDbError(new UniqueConstraintViolationException(new Error("x")))).toBe(false);
+  });
+
+  it("an exception of no deciding type falls back to its SQLSTATE", () => {
+    const lockTimeout = new DriverException(Object.assign(new Error("x"), { code: "55P03" }));
+    expect(isTransientDbError(lockTimeout)).toBe(true);
+    expect(toDatabaseError(lockTimeout)).toMatchObject({ retriable: true, code: "55P03" });
+  });
+
+  // Message patterns come last, for what the drivers raise without a code. One example each, as the
+  // driver words it; the next test keeps a pattern from going unpinned.
+  const MESSAGE_EXAMPLES = [
+    "Connection terminated unexpectedly", // pg: the server went away under a query
+    "Connection terminated due to connection timeout", // pg-pool
+    "terminating connection due to administrator command", // PostgreSQL 57P01, relayed without its code
+    "timeout exceeded when trying to connect", // pg-pool
+    "Client was closed and is not queryable", // pg
+    "Client has encountered a connection error and is not queryable", // pg
+    "Connection closed", // a socket closed under the driver
+    "The connection ended without ever completing the connection", // a connect cut short
+    "Connection lost: The server closed the connection.", // a connection dropped by the network
+    "driver has already been destroyed", // Kysely, under MikroORM, after the ORM closed
+    'database "coupon" is not currently accepting connections', // PostgreSQL 55000 (ALLOW_CONNECTIONS false)
+  ];
+
+  it.each(MESSAGE_EXAMPLES)("%s is transient by its message alone", (message) => {
+    expect(isTransientDbError(new Error(message))).toBe(true);
+  });
+
+  it("pins every message pattern with an example", () => {
+    for (const pattern of TRANSIENT_MESSAGES)
+      expect(
+        MESSAGE_EXAMPLES.some((message) => pattern.test(message)),
+        `${pattern} has no example`,
+      ).toBe(true);
+  });
+
+  it("is part of the error hierarchy, its verdict set by its constructor", () => {
+    const cause = Object.assign(new Error("deadlock detected"), { code: "40P01" });
+    const error = toDatabaseError(cause);
+    expect(error).toBeInstanceOf(CouponDropError);
+    expect(error).toMatchObject({ name: "DatabaseError", retriable: true, code: "40P01", cause });
   });
 
   it("keeps a DatabaseError's own verdict", () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
 import type { HttpService } from "#shared/http-kit/http-service.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { createRouter } from "#shared/http-kit/router.ts";
@@ -299,7 +300,7 @@ describe("internal API: authorization, routing and failures", () => {
   });
 
   it("answers a retriable failure 503 and any other 500, with the error's message", async () => {
-    failNext = Object.assign(new Error("database unreachable"), { retriable: true });
+    failNext = new DependencyUnavailableError("database unreachable");
     const transient = await call("GET", "/internal/coupons/7");
     expect(transient.status).toBe(503);
     expect(transient.body).toMatchObject({ status: 503 });
@@ -308,8 +309,11 @@ describe("internal API: authorization, routing and failures", () => {
     const bug = await call("GET", "/internal/coupons/7");
     expect(bug.status).toBe(500);
     expect(bug.body.error).toMatch(/a bug/);
+    // Retriable by class only: a flag patched onto another error is not trusted.
+    failNext = Object.assign(new Error("a patched bug"), { retriable: true });
+    expect((await call("GET", "/internal/coupons/7")).status).toBe(500);
     await expect(client().getCoupon("7")).resolves.toEqual(coupon("7"));
-    failNext = Object.assign(new Error("database unreachable"), { retriable: true });
+    failNext = new DependencyUnavailableError("database unreachable");
     const error = await client()
       .getCoupon("7")
       .catch((e: unknown) => e);

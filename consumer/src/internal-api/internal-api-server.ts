@@ -4,6 +4,7 @@ import { createHttpService, type HttpService } from "#shared/http-kit/http-servi
 import { createRouter, type Router } from "#shared/http-kit/router.ts";
 import { INTERNAL_API_PREFIX } from "#shared/internal-api/contract.ts";
 import type { CouponService } from "../coupons/coupon-service.ts";
+import { isRetriable } from "../is-retriable.ts";
 import { couponRoutes } from "./coupon-routes.ts";
 import { type DeadLetterRoutesOptions, deadLetterRoutes } from "./dead-letter-routes.ts";
 
@@ -19,12 +20,6 @@ export interface InternalApiServerOptions {
   /** Where unexpected errors are reported. Default `console.error`. */
   logError?: (message: string, error: unknown) => void;
 }
-
-/** A failure that says it is transient (a database that blinked): the caller may try again. */
-const isTransient = (error: unknown) =>
-  typeof error === "object" &&
-  error !== null &&
-  (error as { retriable?: unknown }).retriable === true;
 
 /**
  * The control process's internal HTTP API (contract in shared/src/internal-api/contract.ts) on the
@@ -55,7 +50,8 @@ export function createInternalApiServer({
       } else if (fallback && (await fallback(request, response))) return;
       throw new HttpError(404, `no route ${request.method} ${path}`);
     },
-    statusOf: (error) => (isTransient(error) ? 503 : 500),
+    // A dependency away (PostgreSQL, Redis, Kafka) is 503: the caller may try again shortly.
+    statusOf: (error) => (isRetriable(error) ? 503 : 500),
     logError,
   });
 }

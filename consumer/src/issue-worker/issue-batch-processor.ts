@@ -1,3 +1,5 @@
+import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { decodeIssueEvent, type IssueEvent } from "#shared/issue-event.ts";
 import {
   failed,
@@ -15,7 +17,7 @@ import { RETRY_DEFAULTS } from "./retry-policy.ts";
 
 /**
  * Persists events in one transaction, idempotently; `withdrawn` requests fail NOT_RECORDED. Throws
- * with `retriable` on failure.
+ * a `DatabaseError` whose class says whether the same batch may succeed later (see is-retriable.ts).
  */
 export type PersistBatch = (
   events: IssueEvent[],
@@ -87,7 +89,11 @@ export function createIssueBatchProcessor({
       firstFailureAt,
       lastFailureAt: new Date(),
     }).catch((error: unknown) =>
-      Promise.reject(Object.assign(error as Error, { retriable: true })),
+      Promise.reject(
+        new DependencyUnavailableError(`dead-lettering failed: ${messageOf(error)}`, {
+          cause: error,
+        }),
+      ),
     );
     deadLettered.inc(1, { error_class: errorClass });
   }

@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOPICS } from "#shared/defaults.ts";
+import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
 import { waitForGroupCaughtUp } from "#test-support/kafka-lag.ts";
 import { waitUntil } from "#test-support/wait.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
@@ -20,10 +21,6 @@ const succeeded: string[] = [];
 const deadLettered: Array<{ value: string; attempts: number; error: string }> = [];
 const blinks = new Map<string, number>();
 
-class TransientError extends Error {
-  readonly retriable = true;
-}
-
 const processor: IssueBatchProcessor = {
   async processChunk(records: ConsumedRecord[]) {
     const values = records.map((r) => r.value?.toString() ?? "");
@@ -31,7 +28,7 @@ const processor: IssueBatchProcessor = {
     for (const v of values.filter((v) => v === value("blink"))) {
       const seen = (blinks.get(v) ?? 0) + 1;
       blinks.set(v, seen);
-      if (seen <= 2) throw new TransientError("PostgreSQL blinked");
+      if (seen <= 2) throw new DependencyUnavailableError("PostgreSQL blinked");
     }
     succeeded.push(...values.filter((v) => v.startsWith(run)));
   },

@@ -1,9 +1,11 @@
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { TOPICS } from "#shared/defaults.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
+import { isRetriable } from "../is-retriable.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 import type { IssueBatchProcessor } from "./issue-batch-processor.ts";
-import { backoffMs, isRetriable, RETRY_DEFAULTS, waitWhileAlive } from "./retry-policy.ts";
+import { backoffMs, RETRY_DEFAULTS, waitWhileAlive } from "./retry-policy.ts";
 
 export interface IssueConsumerOptions {
   kafka: Kafka;
@@ -125,7 +127,7 @@ export function createIssueConsumer({
         await action();
         return true;
       } catch (error) {
-        log(`dead-lettering failed (attempt ${attempt}): ${(error as Error).message}`);
+        log(`dead-lettering failed (attempt ${attempt}): ${messageOf(error)}`);
         await waitWhileAlive(
           backoffMs(attempt, RETRY_DEFAULTS.transientBaseMs, RETRY_DEFAULTS.transientMaxMs),
           heartbeat,

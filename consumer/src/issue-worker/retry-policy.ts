@@ -19,12 +19,6 @@ export function backoffMs(
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-export function isRetriable(error: unknown): boolean {
-  if (error && typeof error === "object" && "retriable" in error)
-    return (error as { retriable: unknown }).retriable === true;
-  return false;
-}
-
 /** Waits in small steps so the caller can keep its group membership alive and stop early. */
 export async function waitWhileAlive(
   ms: number,

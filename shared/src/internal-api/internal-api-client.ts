@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import { CouponDropError } from "../errors/coupon-drop-error.ts";
+import { messageOf } from "../errors/message-of.ts";
 import {
   type CouponJson,
   type CreateCouponInput,
@@ -14,14 +16,16 @@ import {
   requestResponse,
 } from "./contract.ts";
 
-export class InternalApiError extends Error {
+/**
+ * Where an internal API failure enters the caller: `status` is the HTTP status, 0 when no answer
+ * came. Retriable when the control process could not be reached or answered 5xx (PostgreSQL or
+ * Redis behind it away); a 4xx is the caller's mistake and fails the same way again.
+ */
+export class InternalApiError extends CouponDropError {
   readonly status: number;
-  readonly retriable: boolean;
-  constructor(message: string, status: number) {
-    super(message);
-    this.name = "InternalApiError";
+  constructor(message: string, status: number, { cause }: { cause?: unknown } = {}) {
+    super(message, { retriable: status === 0 || status >= 500, cause });
     this.status = status;
-    this.retriable = status === 0 || status >= 500;
   }
 }
 
@@ -58,7 +62,9 @@ export function createInternalApiClient({
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new InternalApiError(`internal API unreachable: ${(error as Error).message}`, 0);
+      throw new InternalApiError(`internal API unreachable: ${messageOf(error)}`, 0, {
+        cause: error,
+      });
     }
     const json: unknown = await response.json().catch(() => null);
     if (response.status === 404) return null;

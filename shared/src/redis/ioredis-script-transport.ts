@@ -1,11 +1,20 @@
 import { type Redis, ReplyError } from "ioredis";
 import { isNoScriptError, type ScriptTransport } from "#shared/redis/script-transport.ts";
+import { DependencyUnavailableError } from "../errors/dependency-unavailable-error.ts";
+import { messageOf } from "../errors/message-of.ts";
+import { PermanentError } from "../errors/permanent-error.ts";
 
-/** An error from Redis itself (a script bug) is permanent; anything else means Redis is away. */
-function classify(error: unknown): unknown {
-  if (error instanceof Error && !(error instanceof ReplyError))
-    Object.assign(error, { retriable: true });
-  return error;
+/**
+ * Where a Redis failure enters the Node side. A reply Redis itself gave (a script error, a wrong
+ * type) is permanent: the same script fails the same way. Anything else means Redis is away (the
+ * connection refused, reset, or the command not sent while reconnecting): retriable.
+ */
+export function toRedisError(error: unknown): Error {
+  if (error instanceof ReplyError)
+    return new PermanentError(`Redis refused the script: ${messageOf(error)}`, { cause: error });
+  return new DependencyUnavailableError(`Redis is unavailable: ${messageOf(error)}`, {
+    cause: error,
+  });
 }
 
 /** Runs admission scripts over a RESP connection: EVALSHA, and EVAL once when Redis lost the script. */
@@ -15,10 +24,10 @@ export function createIoredisScriptTransport(redis: Redis): ScriptTransport {
       try {
         return await redis.evalsha(script.sha1, keys.length, ...keys, ...args);
       } catch (error) {
-        if (!isNoScriptError(error)) throw classify(error);
+        if (!isNoScriptError(error)) throw toRedisError(error);
         return redis
           .eval(script.source, keys.length, ...keys, ...args)
-          .catch((e: unknown) => Promise.reject(classify(e)));
+          .catch((e: unknown) => Promise.reject(toRedisError(e)));
       }
     },
   };
