@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createGatewayApp } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
+import { TEMPORARILY_UNAVAILABLE_MESSAGE } from "./schema/errors.ts";
 
 // JWT mode end to end through the app's fetch handler: who may call what. Nothing here reaches
 // Redis or Kafka; the internal API points where nothing listens, so an admin call that passes the
@@ -29,7 +30,17 @@ async function token(claims: Record<string, unknown>, secret = SECRET): Promise<
   return `${head}.${b64url(new Uint8Array(signature))}`;
 }
 
-async function code(query: string, headers: Record<string, string> = {}) {
+interface GraphQLBody {
+  data?: unknown;
+  errors?: Array<{
+    message: string;
+    path?: Array<string | number>;
+    locations?: Array<{ line: number; column: number }>;
+    extensions?: { code?: string };
+  }>;
+}
+
+async function post(query: string, headers: Record<string, string> = {}): Promise<GraphQLBody> {
   const response = await app.fetch(
     new Request("http://gateway/graphql", {
       method: "POST",
@@ -37,7 +48,11 @@ async function code(query: string, headers: Record<string, string> = {}) {
       body: JSON.stringify({ query }),
     }),
   );
-  const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+  return (await response.json()) as GraphQLBody;
+}
+
+async function code(query: string, headers: Record<string, string> = {}) {
+  const body = await post(query, headers);
   return body.errors?.[0]?.extensions?.code;
 }
 
@@ -63,6 +78,21 @@ describe("gateway in JWT mode", () => {
     const user = await token({ sub: "7", roles: ["customer"] });
     for (const operation of ADMIN_OPERATIONS)
       expect(await code(operation, { authorization: `Bearer ${user}` })).toBe("FORBIDDEN");
+  });
+
+  it("answers a dependency that is away at the field that needed it, without its detail", async () => {
+    const admin = await token({ sub: "1", roles: ["admin"] });
+    const body = await post("query {\n  deadLetters {\n    total\n  }\n}", {
+      authorization: `Bearer ${admin}`,
+    });
+    expect(body.errors).toEqual([
+      {
+        message: TEMPORARILY_UNAVAILABLE_MESSAGE,
+        path: ["deadLetters"],
+        locations: [{ line: 2, column: 3 }],
+        extensions: { code: "TEMPORARILY_UNAVAILABLE", retryable: true },
+      },
+    ]);
   });
 
   it("lets an admin through the check", async () => {

@@ -1,7 +1,6 @@
 import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
-import { GraphQLError } from "graphql";
-import { createYoga, maskError as defaultMaskError } from "graphql-yoga";
+import { createYoga } from "graphql-yoga";
 import { createInternalApiClient } from "#shared/internal-api/internal-api-client.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIssueCoupon, type IssueCouponDeps } from "./admission/issue-coupon.ts";
@@ -9,11 +8,10 @@ import type { GatewayConfig } from "./config.ts";
 import { createIssueEventProducer } from "./events/issue-event-producer.ts";
 import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
 import { resolveCaller } from "./identity/resolve-caller.ts";
-import { isRedisUnreachable } from "./redis/redis-unreachable.ts";
 import { createUpstashScriptTransport } from "./redis/upstash-script-transport.ts";
 import type { GatewayContext } from "./schema/builder.ts";
-import { temporarilyUnavailable } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
+import { maskError } from "./schema/mask-error.ts";
 import { createRequestIndex } from "./status/request-index.ts";
 import { createRequestStatus } from "./status/request-status.ts";
 
@@ -68,21 +66,7 @@ export function createGatewayApp(
       services,
       request,
     }),
-    maskedErrors: {
-      // A dependency that blinked is the caller's cue to retry, not an internal error.
-      maskError(error, message, isDev) {
-        const original = error instanceof GraphQLError ? error.originalError : (error as Error);
-        if (original && (original as Error & { retriable?: unknown }).retriable === true) {
-          return temporarilyUnavailable(original.message);
-        }
-        if (isRedisUnreachable(original)) {
-          return temporarilyUnavailable("Admission is unavailable for a moment; please try again.");
-        }
-        if (original?.name === "RequestNotFoundError") {
-          return new GraphQLError(original.message, { extensions: { code: "NOT_FOUND" } });
-        }
-        return defaultMaskError(error, message, isDev);
-      },
-    },
+    // A dependency that blinked is the caller's cue to retry, not an internal error: see mask-error.ts.
+    maskedErrors: { maskError },
   });
 }

@@ -1,3 +1,4 @@
+import { CouponDropError } from "#shared/errors/coupon-drop-error.ts";
 import type { InternalApiClient } from "#shared/internal-api/internal-api-client.ts";
 import type { IssueStatus } from "#shared/lifecycle/issue-status.ts";
 import type { AdmitResult } from "#shared/lifecycle/lua-replies.ts";
@@ -12,23 +13,26 @@ export type IssueCouponResult =
   | { kind: "SoldOut"; couponId: string }
   | { kind: "CouponNotAvailable"; couponId: string; reason: "NOT_FOUND" | "NOT_STARTED" | "ENDED" };
 
-/** Redis lost the coupon again between loading and admission (it is being wiped): retry. */
-export class CouponStateLostError extends Error {
-  readonly retriable = true;
+/**
+ * Redis lost the coupon again between loading and admission (it is being wiped): retry. The
+ * message is written for the caller.
+ */
+export class CouponStateLostError extends CouponDropError {
   constructor(couponId: string) {
-    super(`Coupon ${couponId} is being reloaded; please try again.`);
-    this.name = "CouponStateLostError";
+    super(`Coupon ${couponId} is being reloaded; please try again.`, { retriable: true });
   }
 }
 
-/** The request was admitted but could not be made durable; it was undone and may be retried. */
-export class IssueNotRecordedError extends Error {
-  readonly retriable = true;
-  constructor(cause: Error) {
+/**
+ * The request was admitted but could not be made durable; it was undone and may be retried. The
+ * message is written for the caller; the produce failure is the cause.
+ */
+export class IssueNotRecordedError extends CouponDropError {
+  constructor(cause: unknown) {
     super("Your request could not be recorded right now and was not counted; please try again.", {
+      retriable: true,
       cause,
     });
-    this.name = "IssueNotRecordedError";
   }
 }
 
@@ -105,7 +109,7 @@ export function createIssueCoupon({
       // The produce failed or its outcome is unknown. Withdraw the admission, unless a consumer
       // already holds the event: then it was recorded after all, and the caller was admitted.
       const withdrawn = await store.withdraw({ requestId, userId, couponId, requestedAt });
-      if (withdrawn) throw new IssueNotRecordedError(error as Error);
+      if (withdrawn) throw new IssueNotRecordedError(error);
     }
     return { kind: "IssueAccepted", requestId, status: "PENDING" };
   };

@@ -1,14 +1,14 @@
 import type { Kafka } from "@upstash/kafka";
 import { TOPICS } from "#shared/defaults.ts";
+import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { encodeIssueEvent, type IssueEvent, issueEventKey } from "#shared/issue-event.ts";
 
-export class ProduceFailedError extends Error {
-  readonly retriable = true;
-  constructor(message: string) {
-    super(message);
-    this.name = "ProduceFailedError";
-  }
-}
+/**
+ * Where a Kafka failure enters the gateway: the produce was refused, failed, or not acknowledged in
+ * time, so its outcome is unknown. Retriable: the same event may go through in a moment.
+ */
+export class ProduceFailedError extends DependencyUnavailableError {}
 
 export interface IssueEventProducerOptions {
   kafka: Kafka;
@@ -38,7 +38,7 @@ export function createIssueEventProducer({ kafka, timeoutMs = 3000 }: IssueEvent
       } catch (error) {
         throw error instanceof ProduceFailedError
           ? error
-          : new ProduceFailedError((error as Error).message);
+          : new ProduceFailedError(`Kafka produce failed: ${messageOf(error)}`, { cause: error });
       } finally {
         clearTimeout(timer);
       }

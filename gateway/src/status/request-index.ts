@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import { requestIndexKey } from "#shared/redis/keys.ts";
+import { toRedisError } from "../redis/redis-unreachable.ts";
 
 const INDEX_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -7,10 +8,14 @@ const INDEX_TTL_SECONDS = 7 * 24 * 3600;
 export function createRequestIndex(redis: Redis) {
   return {
     async remember(requestId: string, couponId: string): Promise<void> {
-      await redis.set(requestIndexKey(requestId), couponId, { ex: INDEX_TTL_SECONDS });
+      await redis
+        .set(requestIndexKey(requestId), couponId, { ex: INDEX_TTL_SECONDS })
+        .catch((error: unknown) => Promise.reject(toRedisError(error)));
     },
     async lookup(requestId: string): Promise<string | null> {
-      const couponId = await redis.get<string>(requestIndexKey(requestId));
+      const couponId = await redis
+        .get<string>(requestIndexKey(requestId))
+        .catch((error: unknown) => Promise.reject(toRedisError(error)));
       return couponId === null || couponId === undefined ? null : String(couponId);
     },
   };

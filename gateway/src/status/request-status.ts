@@ -1,10 +1,12 @@
 import type { Redis } from "@upstash/redis";
+import { RequestNotFoundError } from "#shared/errors/request-not-found-error.ts";
 import type { InternalApiClient } from "#shared/internal-api/internal-api-client.ts";
 import { isFinalStatus } from "#shared/lifecycle/issue-status.ts";
 import { requestRecordFromReply } from "#shared/lifecycle/lua-replies.ts";
 import { type RequestView, viewOfRecord } from "#shared/lifecycle/request-view.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import { requestStatusChannel } from "#shared/redis/keys.ts";
+import { toRedisError } from "../redis/redis-unreachable.ts";
 import type { RequestIndex } from "./request-index.ts";
 
 /** What GraphQL's `IssueRequest` resolves from: the lifecycle's view of a request. */
@@ -44,7 +46,7 @@ export function createRequestStatus({
     const subscriber = redis.subscribe<unknown>(requestStatusChannel(requestId));
     const queue: IssueRequestView[] = [];
     let wake: (() => void) | undefined;
-    let failure: Error | undefined;
+    let failure: unknown;
     const notify = () => {
       wake?.();
       wake = undefined;
@@ -52,8 +54,8 @@ export function createRequestStatus({
     const subscribed = new Promise<void>((resolve, reject) => {
       subscriber.on("subscribe", () => resolve());
       subscriber.on("error", (error) => {
-        failure = error;
-        reject(error);
+        failure = toRedisError(error);
+        reject(failure);
         notify();
       });
     });
@@ -95,14 +97,6 @@ export function createRequestStatus({
   }
 
   return { get, watch };
-}
-
-export class RequestNotFoundError extends Error {
-  readonly retriable = false;
-  constructor(requestId: string) {
-    super(`No issue request with id ${requestId}.`);
-    this.name = "RequestNotFoundError";
-  }
 }
 
 export type RequestStatus = ReturnType<typeof createRequestStatus>;
