@@ -3,14 +3,14 @@ import { LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { readKafkaRestConfig } from "./config.ts";
 
 describe("readKafkaRestConfig", () => {
-  it("starts from the pinned local defaults, both topics allowed", () => {
+  it("starts from the pinned local defaults, the issue topic alone allowed", () => {
     expect(readKafkaRestConfig({})).toEqual({
       host: "127.0.0.1",
       port: 8082,
       brokers: [LOCAL_DEFAULTS.KAFKA_BROKERS],
       username: LOCAL_DEFAULTS.KAFKA_REST_USERNAME,
       password: LOCAL_DEFAULTS.KAFKA_REST_PASSWORD,
-      topics: [TOPICS.issueRequests, TOPICS.issueRequestsDlt],
+      topics: [TOPICS.issueRequests],
       maxBodyBytes: 1024 * 1024,
       produceTimeoutMs: 5000,
     });

@@ -25,8 +25,12 @@ const envSchema = z.object({
   KAFKA_REST_PASSWORD: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_PASSWORD),
   /** Host to bind when it differs from KAFKA_REST_URL's (e.g. 0.0.0.0 in a container). */
   KAFKA_REST_BIND: z.string().min(1).optional(),
-  /** Topics the proxy produces to, comma-separated; others are refused. */
-  KAFKA_REST_TOPICS: commaList("topic").default([TOPICS.issueRequests, TOPICS.issueRequestsDlt]),
+  /**
+   * Topics the proxy produces to, comma-separated; others are refused. Only the issue topic by
+   * default: the gateway produces nothing else, and a writable dead-letter topic would let whoever
+   * holds the password forge dead letters.
+   */
+  KAFKA_REST_TOPICS: commaList("topic").default([TOPICS.issueRequests]),
   KAFKA_REST_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   /** How long a produce may wait for the broker before the caller hears 503. */
   KAFKA_REST_PRODUCE_TIMEOUT_MS: positiveInt.default(5000),

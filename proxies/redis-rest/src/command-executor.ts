@@ -1,6 +1,6 @@
 import { type Redis, ReplyError } from "ioredis";
 import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
-import { type CommandArgument, refusal } from "./command-policy.ts";
+import { type CommandArgument, type CommandPolicy, createCommandPolicy } from "./command-policy.ts";
 import { toRedisArguments } from "./command-request.ts";
 import { createReadinessGate } from "./redis-connection.ts";
 import { type EncodedReply, encodeReply } from "./reply-encoding.ts";
@@ -10,6 +10,8 @@ export interface CommandExecutorOptions {
   redis: Redis;
   /** While (re)connecting, how long a command waits for the connection before a 503. Default 1 s. */
   readyWaitMs?: number;
+  /** What is served. Default: the `project` profile. */
+  policy?: CommandPolicy;
 }
 
 /** One item of a `/pipeline` or `/multi-exec` answer. */
@@ -37,21 +39,50 @@ function unavailable(error: unknown): BackendUnavailableError {
  * commands it serves are neither blocking nor stateful, so callers cannot disturb each other).
  * Replies are read as Buffers so base64 encodes the bytes Redis holds, not a UTF-8 guess.
  */
-export function createCommandExecutor({ redis, readyWaitMs = 1000 }: CommandExecutorOptions) {
+export function createCommandExecutor({
+  redis,
+  readyWaitMs = 1000,
+  policy = createCommandPolicy(),
+}: CommandExecutorOptions) {
   const isReady = createReadinessGate(redis, readyWaitMs);
   async function whenConnected(): Promise<void> {
     if (!(await isReady())) throw unavailable(new Error(`connection is ${redis.status}`));
   }
 
+  // Scripts run by SHA only, so Redis must hold them: loaded on every (re)connect, and again when
+  // Redis answers NOSCRIPT (its script cache was flushed or it restarted between two commands).
+  const loadScripts = () =>
+    Promise.all(policy.scripts.map((s) => redis.script("LOAD", s.source))).catch(() => undefined);
+  redis.on("ready", () => void loadScripts());
+
+  /** The command again once its script is loaded, when Redis did not know a project script. */
+  async function retryAfterNoScript(command: Command, error: unknown): Promise<unknown> {
+    const sha1 = String(command[1] ?? "");
+    if (!isReplyError(error) || !/^NOSCRIPT/i.test(error.message) || !policy.scriptSource(sha1))
+      throw error;
+    await redis.script("LOAD", policy.scriptSource(sha1) as string);
+    const { name, args } = toRedisArguments(command);
+    return redis.callBuffer(name, ...args);
+  }
+
+  /** The command to run, or a 400 with the reason it is refused. */
+  function allowed(command: Command): Command {
+    const checked = policy.check(command);
+    if ("refused" in checked) throw new HttpError(400, checked.refused);
+    return checked.command;
+  }
+
   return {
     /** `/`: one command. A Redis error or a refused command is a 400 with Redis's message. */
-    async one(command: Command, base64: boolean): Promise<EncodedReply> {
-      const refused = refusal(command);
-      if (refused) throw new HttpError(400, refused);
+    async one(requested: Command, base64: boolean): Promise<EncodedReply> {
+      const command = allowed(requested);
       await whenConnected();
       const { name, args } = toRedisArguments(command);
       try {
-        return encodeReply(await redis.callBuffer(name, ...args), base64);
+        const reply = await redis
+          .callBuffer(name, ...args)
+          .catch((error: unknown) => retryAfterNoScript(command, error));
+        return encodeReply(reply, base64);
       } catch (error) {
         if (isReplyError(error)) throw new HttpError(400, error.message);
         throw unavailable(error);
@@ -62,15 +93,15 @@ export function createCommandExecutor({ redis, readyWaitMs = 1000 }: CommandExec
      * `/pipeline`: commands in order, not atomic; each item answers for itself, so a refused or
      * failing command is an `{error}` in its place and the others still run.
      */
-    async pipeline(commands: Command[], base64: boolean): Promise<ItemResult[]> {
+    async pipeline(requested: Command[], base64: boolean): Promise<ItemResult[]> {
       await whenConnected();
       const pipeline = redis.pipeline();
-      const refusals = commands.map(refusal);
-      commands.forEach((command, index) => {
-        if (refusals[index]) return;
-        const { name, args } = toRedisArguments(command);
+      const checked = requested.map((command) => policy.check(command));
+      for (const item of checked) {
+        if ("refused" in item) continue;
+        const { name, args } = toRedisArguments(item.command);
         pipeline.callBuffer(name, ...args);
-      });
+      }
       const replies =
         pipeline.length === 0
           ? []
@@ -78,13 +109,23 @@ export function createCommandExecutor({ redis, readyWaitMs = 1000 }: CommandExec
               throw unavailable(error);
             });
       let next = 0;
-      return commands.map((_, index) => {
-        const refused = refusals[index];
-        if (refused) return { error: refused };
-        const [error, reply] = replies?.[next++] ?? [new Error("no reply")];
-        if (error && !isReplyError(error)) throw unavailable(error);
-        return error ? { error: error.message } : { result: encodeReply(reply, base64) };
-      });
+      // A project script Redis did not know runs again once loaded, after the pipeline's other
+      // items: a pipeline is not atomic, and each script is atomic on its own.
+      return Promise.all(
+        checked.map(async (item): Promise<ItemResult> => {
+          if ("refused" in item) return { error: item.refused };
+          let [error, reply] = replies?.[next++] ?? [new Error("no reply")];
+          if (error && isReplyError(error) && /^NOSCRIPT/i.test(error.message)) {
+            try {
+              [error, reply] = [null, await retryAfterNoScript(item.command, error)];
+            } catch (retried) {
+              error = retried instanceof Error ? retried : new Error(String(retried));
+            }
+          }
+          if (error && !isReplyError(error)) throw unavailable(error);
+          return error ? { error: error.message } : { result: encodeReply(reply, base64) };
+        }),
+      );
     },
 
     /**
@@ -92,11 +133,16 @@ export function createCommandExecutor({ redis, readyWaitMs = 1000 }: CommandExec
      * anything runs; a command Redis rejects while queueing aborts it (EXECABORT); both are a 400.
      * Errors while executing (INCR on a string) are items, as Redis reports them.
      */
-    async transaction(commands: Command[], base64: boolean): Promise<ItemResult[]> {
-      for (const command of commands) {
-        const refused = refusal(command);
-        if (refused) throw new HttpError(400, `${refused}; the transaction was not run`);
-      }
+    async transaction(requested: Command[], base64: boolean): Promise<ItemResult[]> {
+      const commands = requested.map((command) => {
+        const checked = policy.check(command);
+        if ("refused" in checked)
+          throw new HttpError(400, `${checked.refused}; the transaction was not run`);
+        // NOSCRIPT cannot be retried inside MULTI without breaking atomicity: send the source.
+        const [name, sha1, ...rest] = checked.command;
+        const source = /^evalsha/i.test(String(name)) && policy.scriptSource(String(sha1));
+        return source ? [String(name).replace(/sha/i, ""), source, ...rest] : checked.command;
+      });
       await whenConnected();
       const transaction = redis.multi();
       for (const command of commands) {

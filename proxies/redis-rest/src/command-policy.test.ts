@@ -1,18 +1,101 @@
 import { describe, expect, it } from "vitest";
-import { refusal } from "./command-policy.ts";
+import { requestIndexKey, requestStatusChannel } from "#shared/redis/keys.ts";
+import { LUA_SOURCES } from "#shared/redis/lua-sources.generated.ts";
+import { createCommandPolicy, projectScripts } from "./command-policy.ts";
 
-describe("refusal", () => {
-  it("serves what the project uses, in any case", () => {
+const requestId = "0192f3a4-5b6c-7d8e-9f01-23456789abcd";
+const admit = projectScripts().find((s) => s.source === LUA_SOURCES.admit);
+if (!admit) throw new Error("admit.lua is a project script");
+
+describe("the project profile (the default)", () => {
+  const policy = createCommandPolicy();
+
+  it("serves what the gateway sends: its scripts, the request index, PING", () => {
+    for (const command of [
+      ["EVALSHA", admit.sha1, 4, "k1", "k2", "k3", "k4", "1", requestId, "7", "t"],
+      ["evalsha", admit.sha1.toUpperCase(), 0],
+      ["GET", requestIndexKey(requestId)],
+      ["set", requestIndexKey(requestId), "7", "ex", 604800],
+      ["PING"],
+    ]) {
+      expect(policy.check(command)).toHaveProperty("command");
+    }
+  });
+
+  it("runs EVAL of a project script by its SHA, and refuses EVAL of any other Lua", () => {
+    expect(policy.check(["EVAL", LUA_SOURCES.admit, 0])).toEqual({
+      command: ["EVALSHA", admit.sha1, 0],
+    });
+    for (const source of ["return redis.call('FLUSHALL')", "while true do end", "return 1"]) {
+      expect(policy.check(["EVAL", source, 0])).toEqual({
+        refused: "ERR eval of a script other than the project's is not allowed by this proxy",
+      });
+    }
+    expect(policy.check(["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff831", 0])).toEqual({
+      refused: "ERR evalsha of a script other than the project's is not allowed by this proxy",
+    });
+  });
+
+  it("refuses what the gateway never sends, data commands included", () => {
+    for (const name of [
+      "DEL",
+      "RENAME",
+      "PUBLISH",
+      "HSET",
+      "FLUSHALL",
+      "CONFIG",
+      "KEYS",
+      "EXPIRE",
+    ]) {
+      expect(policy.check([name, "k"])).toEqual({
+        refused: `ERR command '${name.toLowerCase()}' is not allowed by this proxy`,
+      });
+    }
+    expect(policy.check(["SCRIPT", "LOAD", "return 1"])).toEqual({
+      refused: "ERR command 'script load' is not allowed by this proxy",
+    });
+  });
+
+  it("lets GET and SET touch request index keys only, SET only with an expiry", () => {
+    const admission = "coupon:{coupon:7}:meta";
+    expect(policy.check(["GET", admission])).toEqual({
+      refused: `ERR get of key '${admission}' is not allowed by this proxy`,
+    });
+    expect(policy.check(["SET", admission, "x", "EX", 60])).toHaveProperty("refused");
+    expect(policy.check(["SET", requestIndexKey("not-a-uuid"), "7", "EX", 60])).toHaveProperty(
+      "refused",
+    );
+    expect(policy.check(["SET", requestIndexKey(requestId), "7"])).toEqual({
+      refused: "ERR set is allowed by this proxy only as SET key value EX seconds",
+    });
+  });
+
+  it("serves subscriptions to request status channels only", () => {
+    expect(policy.channelRefusal("subscribe", requestStatusChannel(requestId))).toBeUndefined();
+    expect(policy.channelRefusal("subscribe", "issue-status:anything")).toMatch(/not allowed/);
+    expect(policy.channelRefusal("psubscribe", "issue-status:*")).toMatch(/not allowed/);
+  });
+});
+
+describe("the upstash profile", () => {
+  const policy = createCommandPolicy({ profile: "upstash" });
+
+  it("serves the common data commands, in any case", () => {
     for (const command of [
       ["GET", "k"],
-      ["evalsha", "abc", 0],
-      ["Script", "LOAD", "return 1"],
-      ["script", "exists", "abc"],
+      ["del", "k"],
       ["PUBLISH", "c", "m"],
       ["HSCAN", "h", 0],
+      ["script", "exists", "abc"],
     ]) {
-      expect(refusal(command)).toBeUndefined();
+      expect(policy.check(command)).toEqual({ command });
     }
+    expect(policy.channelRefusal("psubscribe", "any*")).toBeUndefined();
+  });
+
+  it("still runs no Lua but the project's", () => {
+    expect(policy.check(["EVAL", "return redis.call('FLUSHALL')", 0])).toHaveProperty("refused");
+    expect(policy.check(["SCRIPT", "LOAD", "return 1"])).toHaveProperty("refused");
   });
 
   it("refuses admin, dangerous, blocking and connection-state commands by name", () => {
@@ -37,11 +120,17 @@ describe("refusal", () => {
       "MULTI",
       "BLPOP",
     ]) {
-      expect(refusal([name])).toBe(
-        `ERR command '${name.toLowerCase()}' is not allowed by this proxy`,
-      );
+      expect(policy.check([name])).toEqual({
+        refused: `ERR command '${name.toLowerCase()}' is not allowed by this proxy`,
+      });
     }
-    expect(refusal(["SCRIPT", "FLUSH"])).toMatch(/'script flush' is not allowed/);
-    expect(refusal(["script", "kill"])).toMatch(/'script kill' is not allowed/);
+    expect(policy.check(["SCRIPT", "FLUSH"])).toHaveProperty(
+      "refused",
+      expect.stringMatching(/'script flush' is not allowed/),
+    );
+    expect(policy.check(["script", "kill"])).toHaveProperty(
+      "refused",
+      expect.stringMatching(/'script kill' is not allowed/),
+    );
   });
 });

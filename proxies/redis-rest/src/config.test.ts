@@ -11,6 +11,7 @@ describe("readRedisRestConfig", () => {
       token: LOCAL_DEFAULTS.REDIS_REST_TOKEN,
       maxBodyBytes: 1024 * 1024,
       commandTimeoutMs: 5000,
+      commands: "project",
     });
   });
 

@@ -3,6 +3,7 @@ import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
+import type { CommandProfile } from "./command-policy.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -16,6 +17,8 @@ const envSchema = z.object({
   REDIS_REST_BIND: z.string().min(1).optional(),
   REDIS_REST_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   REDIS_REST_COMMAND_TIMEOUT_MS: positiveInt.default(5000),
+  /** `project`: what the gateway sends and nothing more; `upstash`: common data commands too. */
+  REDIS_REST_COMMANDS: z.enum(["project", "upstash"]).default("project"),
 });
 
 export interface RedisRestConfig {
@@ -25,6 +28,7 @@ export interface RedisRestConfig {
   token: string;
   maxBodyBytes: number;
   commandTimeoutMs: number;
+  commands: CommandProfile;
 }
 
 /**
@@ -48,5 +52,6 @@ export function readRedisRestConfig(
     token: c.REDIS_REST_TOKEN,
     maxBodyBytes: c.REDIS_REST_MAX_BODY_BYTES,
     commandTimeoutMs: c.REDIS_REST_COMMAND_TIMEOUT_MS,
+    commands: c.REDIS_REST_COMMANDS,
   };
 }

@@ -10,6 +10,9 @@ await runServiceProcess({
     const proxy = createRedisRestProxy(config);
     const url = await proxy.listen(config.port, config.host);
     const redis = config.redisUrl.replace(/\/\/[^@/]*@/, "//***@");
-    return { readyLine: `listening on ${url}, serving ${redis}`, close: () => proxy.close() };
+    return {
+      readyLine: `listening on ${url}, serving ${redis} (${config.commands} commands)`,
+      close: () => proxy.close(),
+    };
   },
 });

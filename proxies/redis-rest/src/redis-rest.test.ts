@@ -5,6 +5,8 @@ import { createServer } from "node:net";
 import { Redis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { couponKeyList, requestIndexKey, requestStatusChannel } from "#shared/redis/keys.ts";
+import { LUA_SOURCES } from "#shared/redis/lua-sources.generated.ts";
 import { waitUntil } from "#test-support/wait.ts";
 import { createRedisRestProxy, type RedisRestProxy } from "./server.ts";
 
@@ -18,7 +20,8 @@ let direct: IORedis;
 const key = (name: string) => `proxy-test:${crypto.randomUUID()}:${name}`;
 
 beforeAll(async () => {
-  proxy = createRedisRestProxy({ redisUrl, token: TOKEN });
+  // The dialect's common commands: this suite checks the encoding and routes with every kind of reply.
+  proxy = createRedisRestProxy({ redisUrl, token: TOKEN, commands: "upstash" });
   url = await proxy.listen(0);
   client = new Redis({ url, token: TOKEN });
   direct = new IORedis(redisUrl);
@@ -173,19 +176,27 @@ describe("Redis REST proxy with the official @upstash/redis client", () => {
     expect(await client.get(k)).toBe("before");
   });
 
-  it("evaluates scripts; createScript falls back from EVALSHA to EVAL on NOSCRIPT", async () => {
-    expect(await client.eval("return ARGV[1] .. '!'", [], ["hi"])).toBe("hi!");
-    // A body never seen before, so its SHA is unknown to Redis: the first EVALSHA hits NOSCRIPT.
-    const marker = crypto.randomUUID();
-    const source = `return 'fresh ${marker}'`;
-    const script = client.createScript<string>(source);
-    const noscript = await raw("/", ["EVALSHA", script.sha1, 0]);
-    expect(noscript.status).toBe(400);
-    expect(noscript.body.error).toMatch(/^NOSCRIPT/);
-    expect(await script.exec([], [])).toBe(`fresh ${marker}`);
-    // EVAL cached it: now EVALSHA itself succeeds.
-    expect(await script.exec([], [])).toBe(`fresh ${marker}`);
-    expect((await raw("/", ["EVALSHA", script.sha1, 0])).body.result).toBe(`fresh ${marker}`);
+  it("runs the project's scripts by SHA, and loads them again when Redis lost its script cache", async () => {
+    const script = client.createScript<string | null>(LUA_SOURCES["read-request"]);
+    const keys = couponKeyList(`proxy-test-${crypto.randomUUID()}`);
+    expect(await script.exec(keys, ["no-such-request"])).toBeNull();
+    // An operator flushed the cache (or Redis restarted): the proxy loads the script and runs it.
+    await direct.script("FLUSH");
+    expect((await raw("/", ["EVALSHA", script.sha1, 4, ...keys, "x"])).body).toEqual({
+      result: null,
+    });
+    await direct.script("FLUSH");
+    const [item] = (await raw("/pipeline", [["EVALSHA", script.sha1, 4, ...keys, "x"]])).body;
+    expect(item).toEqual({ result: null });
+    await direct.script("FLUSH");
+    expect((await raw("/multi-exec", [["EVALSHA", script.sha1, 4, ...keys, "x"]])).body).toEqual([
+      { result: null },
+    ]);
+    // EVAL of a project script's source runs it by SHA; any other Lua is refused.
+    expect(await client.eval(LUA_SOURCES["read-request"], keys, ["x"])).toBeNull();
+    await expect(client.eval("return ARGV[1] .. '!'", [], ["hi"])).rejects.toThrow(
+      /eval of a script other than the project's is not allowed/,
+    );
   });
 
   it("delivers pub/sub messages over SSE to subscribe(), and releases the channel on abort", async () => {
@@ -358,7 +369,7 @@ describe("Redis REST proxy when Redis goes away", () => {
   it("answers 503 quickly while Redis is down and recovers by itself when it returns", async () => {
     const redis = await privateRedis();
     await redis.start();
-    const own = createRedisRestProxy({ redisUrl: redis.url, token: TOKEN });
+    const own = createRedisRestProxy({ redisUrl: redis.url, token: TOKEN, commands: "upstash" });
     const ownUrl = await own.listen(0);
     const ownClient = new Redis({ url: ownUrl, token: TOKEN });
     try {
@@ -394,7 +405,12 @@ describe("Redis REST proxy when Redis goes away", () => {
 
 describe("Redis REST proxy with a slow SSE client", () => {
   it("cuts off a client that stops reading instead of buffering for it without end", async () => {
-    const own = createRedisRestProxy({ redisUrl, token: TOKEN, maxSseBufferedBytes: 64 * 1024 });
+    const own = createRedisRestProxy({
+      redisUrl,
+      token: TOKEN,
+      maxSseBufferedBytes: 64 * 1024,
+      commands: "upstash",
+    });
     const ownUrl = await own.listen(0);
     const channel = `proxy-test-${crypto.randomUUID()}`;
     try {
@@ -430,7 +446,7 @@ describe("Redis REST proxy with a slow SSE client", () => {
 
 describe("Redis REST proxy shutdown", () => {
   it("ends SSE streams, finishes in flight, then refuses connections", async () => {
-    const own = createRedisRestProxy({ redisUrl, token: TOKEN });
+    const own = createRedisRestProxy({ redisUrl, token: TOKEN, commands: "upstash" });
     const ownUrl = await own.listen(0);
     await waitUntil(() => own.redis.status === "ready", { what: "connected" });
     const stream = await openStream(`/subscribe/c-${crypto.randomUUID()}`, ownUrl);
@@ -440,5 +456,99 @@ describe("Redis REST proxy shutdown", () => {
     expect(stream.ended).toBe(true);
     await expect(fetch(`${ownUrl}/health`)).rejects.toThrow();
     await waitUntil(() => own.redis.status === "end", { timeoutMs: 2000, what: "Redis closed" });
+  });
+});
+
+describe("Redis REST proxy serving the gateway (the default project profile)", () => {
+  let gatewayProxy: RedisRestProxy;
+  let gateway: Redis;
+  let base: string;
+  const requestId = crypto.randomUUID();
+  const asGateway = (path: string, body: unknown) => raw(path, body, { base });
+
+  beforeAll(async () => {
+    gatewayProxy = createRedisRestProxy({ redisUrl, token: TOKEN });
+    base = await gatewayProxy.listen(0);
+    gateway = new Redis({ url: base, token: TOKEN, automaticDeserialization: false });
+    await waitUntil(() => gatewayProxy.redis.status === "ready", { what: "the proxy's Redis" });
+  });
+  afterAll(() => gatewayProxy.close());
+
+  it("serves what the gateway does: admission scripts, the request index, status subscriptions", async () => {
+    const keys = couponKeyList(`proxy-test-${crypto.randomUUID()}`);
+    const admit = gateway.createScript<string[]>(LUA_SOURCES.admit);
+    expect(await admit.exec(keys, ["1", requestId, "1", new Date().toISOString()])).toEqual([
+      "NOT_LOADED",
+    ]);
+    await gateway.set(requestIndexKey(requestId), "7", { ex: 60 });
+    expect(await gateway.get(requestIndexKey(requestId))).toBe("7");
+    const channel = requestStatusChannel(requestId);
+    const stream = await openStream(`/subscribe/${channel}`, base);
+    await waitUntil(() => stream.lines.length === 1, { what: "the confirmation" });
+    await direct.publish(channel, "PENDING");
+    await waitUntil(() => stream.lines.length === 2, { what: "the status message" });
+    expect(stream.lines[1]).toBe(`message,${channel},PENDING`);
+    stream.close();
+  });
+
+  it("refuses arbitrary Lua, so no script can flush, spin or publish, and the data stays", async () => {
+    const canary = key("canary");
+    await direct.set(canary, "alive");
+    for (const source of [
+      "return redis.call('FLUSHALL')",
+      "while true do end",
+      `return redis.call('PUBLISH', '${requestStatusChannel(requestId)}', 'ISSUED')`,
+    ]) {
+      const reply = await asGateway("/", ["EVAL", source, 0]);
+      expect(reply).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/not allowed/) },
+      });
+    }
+    await expect(gateway.eval("return redis.call('FLUSHDB')", [], [])).rejects.toThrow(
+      /not allowed/,
+    );
+    const unknownSha = await asGateway("/", ["EVALSHA", "0".repeat(40), 0]);
+    expect(unknownSha.status).toBe(400);
+    expect(await direct.get(canary)).toBe("alive");
+    // Redis still answers at once: no script is spinning in it.
+    expect(await direct.ping()).toBe("PONG");
+  });
+
+  it("refuses commands the gateway never sends, and keys it never touches", async () => {
+    const canary = key("canary");
+    await direct.set(canary, "alive");
+    for (const command of [
+      ["DEL", canary],
+      ["RENAME", canary, key("moved")],
+      ["PUBLISH", requestStatusChannel(requestId), "ISSUED"],
+      ["GET", canary],
+      ["SET", canary, "overwritten", "EX", 60],
+      ["SET", "coupon:{coupon:1}:meta", "x", "EX", 60],
+      ["FLUSHALL"],
+      ["SCRIPT", "LOAD", "return 1"],
+    ]) {
+      const reply = await asGateway("/", command);
+      expect(reply).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/not allowed/) },
+      });
+    }
+    const pipeline = await asGateway("/pipeline", [["DEL", canary], ["PING"]]);
+    expect(pipeline.body).toEqual([
+      { error: "ERR command 'del' is not allowed by this proxy" },
+      { result: "PONG" },
+    ]);
+    expect(await direct.get(canary)).toBe("alive");
+  });
+
+  it("serves subscriptions to request status channels only", async () => {
+    for (const path of ["/subscribe/some-other-channel", "/psubscribe/issue-status:*"]) {
+      const reply = await asGateway(path, []);
+      expect(reply).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/not allowed/) },
+      });
+    }
   });
 });

@@ -7,6 +7,7 @@ import { sendJson } from "#shared/http-kit/json-response.ts";
 import { parseInput } from "#shared/http-kit/parse-input.ts";
 import { readJsonBody } from "#shared/http-kit/read-body.ts";
 import { createCommandExecutor } from "./command-executor.ts";
+import { type CommandProfile, createCommandPolicy } from "./command-policy.ts";
 import { commandListSchema, commandSchema } from "./command-request.ts";
 import { closeRedisConnection, createRedisConnection } from "./redis-connection.ts";
 import { createSseStreams, serveSseSubscription } from "./sse-subscription.ts";
@@ -25,6 +26,8 @@ export interface RedisRestProxyOptions {
   keepAliveMs?: number;
   /** Unread SSE output a slow client may pile up before it is cut off. Default 1 MiB. */
   maxSseBufferedBytes?: number;
+  /** What is served (command-policy.ts). Default `project`: what the gateway sends, nothing more. */
+  commands?: CommandProfile;
 }
 
 export interface RedisRestProxy extends HttpService {
@@ -51,6 +54,7 @@ export function createRedisRestProxy({
   commandTimeoutMs = 5000,
   keepAliveMs = 15_000,
   maxSseBufferedBytes = 1024 * 1024,
+  commands = "project",
 }: RedisRestProxyOptions): RedisRestProxy {
   const redis = createRedisConnection({
     url: redisUrl,
@@ -63,7 +67,8 @@ export function createRedisRestProxy({
     failFast: false,
   });
   const hub = createSubscriptionHub({ subscriber, subscribeTimeoutMs: commandTimeoutMs });
-  const executor = createCommandExecutor({ redis });
+  const policy = createCommandPolicy({ profile: commands });
+  const executor = createCommandExecutor({ redis, policy });
   const streams = createSseStreams();
   const isAuthorized = createBearerCheck(token);
   // Opaque to the client, which only echoes it; one Redis behind one proxy reads its own writes.
@@ -94,10 +99,14 @@ export function createRedisRestProxy({
 
     const body = await readJsonBody(request, maxBodyBytes);
     if (subscription) {
+      const kind = subscription[1] === "psubscribe" ? "psubscribe" : "subscribe";
+      const name = decodePathSegment(subscription[2] ?? "");
+      const refused = policy.channelRefusal(kind, name);
+      if (refused) throw new HttpError(400, refused);
       return serveSseSubscription(response, {
         hub,
-        kind: subscription[1] === "psubscribe" ? "psubscribe" : "subscribe",
-        name: decodePathSegment(subscription[2] ?? ""),
+        kind,
+        name,
         keepAliveMs,
         maxBufferedBytes: maxSseBufferedBytes,
         streams,
