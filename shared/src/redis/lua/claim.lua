@@ -4,7 +4,8 @@
 -- not counted) is reported, so the consumer records it as failed instead of issuing it.
 -- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests
 -- ARGV[1] JSON array of request ids
--- Returns the ids of the withdrawn requests. A request Redis does not know is left to PostgreSQL.
+-- A request Redis does not know is left to PostgreSQL.
+-- Returns {requestId, ...} (the withdrawn ones) | {} (none withdrawn)
 local withdrawn = {}
 for _, rid in ipairs(cjson.decode(ARGV[1])) do
   local stored = redis.call('HGET', KEYS[4], rid)

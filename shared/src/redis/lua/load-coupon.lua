@@ -5,7 +5,8 @@
 -- ARGV[1] "users" | "meta"
 -- users: ARGV[2..] userId, requestId pairs (a chunk)
 -- meta:  ARGV[2] couponId ARGV[3] total ARGV[4] issued ARGV[5] startsAt ms or "" ARGV[6] endsAt ms or ""
--- Returns 1 when meta was written, 0 when the coupon was already loaded (issued is still raised).
+-- Returns 1 (the chunk or meta was written)
+--       | 0 (the coupon was already loaded; meta still raises issued)
 if ARGV[1] == 'users' then
   if redis.call('EXISTS', KEYS[1]) == 1 then
     return 0

@@ -1,7 +1,9 @@
 -- Lists a coupon's pending requests admitted before a cut-off, oldest first, with their records.
 -- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests
 -- ARGV[1] cut-off (epoch ms)  ARGV[2] limit
--- Returns a flat list: record JSON (or "" when the record is gone), admittedAt ms, ...
+-- Returns a flat list, oldest first:
+--         {record JSON, admittedAt ms, ...} ({"requestId": id} as the record when it is gone)
+--       | {} (nothing pending before the cut-off)
 local ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for i = 1, #ids, 2 do

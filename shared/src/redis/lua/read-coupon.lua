@@ -1,6 +1,6 @@
 -- Reads what admission knows of a coupon.
 -- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests
--- Returns {} when the coupon is not loaded, else {total, issued, pending count, remaining}.
+-- Returns {total, issued, pending count, remaining} (remaining never below 0) | {} (not loaded)
 local meta = redis.call('HMGET', KEYS[1], 'total', 'issued')
 if not meta[1] then
   return {}

@@ -10,7 +10,8 @@
 --         unlessClaimed?}
 --         slotRequestId: the request that keeps the user's slot (another request already issued)
 --         unlessClaimed: a withdrawal, which a consumer's claim (claim.lua) overrides
--- Returns the number of records changed.
+-- Returns n (the number of records changed)
+--       | 0 (every outcome already recorded, or the withdrawal refused)
 if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[1]) == 1 then
   local known = tonumber(redis.call('HGET', KEYS[1], 'issued') or '0')
   if tonumber(ARGV[1]) > known then

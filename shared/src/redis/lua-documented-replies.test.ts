@@ -1,0 +1,236 @@
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { uuidV7 } from "../uuid-v7.ts";
+import { createAdmissionStore } from "./admission-store.ts";
+import { createIoredisScriptTransport } from "./ioredis-script-transport.ts";
+import { couponKeyList, couponKeys, LOADED_COUPONS_KEY } from "./keys.ts";
+import { LUA_SOURCES } from "./lua-sources.generated.ts";
+import { loadScripts, type ScriptName } from "./script-transport.ts";
+
+// Each script's header lists its replies ("-- Returns a | b | ..."). Here every documented reply is
+// produced by a real run against Redis and checked, and the header must list exactly these: a reply
+// that changes, or a header that drifts from the script, fails.
+const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const transport = createIoredisScriptTransport(redis);
+const store = createAdmissionStore(transport);
+afterAll(() => redis.quit());
+
+/** The alternatives of a header's `-- Returns` section, as written. */
+function documentedReplies(source: string): string[] {
+  const lines = source.split("\n");
+  const start = lines.findIndex((line) => line.startsWith("-- Returns "));
+  if (start < 0) return [];
+  const section = [lines[start]?.slice("-- Returns ".length) ?? ""];
+  for (const line of lines.slice(start + 1)) {
+    if (!/^-- {2,}\S/.test(line)) break;
+    section.push(line.slice(2).trim());
+  }
+  const text = section.join(" ").replace(/^[^{|]*:\s+/, "");
+  return text.split(/\s+\|\s+/).map((alternative) => alternative.trim());
+}
+
+const newCouponId = () => String(6_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
+const now = () => new Date().toISOString();
+
+async function run(name: ScriptName, couponId: string, args: string[]): Promise<unknown> {
+  return transport.evalScript((await loadScripts())[name], couponKeyList(couponId), args);
+}
+
+async function loaded(total: number, window: { startsAt?: Date; endsAt?: Date } = {}) {
+  const couponId = newCouponId();
+  await store.load({
+    couponId,
+    totalQuantity: total,
+    issuedCount: 0,
+    startsAt: window.startsAt ?? null,
+    endsAt: window.endsAt ?? null,
+    issued: [],
+  });
+  return couponId;
+}
+
+async function admitted(couponId: string, userId: string) {
+  const request = { requestId: uuidV7(), userId, couponId, requestedAt: now() };
+  expect(await run("admit", couponId, [userId, request.requestId, couponId, now()])).toEqual([
+    "ACCEPTED",
+    request.requestId,
+  ]);
+  return request;
+}
+
+type Cases = Record<string, () => Promise<void>>;
+
+const CASES: Record<ScriptName, Cases> = {
+  admit: {
+    '{"ACCEPTED", requestId}': async () => {
+      await admitted(await loaded(1), "1");
+    },
+    '{"ALREADY", requestId, status or ""}': async () => {
+      const couponId = await loaded(5);
+      const first = await admitted(couponId, "1");
+      expect(await run("admit", couponId, ["1", uuidV7(), couponId, now()])).toEqual([
+        "ALREADY",
+        first.requestId,
+        "PENDING",
+      ]);
+      // A user loaded from PostgreSQL has a slot but no record in Redis.
+      const fromDb = uuidV7();
+      const other = newCouponId();
+      await run("load-coupon", other, ["users", "2", fromDb]);
+      await run("load-coupon", other, ["meta", other, "5", "1", "", ""]);
+      expect(await run("admit", other, ["2", uuidV7(), other, now()])).toEqual([
+        "ALREADY",
+        fromDb,
+        "",
+      ]);
+    },
+    '{"SOLD_OUT"}': async () => {
+      const couponId = await loaded(1);
+      await admitted(couponId, "1");
+      expect(await run("admit", couponId, ["2", uuidV7(), couponId, now()])).toEqual(["SOLD_OUT"]);
+    },
+    '{"NOT_LOADED"}': async () => {
+      const couponId = newCouponId();
+      expect(await run("admit", couponId, ["1", uuidV7(), couponId, now()])).toEqual([
+        "NOT_LOADED",
+      ]);
+    },
+    '{"NOT_STARTED"}': async () => {
+      const couponId = await loaded(1, { startsAt: new Date(Date.now() + 60_000) });
+      expect(await run("admit", couponId, ["1", uuidV7(), couponId, now()])).toEqual([
+        "NOT_STARTED",
+      ]);
+    },
+    '{"ENDED"}': async () => {
+      const couponId = await loaded(1, { endsAt: new Date(Date.now() - 60_000) });
+      expect(await run("admit", couponId, ["1", uuidV7(), couponId, now()])).toEqual(["ENDED"]);
+    },
+  },
+  claim: {
+    "{requestId, ...} (the withdrawn ones)": async () => {
+      const couponId = await loaded(5);
+      const withdrawn = await admitted(couponId, "1");
+      const kept = await admitted(couponId, "2");
+      expect(await store.withdraw(withdrawn)).toBe(true);
+      const ids = [withdrawn.requestId, kept.requestId, uuidV7()];
+      expect(await run("claim", couponId, [JSON.stringify(ids)])).toEqual([withdrawn.requestId]);
+    },
+    "{} (none withdrawn)": async () => {
+      const couponId = await loaded(5);
+      const request = await admitted(couponId, "1");
+      expect(await run("claim", couponId, [JSON.stringify([request.requestId])])).toEqual([]);
+    },
+  },
+  "load-coupon": {
+    "1 (the chunk or meta was written)": async () => {
+      const couponId = newCouponId();
+      expect(await run("load-coupon", couponId, ["users", "1", uuidV7()])).toBe(1);
+      expect(await run("load-coupon", couponId, ["meta", couponId, "5", "1", "", ""])).toBe(1);
+    },
+    "0 (the coupon was already loaded; meta still raises issued)": async () => {
+      const couponId = await loaded(5);
+      expect(await run("load-coupon", couponId, ["users", "1", uuidV7()])).toBe(0);
+      expect(await run("load-coupon", couponId, ["meta", couponId, "5", "2", "", ""])).toBe(0);
+      expect(await redis.hget(couponKeys(couponId).meta, "issued")).toBe("2");
+      expect(await redis.hexists(couponKeys(couponId).users, "1")).toBe(0);
+    },
+  },
+  "pending-before": {
+    '{record JSON, admittedAt ms, ...} ({"requestId": id} as the record when it is gone)':
+      async () => {
+        const couponId = await loaded(5);
+        const first = await admitted(couponId, "1");
+        const gone = await admitted(couponId, "2");
+        await redis.hdel(couponKeys(couponId).requests, gone.requestId);
+        const reply = (await run("pending-before", couponId, [
+          String(Date.now() + 60_000),
+          "10",
+        ])) as string[];
+        expect(reply).toHaveLength(4);
+        expect(JSON.parse(reply[0] ?? "")).toMatchObject({ ...first, status: "PENDING" });
+        expect(JSON.parse(reply[2] ?? "")).toEqual({ requestId: gone.requestId });
+        const [firstMs, goneMs] = [Number(reply[1]), Number(reply[3])];
+        expect(Math.abs(firstMs - Date.now())).toBeLessThan(60_000);
+        expect(goneMs).toBeGreaterThanOrEqual(firstMs);
+      },
+    "{} (nothing pending before the cut-off)": async () => {
+      const couponId = await loaded(5);
+      await admitted(couponId, "1");
+      expect(await run("pending-before", couponId, [String(Date.now() - 60_000), "10"])).toEqual(
+        [],
+      );
+    },
+  },
+  "read-coupon": {
+    "{total, issued, pending count, remaining} (remaining never below 0)": async () => {
+      const couponId = await loaded(2);
+      await admitted(couponId, "1");
+      expect(await run("read-coupon", couponId, [])).toEqual([2, 0, 1, 1]);
+      // PostgreSQL's count overtakes Redis's pending requests: 2 - 2 - 1 is shown as 0.
+      await run("load-coupon", couponId, ["meta", couponId, "2", "2", "", ""]);
+      expect(await run("read-coupon", couponId, [])).toEqual([2, 2, 1, 0]);
+    },
+    "{} (not loaded)": async () => {
+      expect(await run("read-coupon", newCouponId(), [])).toEqual([]);
+    },
+  },
+  "read-request": {
+    "record JSON": async () => {
+      const couponId = await loaded(1);
+      const request = await admitted(couponId, "1");
+      const reply = await run("read-request", couponId, [request.requestId]);
+      expect(typeof reply).toBe("string");
+      expect(JSON.parse(String(reply))).toMatchObject({ ...request, status: "PENDING" });
+    },
+    "nil (no such request)": async () => {
+      expect(await run("read-request", await loaded(1), [uuidV7()])).toBeNull();
+    },
+  },
+  settle: {
+    "n (the number of records changed)": async () => {
+      const couponId = await loaded(5);
+      const a = await admitted(couponId, "1");
+      const b = await admitted(couponId, "2");
+      const outcomes = [a, b].map((r) => ({ ...r, status: "FAILED", reason: "SOLD_OUT" }));
+      const args = ["", now(), "test-channel:", JSON.stringify(outcomes)];
+      expect(await run("settle", couponId, args)).toBe(2);
+    },
+    "0 (every outcome already recorded, or the withdrawal refused)": async () => {
+      const couponId = await loaded(5);
+      const decided = await admitted(couponId, "1");
+      const outcome = JSON.stringify([{ ...decided, status: "ISSUED" }]);
+      expect(await run("settle", couponId, ["1", now(), "test-channel:", outcome])).toBe(1);
+      expect(await run("settle", couponId, ["1", now(), "test-channel:", outcome])).toBe(0);
+      const claimed = await admitted(couponId, "2");
+      await run("claim", couponId, [JSON.stringify([claimed.requestId])]);
+      const withdrawal = JSON.stringify([
+        { ...claimed, status: "FAILED", reason: "NOT_RECORDED", unlessClaimed: true },
+      ]);
+      expect(await run("settle", couponId, ["", now(), "test-channel:", withdrawal])).toBe(0);
+    },
+  },
+  // Its key is the set of loaded coupons, not a coupon's.
+  "track-loaded": {
+    "1 (newly tracked)": async () => {
+      const couponId = newCouponId();
+      const script = (await loadScripts())["track-loaded"];
+      expect(await transport.evalScript(script, [LOADED_COUPONS_KEY], [couponId])).toBe(1);
+      await redis.srem(LOADED_COUPONS_KEY, couponId);
+    },
+    "0 (already tracked)": async () => {
+      const couponId = await loaded(1); // loading tracks it
+      const script = (await loadScripts())["track-loaded"];
+      expect(await transport.evalScript(script, [LOADED_COUPONS_KEY], [couponId])).toBe(0);
+    },
+  },
+};
+
+describe("Lua scripts answer as their headers document", () => {
+  it("every script has a case for each reply its header lists, and no other", () => {
+    for (const name of Object.keys(LUA_SOURCES) as ScriptName[])
+      expect(documentedReplies(LUA_SOURCES[name]), `${name}.lua`).toEqual(Object.keys(CASES[name]));
+  });
+
+  for (const [name, cases] of Object.entries(CASES))
+    for (const [reply, produce] of Object.entries(cases)) it(`${name}.lua: ${reply}`, produce);
+});
