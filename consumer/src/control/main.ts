@@ -25,7 +25,7 @@ const kafka = createKafkaClient(config.kafkaBrokers, "control");
 const producer = createDurableProducer(kafka);
 await producer.connect();
 
-const deadLetterRepository = createDeadLetterRepository(database.sql);
+const deadLetterRepository = createDeadLetterRepository(database.orm.em);
 const replay = createDeadLetterReplay(deadLetterRepository, producer);
 metrics.gauge("dead_letters", "Dead letters recorded in PostgreSQL.", async () => [
   [{}, await deadLetterRepository.count()],

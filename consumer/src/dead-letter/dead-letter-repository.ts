@@ -1,5 +1,7 @@
-import type { SqlExecutor } from "../db/database.ts";
+import { type EntityManager, raw } from "@mikro-orm/postgresql";
+import { DeadLetter } from "../db/entities/dead-letter.ts";
 
+/** What the DLT monitor read from one record of the dead-letter topic. */
 export interface NewDeadLetter {
   topic: string;
   partition: number;
@@ -10,11 +12,12 @@ export interface NewDeadLetter {
   errorClass: string;
   errorMessage: string;
   attempts: number;
-  firstFailedAt: string | null;
-  lastFailedAt: string | null;
+  firstFailedAt: Date | null;
+  lastFailedAt: Date | null;
   couponId: string | null;
 }
 
+/** A dead letter as the internal API sends it: the entity, times as ISO-8601. */
 export interface DeadLetterRow extends Omit<NewDeadLetter, "firstFailedAt" | "lastFailedAt"> {
   id: string;
   recordedAt: string;
@@ -22,98 +25,84 @@ export interface DeadLetterRow extends Omit<NewDeadLetter, "firstFailedAt" | "la
   replayCount: number;
 }
 
-const COLUMNS = `id::text, topic, partition, "offset"::text AS offset, record_key, payload, headers, error_class, error_message,
-  attempts, coupon_id::text, recorded_at, replayed_at, replay_count`;
-
-function toRow(r: Record<string, unknown>): DeadLetterRow {
-  const date = (v: unknown) =>
-    v === null || v === undefined ? null : new Date(v as string).toISOString();
+function toRow(letter: DeadLetter): DeadLetterRow {
   return {
-    id: String(r.id),
-    topic: String(r.topic),
-    partition: Number(r.partition),
-    offset: String(r.offset),
-    recordKey: (r.record_key as string | null) ?? null,
-    payload: (r.payload as string | null) ?? null,
-    headers: (typeof r.headers === "string" ? JSON.parse(r.headers) : r.headers) as Record<
-      string,
-      string
-    >,
-    errorClass: String(r.error_class),
-    errorMessage: String(r.error_message),
-    attempts: Number(r.attempts),
-    couponId: (r.coupon_id as string | null) ?? null,
-    recordedAt: date(r.recorded_at) ?? "",
-    replayedAt: date(r.replayed_at),
-    replayCount: Number(r.replay_count),
+    id: letter.id,
+    topic: letter.topic,
+    partition: letter.partition,
+    offset: letter.offset,
+    recordKey: letter.recordKey ?? null,
+    payload: letter.payload ?? null,
+    headers: letter.headers,
+    errorClass: letter.errorClass,
+    errorMessage: letter.errorMessage,
+    attempts: letter.attempts,
+    couponId: letter.couponId ?? null,
+    recordedAt: letter.recordedAt.toISOString(),
+    replayedAt: letter.replayedAt?.toISOString() ?? null,
+    replayCount: letter.replayCount,
   };
 }
 
-/** The `dead_letter` table: what the DLT monitor saw, and what has been replayed. */
-export function createDeadLetterRepository(sql: SqlExecutor) {
+/**
+ * The `dead_letter` table: what the DLT monitor saw, and what has been replayed. Every call runs on
+ * a fresh fork of `em` (the control process holds one long-lived instance), so nothing read here is
+ * served later from a stale identity map.
+ */
+export function createDeadLetterRepository(em: EntityManager) {
   return {
     /** Idempotent by the DLT record's coordinates; `inserted` is false for a redelivery. */
     async record(entry: NewDeadLetter): Promise<{ id: string; inserted: boolean }> {
-      const inserted = await sql(
-        `INSERT INTO dead_letter (topic, partition, "offset", record_key, payload, headers, error_class, error_message,
-           attempts, first_failed_at, last_failed_at, coupon_id)
-         VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (topic, partition, "offset") DO NOTHING RETURNING id::text`,
-        [
-          entry.topic,
-          entry.partition,
-          entry.offset,
-          entry.recordKey,
-          entry.payload,
-          JSON.stringify(entry.headers),
-          entry.errorClass,
-          entry.errorMessage,
-          entry.attempts,
-          entry.firstFailedAt,
-          entry.lastFailedAt,
-          entry.couponId,
-        ],
+      const fork = em.fork();
+      const result = await fork
+        .createQueryBuilder(DeadLetter)
+        .insert(entry)
+        .onConflict(["topic", "partition", "offset"])
+        .ignore()
+        .execute("run");
+      const id = result.row?.id;
+      if (result.affectedRows === 1 && id !== undefined) return { id: String(id), inserted: true };
+      const existing = await fork.findOneOrFail(
+        DeadLetter,
+        { topic: entry.topic, partition: entry.partition, offset: entry.offset },
+        { fields: ["id"] },
       );
-      if (inserted[0]) return { id: String(inserted[0].id), inserted: true };
-      const existing = await sql(
-        `SELECT id::text FROM dead_letter WHERE topic = ? AND partition = ? AND "offset" = ?`,
-        [entry.topic, entry.partition, entry.offset],
-      );
-      return { id: String(existing[0]?.id), inserted: false };
+      return { id: existing.id, inserted: false };
     },
 
+    /** Oldest first. */
     async list(
       filter: { couponId?: string; onlyNotReplayed?: boolean; limit?: number } = {},
     ): Promise<DeadLetterRow[]> {
-      const rows = await sql(
-        `SELECT ${COLUMNS} FROM dead_letter
-         WHERE (?::bigint IS NULL OR coupon_id = ?::bigint) AND (NOT ?::boolean OR replayed_at IS NULL)
-         ORDER BY id LIMIT ?`,
-        [
-          filter.couponId ?? null,
-          filter.couponId ?? null,
-          filter.onlyNotReplayed ?? false,
-          filter.limit ?? 100,
-        ],
+      const letters = await em.fork().find(
+        DeadLetter,
+        {
+          ...(filter.couponId === undefined ? {} : { couponId: filter.couponId }),
+          ...(filter.onlyNotReplayed ? { replayedAt: null } : {}),
+        },
+        { orderBy: { id: "asc" }, limit: filter.limit ?? 100 },
       );
-      return rows.map(toRow);
+      return letters.map(toRow);
     },
 
     async get(id: string): Promise<DeadLetterRow | null> {
-      const rows = await sql(`SELECT ${COLUMNS} FROM dead_letter WHERE id = ?::bigint`, [id]);
-      return rows[0] ? toRow(rows[0]) : null;
+      const letter = await em.fork().findOne(DeadLetter, { id });
+      return letter ? toRow(letter) : null;
     },
 
-    async count(): Promise<number> {
-      const rows = await sql(`SELECT count(*)::int AS n FROM dead_letter`, []);
-      return Number(rows[0]?.n ?? 0);
+    count(): Promise<number> {
+      return em.fork().count(DeadLetter);
     },
 
+    /** One statement, so that concurrent replays of one dead letter each count. */
     async markReplayed(id: string): Promise<void> {
-      await sql(
-        `UPDATE dead_letter SET replayed_at = now(), replay_count = replay_count + 1 WHERE id = ?::bigint`,
-        [id],
-      );
+      await em
+        .fork()
+        .nativeUpdate(
+          DeadLetter,
+          { id },
+          { replayedAt: raw("now()"), replayCount: raw("replay_count + 1") },
+        );
     },
   };
 }

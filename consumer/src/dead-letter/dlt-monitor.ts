@@ -24,6 +24,13 @@ function headerText(
   return first === undefined ? null : first.toString();
 }
 
+/** A failure time the worker wrote (ISO-8601), or null when it is missing or not a time. */
+function headerDate(headers: Parameters<typeof headerText>[0], name: string): Date | null {
+  const text = headerText(headers, name);
+  const date = text === null ? null : new Date(text);
+  return date === null || Number.isNaN(date.getTime()) ? null : date;
+}
+
 /** Reads the DLT in a group of its own: every dead letter recorded in PostgreSQL, alerted, counted. */
 export function createDltMonitor({
   kafka,
@@ -62,8 +69,8 @@ export function createDltMonitor({
             errorClass: headerText(headers, DLT_HEADERS.errorClass) ?? "Unknown",
             errorMessage: headerText(headers, DLT_HEADERS.errorMessage) ?? "",
             attempts: Number(headerText(headers, DLT_HEADERS.attempts) ?? 1),
-            firstFailedAt: headerText(headers, DLT_HEADERS.firstFailureAt),
-            lastFailedAt: headerText(headers, DLT_HEADERS.lastFailureAt),
+            firstFailedAt: headerDate(headers, DLT_HEADERS.firstFailureAt),
+            lastFailedAt: headerDate(headers, DLT_HEADERS.lastFailureAt),
             couponId: decoded.ok ? decoded.event.couponId : null,
           };
           const stored = await repository.record(entry);

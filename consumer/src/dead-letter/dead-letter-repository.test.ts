@@ -1,0 +1,92 @@
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { describe, expect, it } from "vitest";
+import { DeadLetter } from "../db/entities/dead-letter.ts";
+import { useMigratedDatabase } from "../db/test-support/migrated-database.ts";
+import {
+  createDeadLetterRepository,
+  type DeadLetterRepository,
+  type NewDeadLetter,
+} from "./dead-letter-repository.ts";
+
+let orm: MikroORM;
+let repository: DeadLetterRepository;
+useMigratedDatabase((fixture) => {
+  orm = fixture.orm;
+  repository = createDeadLetterRepository(orm.em);
+});
+
+let nextOffset = 0;
+/** A dead letter as the DLT monitor reads it, at a fresh offset of the DLT unless told otherwise. */
+function letter(overrides: Partial<NewDeadLetter> = {}): NewDeadLetter {
+  return {
+    topic: "coupon-issue-requests.DLT",
+    partition: 1,
+    offset: String(nextOffset++),
+    recordKey: "coupon:7",
+    payload: '{"oops',
+    headers: { "x-error-class": "InvalidJson" },
+    errorClass: "InvalidJson",
+    errorMessage: "Unexpected end of JSON input",
+    attempts: 1,
+    firstFailedAt: new Date("2026-11-25T05:00:00.000Z"),
+    lastFailedAt: new Date("2026-11-25T05:00:01.500Z"),
+    couponId: null,
+    ...overrides,
+  };
+}
+
+describe("the dead-letter repository", () => {
+  it("records a dead letter once: the same record again is not inserted and names the first row", async () => {
+    const entry = letter({ couponId: "7" });
+    const first = await repository.record(entry);
+    expect(first).toEqual({ id: expect.stringMatching(/^\d+$/), inserted: true });
+    expect(await repository.record({ ...entry })).toEqual({ id: first.id, inserted: false });
+    expect(await repository.get(first.id)).toEqual({
+      id: first.id,
+      topic: entry.topic,
+      partition: entry.partition,
+      offset: entry.offset,
+      recordKey: "coupon:7",
+      payload: '{"oops',
+      headers: { "x-error-class": "InvalidJson" },
+      errorClass: "InvalidJson",
+      errorMessage: "Unexpected end of JSON input",
+      attempts: 1,
+      couponId: "7",
+      recordedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      replayedAt: null,
+      replayCount: 0,
+    });
+    // The failure times are kept too, though the internal API does not show them.
+    expect(
+      await orm.em.fork().findOneOrFail(DeadLetter, { id: first.id }, { refresh: true }),
+    ).toMatchObject({ firstFailedAt: entry.firstFailedAt, lastFailedAt: entry.lastFailedAt });
+  });
+
+  it("lists oldest first, by coupon and not yet replayed, and counts them all", async () => {
+    const couponId = "424242";
+    const before = await repository.count();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await repository.record(letter({ couponId }))).id);
+    await repository.record(letter({ couponId: "525252" }));
+    expect(await repository.count()).toBe(before + 4);
+    expect((await repository.list({ couponId })).map((l) => l.id)).toEqual(ids);
+    expect((await repository.list({ couponId, limit: 2 })).map((l) => l.id)).toEqual(
+      ids.slice(0, 2),
+    );
+    await repository.markReplayed(ids[1] as string);
+    expect((await repository.list({ couponId, onlyNotReplayed: true })).map((l) => l.id)).toEqual([
+      ids[0],
+      ids[2],
+    ]);
+  });
+
+  it("counts every replay, concurrent ones too, and when the last was", async () => {
+    const { id } = await repository.record(letter());
+    await Promise.all([repository.markReplayed(id), repository.markReplayed(id)]);
+    const replayed = await repository.get(id);
+    expect(replayed?.replayCount).toBe(2);
+    expect(Date.parse(replayed?.replayedAt ?? "")).toBeGreaterThan(0);
+    expect(await repository.get("987654321")).toBeNull();
+  });
+});
