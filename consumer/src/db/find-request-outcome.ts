@@ -3,19 +3,9 @@ import { z } from "zod";
 import { isPersistedFailureReason } from "#shared/lifecycle/failure-reason.ts";
 import type { PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import { classifyingDbErrors } from "./db-errors.ts";
-import { dateFromSql } from "./sql-values.ts";
-
-interface OutcomeRow {
-  status: "ISSUED" | "FAILED";
-  request_id: string;
-  user_id: string;
-  coupon_id: string;
-  requested_at: unknown;
-  settled_at: unknown;
-  reason: string | null;
-  existing_request_id: string | null;
-  issued_count: number;
-}
+import { Coupon } from "./entities/coupon.ts";
+import { IssueFailure } from "./entities/issue-failure.ts";
+import { UserCoupon } from "./entities/user-coupon.ts";
 
 /**
  * The final outcome of a request from `user_coupon` (ISSUED) or `issue_failure` (FAILED), or null
@@ -26,41 +16,40 @@ export async function findRequestOutcome(
   requestId: string,
 ): Promise<PersistedRequest | null> {
   if (!z.uuid().safeParse(requestId).success) return null;
-  // One statement: a request is issued or failed, never both (a failure is recorded only for a
-  // request with no row, under the coupon's lock), so at most one branch answers.
-  const rows = await classifyingDbErrors(() =>
-    em.execute<OutcomeRow[]>(
-      `SELECT 'ISSUED' AS status, u.request_id::text, u.user_id::text, u.coupon_id::text, u.requested_at,
-              u.issued_at AS settled_at, NULL AS reason, NULL AS existing_request_id, c.issued_count
-         FROM user_coupon u JOIN coupon c ON c.id = u.coupon_id
-        WHERE u.request_id = ?::uuid
-       UNION ALL
-       SELECT 'FAILED', f.request_id::text, f.user_id::text, f.coupon_id::text, f.requested_at,
-              f.failed_at, f.reason, f.existing_request_id::text, coalesce(c.issued_count, 0)
-         FROM issue_failure f LEFT JOIN coupon c ON c.id = f.coupon_id
-        WHERE f.request_id = ?::uuid`,
-      [requestId, requestId],
+  // One snapshot for the row and its coupon's count, so that the count includes the row. A request
+  // is issued or failed, never both (a failure is recorded only for a request with no row, under
+  // the coupon's lock), so at most one of the two tables answers.
+  const found = await classifyingDbErrors(() =>
+    em.transactional(
+      async (tx) => {
+        const row =
+          (await tx.findOne(UserCoupon, { requestId })) ??
+          (await tx.findOne(IssueFailure, { requestId }));
+        if (!row) return null;
+        const coupon = await tx.findOne(Coupon, { id: row.couponId }, { refresh: true });
+        return { row, couponIssuedCount: coupon?.issuedCount ?? 0 };
+      },
+      { isolationLevel: "repeatable read", readOnly: true },
     ),
   );
-  const row = rows[0];
-  if (!row) return null;
+  if (!found) return null;
+  const { row, couponIssuedCount } = found;
   const base = {
-    requestId: row.request_id,
-    userId: row.user_id,
-    couponId: row.coupon_id,
-    requestedAt: dateFromSql(row.requested_at),
-    couponIssuedCount: Number(row.issued_count),
+    requestId: row.requestId,
+    userId: row.userId,
+    couponId: row.couponId,
+    requestedAt: row.requestedAt,
+    couponIssuedCount,
   };
-  if (row.status === "ISSUED")
-    return { ...base, status: "ISSUED", issuedAt: dateFromSql(row.settled_at) };
+  if (row instanceof UserCoupon) return { ...base, status: "ISSUED", issuedAt: row.issuedAt };
   if (!isPersistedFailureReason(row.reason)) {
-    throw new TypeError(`issue_failure ${row.request_id} has an unknown reason: ${row.reason}`);
+    throw new TypeError(`issue_failure ${row.requestId} has an unknown reason: ${row.reason}`);
   }
   return {
     ...base,
     status: "FAILED",
     reason: row.reason,
-    existingRequestId: row.existing_request_id,
-    failedAt: dateFromSql(row.settled_at),
+    existingRequestId: row.existingRequestId ?? null,
+    failedAt: row.failedAt,
   };
 }

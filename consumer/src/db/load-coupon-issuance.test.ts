@@ -34,7 +34,7 @@ describe("loadCouponIssuance", () => {
     await persistIssueBatch(orm, [issueEvent(id, "1")]);
     const commitAnother = () => persistIssueBatch(orm, [issueEvent(id, "2")]).then(() => undefined);
     const issuance = await loadCouponIssuance(
-      commitBeforeFirstExecute(orm.em.fork(), commitAnother),
+      commitBeforeFirstFind(orm.em.fork(), commitAnother),
       id,
     );
     expect(issuance?.coupon.issuedCount).toBe(1);
@@ -44,9 +44,9 @@ describe("loadCouponIssuance", () => {
 
 /**
  * An EntityManager whose transactions run `write` (on other connections, committed) right before
- * their first raw query: after the coupon is read and before its rows are.
+ * their first `find`: after the coupon is read (`findOne`) and before its rows are.
  */
-function commitBeforeFirstExecute(em: EntityManager, write: () => Promise<void>): EntityManager {
+function commitBeforeFirstFind(em: EntityManager, write: () => Promise<void>): EntityManager {
   const bound = <T extends object>(target: T, prop: string | symbol) => {
     const value = Reflect.get(target, prop);
     return typeof value === "function" ? value.bind(target) : value;
@@ -59,13 +59,13 @@ function commitBeforeFirstExecute(em: EntityManager, write: () => Promise<void>)
           let written = false;
           const interrupted = new Proxy(tx, {
             get(inner, innerProp) {
-              if (innerProp !== "execute") return bound(inner, innerProp);
-              return async (...args: Parameters<EntityManager["execute"]>) => {
+              if (innerProp !== "find") return bound(inner, innerProp);
+              return async (...args: Parameters<EntityManager["find"]>) => {
                 if (!written) {
                   written = true;
                   await write();
                 }
-                return inner.execute(...args);
+                return inner.find(...args);
               };
             },
           });

@@ -2,7 +2,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { parseId } from "#shared/ids.ts";
 import { classifyingDbErrors } from "./db-errors.ts";
 import { Coupon } from "./entities/coupon.ts";
-import { dateFromSql } from "./sql-values.ts";
+import { UserCoupon } from "./entities/user-coupon.ts";
 
 export interface IssuedSlot {
   userId: string;
@@ -32,16 +32,20 @@ export async function loadCouponIssuance(
       async (tx) => {
         const coupon = await tx.findOne(Coupon, { id: parsed.id }, { refresh: true });
         if (!coupon) return null;
-        const rows = await tx.execute<
-          Array<{ user_id: string; request_id: string; issued_at: unknown }>
-        >(
-          `SELECT user_id::text, request_id::text, issued_at FROM user_coupon WHERE coupon_id = ? ORDER BY id`,
-          [parsed.id],
+        // Up to a coupon's whole stock: read-only, so kept out of the identity map.
+        const rows = await tx.find(
+          UserCoupon,
+          { couponId: parsed.id },
+          {
+            fields: ["userId", "requestId", "issuedAt"],
+            orderBy: { id: "asc" },
+            disableIdentityMap: true,
+          },
         );
-        const issued = rows.map((row) => ({
-          userId: row.user_id,
-          requestId: row.request_id,
-          issuedAt: dateFromSql(row.issued_at),
+        const issued = rows.map(({ userId, requestId, issuedAt }) => ({
+          userId,
+          requestId,
+          issuedAt,
         }));
         return { coupon, issued };
       },
