@@ -66,6 +66,7 @@ export async function createOrm({
       lock_timeout: lockTimeoutMs,
       idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
       connectionTimeoutMillis: connectTimeoutMs,
+      // A connection that dies inside a transaction would otherwise never be released (see there).
       onPoolCreated: releaseDeadConnections,
     },
     allowGlobalContext: false,
@@ -73,9 +74,4 @@ export async function createOrm({
     logger: log,
     ensureDatabase: false,
   });
-}
-
-/** Closes the pool; in-flight queries finish first. */
-export async function closeOrm(orm: MikroORM): Promise<void> {
-  await orm.close();
 }
