@@ -23,13 +23,21 @@ export default defineConfig({
         test: {
           name: "main",
           include: unitAndIntegration,
-          exclude: ["tests/faults/**", "**/node_modules/**"],
+          exclude: ["tests/faults/**", "tests/security/**", "**/node_modules/**"],
           fileParallelism: false,
         },
       },
       {
         extends: true,
         test: { name: "faults", include: ["tests/faults/**/*.test.ts"], fileParallelism: false },
+      },
+      {
+        extends: true,
+        test: {
+          name: "security",
+          include: ["tests/security/**/*.test.ts"],
+          fileParallelism: false,
+        },
       },
     ],
   },
