@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { CONSUMER_GROUP, LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import {
+  CONSUMER_DEFAULTS,
+  CONSUMER_GROUP,
+  LOCAL_DEFAULTS,
+  RECONCILER_DEFAULTS,
+  workerMetricsPort,
+} from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 
 const envSchema = z.object({
@@ -9,15 +15,25 @@ const envSchema = z.object({
   INTERNAL_API_URL: z.url().default(LOCAL_DEFAULTS.INTERNAL_API_URL),
   INTERNAL_API_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
   WORKER_ID: z.string().default("1"),
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
+  /** Worker 1's by default; `npm start` gives worker i its own (`workerMetricsPort`). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(workerMetricsPort(1)),
   CONSUMER_GROUP: z.string().min(1).default(CONSUMER_GROUP),
   /** Events persisted in one transaction; a Kafka batch larger than this is split. */
-  PERSIST_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  PERSIST_CHUNK_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .default(CONSUMER_DEFAULTS.persistChunkSize),
   /** Pending requests older than this with no outcome are re-produced by the reconciler. */
-  RECONCILE_AFTER_MS: z.coerce.number().int().positive().default(30_000),
-  RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  RECONCILE_AFTER_MS: z.coerce.number().int().positive().default(RECONCILER_DEFAULTS.afterMs),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(RECONCILER_DEFAULTS.intervalMs),
   /** A pending request the reconciler could not re-produce for this long ends FAILED. */
-  RECONCILE_GIVE_UP_AFTER_MS: z.coerce.number().int().positive().default(300_000),
+  RECONCILE_GIVE_UP_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(RECONCILER_DEFAULTS.giveUpAfterMs),
   ALERT_WEBHOOK_URL: z.url().optional(),
 });
 

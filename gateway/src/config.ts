@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import { GATEWAY_DEFAULTS, LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(Number(LOCAL_DEFAULTS.PORT)),
-  HOST: z.string().default("127.0.0.1"),
+  HOST: z.string().default(LOCAL_DEFAULTS.HOST),
   REDIS_REST_URL: z.url().default(LOCAL_DEFAULTS.REDIS_REST_URL),
   REDIS_REST_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_REST_TOKEN),
   KAFKA_REST_URL: z.url().default(LOCAL_DEFAULTS.KAFKA_REST_URL),
@@ -15,9 +15,13 @@ const envSchema = z.object({
   /** HS256 secret; when set, callers are identified by a JWT instead of the x-user-id header. */
   JWT_SECRET: z.string().min(16).optional(),
   /** How long a produce may take before the admission is undone and the caller told to retry. */
-  PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.produceTimeoutMs),
   /** How long a requestStatus subscription may stay open. */
-  SUBSCRIPTION_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  SUBSCRIPTION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(GATEWAY_DEFAULTS.subscriptionTimeoutMs),
   GRAPHIQL: z.enum(["true", "false"]).default("true"),
 });
 

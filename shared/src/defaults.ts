@@ -1,4 +1,10 @@
 /**
+ * Every default of the system, each written once (as KafkaJS keeps its retry defaults in one
+ * module). A process's config module reads the environment and falls back to these; a factory that
+ * keeps a default in its signature takes it from here, so the two cannot drift apart.
+ */
+
+/**
  * The pinned configuration defaults (see DESIGN.md): what a local run uses when a variable is unset.
  * Every process's config module starts from these; nothing else hard-codes an address.
  */
@@ -7,6 +13,8 @@ export const LOCAL_DEFAULTS = {
   REDIS_URL: "redis://127.0.0.1:6379",
   KAFKA_BROKERS: "127.0.0.1:9092",
   PORT: "4000",
+  /** The gateway's, and where any other local listener binds unless told otherwise. */
+  HOST: "127.0.0.1",
   REDIS_REST_URL: "http://127.0.0.1:8079",
   REDIS_REST_TOKEN: "dev-redis-token",
   KAFKA_REST_URL: "http://127.0.0.1:8082",
@@ -24,3 +32,67 @@ export const TOPICS = {
 export const ISSUE_REQUEST_PARTITIONS = 3;
 export const CONSUMER_GROUP = "coupon-issue-consumer-group";
 export const DLT_MONITOR_GROUP = "coupon-issue-dlt-monitor";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The gateway (`PRODUCE_TIMEOUT_MS`, `SUBSCRIPTION_TIMEOUT_MS`). */
+export const GATEWAY_DEFAULTS = {
+  /** A produce not acknowledged by then is undone and the caller told to retry. */
+  produceTimeoutMs: 3000,
+  /** How long a requestStatus subscription may stay open. */
+  subscriptionTimeoutMs: 120_000,
+} as const;
+
+/** The issue workers (`PERSIST_CHUNK_SIZE`, `METRICS_PORT`) and both consumer processes' pool. */
+export const CONSUMER_DEFAULTS = {
+  /** Events persisted in one transaction; a Kafka batch larger than this is split. */
+  persistChunkSize: 500,
+  /** PostgreSQL connections per process. */
+  databasePoolSize: 5,
+} as const;
+
+/** Worker `i` (1-based) serves `/health` and `/metrics` on this port unless told otherwise. */
+export function workerMetricsPort(worker: number): number {
+  return 9100 + worker;
+}
+
+/** The reconciler in the control process (`RECONCILE_AFTER_MS`, ...). */
+export const RECONCILER_DEFAULTS = {
+  /** A pending request this old with no outcome is produced again. */
+  afterMs: 30_000,
+  /** Time between passes. */
+  intervalMs: 5_000,
+  /** A pending request still without outcome this long after admission ends FAILED. */
+  giveUpAfterMs: 300_000,
+  /** Requests looked at per coupon per pass. */
+  batchSize: 500,
+} as const;
+
+/** The Upstash-compatible Redis REST proxy (`REDIS_REST_MAX_BODY_BYTES`, ...). */
+export const REDIS_REST_DEFAULTS = {
+  maxBodyBytes: 1 * MiB,
+  /** A command Redis has not answered (or a subscription not confirmed) by then is a 503. */
+  commandTimeoutMs: 5000,
+  /** While (re)connecting, how long a command or subscription waits for the connection. */
+  readyWaitMs: 1000,
+  /** What is served: `project`, what the gateway sends and nothing more (command-policy.ts). */
+  commands: "project",
+} as const;
+
+/** The Upstash-compatible Kafka REST proxy (`KAFKA_REST_MAX_BODY_BYTES`, ...). */
+export const KAFKA_REST_DEFAULTS = {
+  maxBodyBytes: 1 * MiB,
+  /** How long a produce may wait for the broker's acknowledgement before the caller hears 503. */
+  produceTimeoutMs: 5000,
+  /** When idle, wait this long for more requests before sending; 0 is the next turn. */
+  lingerMs: 0,
+  /** Most messages in one broker request. */
+  maxBatchMessages: 1000,
+} as const;
+
+/** `npm start` (`CONSUMER_COUNT`, `GATEWAY_RUNTIME`). */
+export const STACK_DEFAULTS = {
+  consumerCount: 3,
+  gatewayRuntime: "deno",
+} as const;

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { workerMetricsPort as defaultWorkerMetricsPort, STACK_DEFAULTS } from "#shared/defaults.ts";
 import { REPO_ROOT } from "./paths.ts";
 import type { ProcessSpec } from "./supervisor/supervisor.ts";
 
@@ -19,11 +20,11 @@ export type StackEnv = Record<
 
 export interface AppProcessesOptions {
   env: StackEnv;
-  /** Default 3. */
+  /** Default `STACK_DEFAULTS.consumerCount`. */
   workers?: number;
-  /** Default "deno". */
+  /** Default `STACK_DEFAULTS.gatewayRuntime`. */
   gatewayRuntime?: "deno" | "node";
-  /** Metrics port of worker i (1-based). Default 9100 + i. */
+  /** Metrics port of worker i (1-based). Default `workerMetricsPort` of shared/src/defaults.ts. */
   workerMetricsPort?: (worker: number) => number;
   /** Extra variables for particular processes (e.g. fault injection). */
   extraEnv?: Partial<Record<"gateway" | "worker" | "control", Record<string, string>>>;
@@ -37,9 +38,9 @@ const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
 /** The system's processes in start order: proxies, control (internal API), workers, gateway. */
 export function appProcesses({
   env,
-  workers = 3,
-  gatewayRuntime = "deno",
-  workerMetricsPort = (worker) => 9100 + worker,
+  workers = STACK_DEFAULTS.consumerCount,
+  gatewayRuntime = STACK_DEFAULTS.gatewayRuntime,
+  workerMetricsPort = defaultWorkerMetricsPort,
   extraEnv = {},
 }: AppProcessesOptions): ProcessSpec[] {
   const health = (base: string) => `${base.replace(/\/$/, "")}/health`;

@@ -41,15 +41,15 @@ export async function startInfrastructure({
     await migrate(databaseUrl);
     const brokers = kafkaBrokers.split(",").map((b) => b.trim());
     if (!(await isKafkaReady(brokers))) {
-      const [host, port] = (brokers[0] ?? "127.0.0.1:9092").split(":");
+      const [host, port] = (brokers[0] ?? "").split(":");
       if (brokers.length !== 1 || !["127.0.0.1", "localhost"].includes(host ?? "")) {
         throw new Error(
           `Kafka is not reachable at ${kafkaBrokers}, and only a local single broker can be started here`,
         );
       }
       kafka = createKafkaBroker({
-        host: "127.0.0.1",
-        port: Number(port ?? 9092),
+        // Without a port, the broker's own default (Kafka's 9092).
+        ...(port ? { port: Number(port) } : {}),
         log: (line) => log("kafka", line),
       });
       log("kafka", `starting Apache Kafka 3.9.1 (KRaft) on ${brokers[0]}`);

@@ -1,5 +1,6 @@
 // npm start: the whole system on this machine, in order; Ctrl-C stops what it started, in reverse.
 import { z } from "zod";
+import { STACK_DEFAULTS, workerMetricsPort } from "#shared/defaults.ts";
 import { describeIssues } from "#shared/describe-issues.ts";
 import { appProcesses } from "./app-processes.ts";
 import { startInfrastructure } from "./infrastructure.ts";
@@ -11,8 +12,8 @@ const env = stackEnv();
 const write = prefixedWriter();
 const options = z
   .object({
-    CONSUMER_COUNT: z.coerce.number().int().min(1).max(32).default(3),
-    GATEWAY_RUNTIME: z.enum(["deno", "node"]).default("deno"),
+    CONSUMER_COUNT: z.coerce.number().int().min(1).max(32).default(STACK_DEFAULTS.consumerCount),
+    GATEWAY_RUNTIME: z.enum(["deno", "node"]).default(STACK_DEFAULTS.gatewayRuntime),
   })
   .safeParse(process.env);
 if (!options.success) {
@@ -50,7 +51,10 @@ try {
     write("stack", `${spec.name} up`);
   }
   const seconds = ((Date.now() - began) / 1000).toFixed(1);
-  const metrics = Array.from({ length: workers }, (_, i) => `http://127.0.0.1:${9101 + i}/metrics`);
+  const metrics = Array.from(
+    { length: workers },
+    (_, i) => `http://127.0.0.1:${workerMetricsPort(i + 1)}/metrics`,
+  );
   write(
     "stack",
     `GraphiQL          http://127.0.0.1:${env.PORT}/graphql  (gateway on ${gatewayRuntime})`,

@@ -1,10 +1,14 @@
+import { CONSUMER_DEFAULTS } from "#shared/defaults.ts";
 import { createCouponQueries } from "./coupon-queries.ts";
 import { findRequestOutcome } from "./find-request-outcome.ts";
 import { createOrm } from "./orm.ts";
 import { persistIssueBatch } from "./persist-issue-batch.ts";
 
 /** Everything the Node side reads and writes in PostgreSQL, behind one MikroORM instance. */
-export async function createDatabase(databaseUrl: string, poolSize = 5) {
+export async function createDatabase(
+  databaseUrl: string,
+  poolSize: number = CONSUMER_DEFAULTS.databasePoolSize,
+) {
   const orm = await createOrm({ databaseUrl, poolSize });
   const queries = createCouponQueries(orm.em);
   return {

@@ -1,5 +1,6 @@
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
+import { CONSUMER_DEFAULTS } from "#shared/defaults.ts";
 import { Coupon } from "./entities/coupon.ts";
 import { DeadLetter } from "./entities/dead-letter.ts";
 import { IssueFailure } from "./entities/issue-failure.ts";
@@ -11,7 +12,8 @@ export interface OrmOptions {
   databaseUrl: string;
   /**
    * Connections per process. A worker runs one transaction per partition it owns at a time, so a few
-   * suffice, and 3-5 processes of 5 stay far below PostgreSQL's default 100 connections. Default 5.
+   * suffice, and 3-5 processes of 5 stay far below PostgreSQL's default 100 connections. Default
+   * `CONSUMER_DEFAULTS.databasePoolSize`.
    */
   poolSize?: number;
   /** Shown in `pg_stat_activity`, to tell the processes apart. Default `coupon-consumer`. */
@@ -40,7 +42,7 @@ export interface OrmOptions {
  */
 export async function createOrm({
   databaseUrl,
-  poolSize = 5,
+  poolSize = CONSUMER_DEFAULTS.databasePoolSize,
   applicationName = "coupon-consumer",
   statementTimeoutMs = 30_000,
   lockTimeoutMs = 10_000,

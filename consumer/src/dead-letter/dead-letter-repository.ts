@@ -1,4 +1,5 @@
 import { type EntityManager, raw } from "@mikro-orm/postgresql";
+import { DEAD_LETTER_PAGE } from "#shared/internal-api/contract.ts";
 import { DeadLetter } from "../db/entities/dead-letter.ts";
 
 /** What the DLT monitor read from one record of the dead-letter topic. */
@@ -80,7 +81,7 @@ export function createDeadLetterRepository(em: EntityManager) {
           ...(filter.couponId === undefined ? {} : { couponId: filter.couponId }),
           ...(filter.onlyNotReplayed ? { replayedAt: null } : {}),
         },
-        { orderBy: { id: "asc" }, limit: filter.limit ?? 100 },
+        { orderBy: { id: "asc" }, limit: filter.limit ?? DEAD_LETTER_PAGE.default },
       );
       return letters.map(toRow);
     },

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
-import { TOPICS } from "#shared/defaults.ts";
+import { CONSUMER_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { isRetriable } from "../is-retriable.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
@@ -12,7 +12,7 @@ export interface IssueConsumerOptions {
   groupId: string;
   processor: IssueBatchProcessor;
   metrics: Metrics;
-  /** Records persisted per transaction. Default 500. */
+  /** Records persisted per transaction. Default `CONSUMER_DEFAULTS.persistChunkSize`. */
   chunkSize?: number;
   log?: (line: string) => void;
 }
@@ -39,7 +39,7 @@ export function createIssueConsumer({
   groupId,
   processor,
   metrics,
-  chunkSize = 500,
+  chunkSize = CONSUMER_DEFAULTS.persistChunkSize,
   log = console.log,
 }: IssueConsumerOptions) {
   const consumer: Consumer = kafka.consumer({

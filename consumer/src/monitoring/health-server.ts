@@ -1,3 +1,4 @@
+import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import { HttpError } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
@@ -40,7 +41,7 @@ export interface HealthServerOptions {
 /** A service with just the health routes, for processes that have no HTTP server of their own. */
 export async function startHealthServer({
   port,
-  host = "127.0.0.1",
+  host = LOCAL_DEFAULTS.HOST,
   metrics,
   isReady,
 }: HealthServerOptions): Promise<HttpService> {

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Producer } from "kafkajs";
-import { TOPICS } from "#shared/defaults.ts";
+import { RECONCILER_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
 import { outcomeOfPersisted, type PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
@@ -14,11 +14,11 @@ export interface ReconcilerOptions {
   /** What PostgreSQL says became of a request, or null while it has no outcome. */
   findOutcome: (requestId: string, couponId: string) => Promise<PersistedRequest | null>;
   metrics: Metrics;
-  /** A pending request this old with no outcome is re-produced. Default 30 s. */
+  /** A pending request this old with no outcome is re-produced. Default `RECONCILER_DEFAULTS`. */
   afterMs?: number;
-  /** A pending request still without outcome this long after admission ends FAILED. Default 5 min. */
+  /** A pending request still without outcome this long after admission ends FAILED. */
   giveUpAfterMs?: number;
-  /** Requests looked at per coupon per pass. Default 500. */
+  /** Requests looked at per coupon per pass. */
   batchSize?: number;
   log?: (line: string) => void;
 }
@@ -35,9 +35,9 @@ export function createReconciler({
   producer,
   findOutcome,
   metrics,
-  afterMs = 30_000,
-  giveUpAfterMs = 300_000,
-  batchSize = 500,
+  afterMs = RECONCILER_DEFAULTS.afterMs,
+  giveUpAfterMs = RECONCILER_DEFAULTS.giveUpAfterMs,
+  batchSize = RECONCILER_DEFAULTS.batchSize,
   log = console.log,
 }: ReconcilerOptions) {
   const reproduced = metrics.counter(

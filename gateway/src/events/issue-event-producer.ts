@@ -1,5 +1,5 @@
 import type { Kafka } from "@upstash/kafka";
-import { TOPICS } from "#shared/defaults.ts";
+import { GATEWAY_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { encodeIssueEvent, type IssueEvent, issueEventKey } from "#shared/issue-event.ts";
@@ -12,12 +12,18 @@ export class ProduceFailedError extends DependencyUnavailableError {}
 
 export interface IssueEventProducerOptions {
   kafka: Kafka;
-  /** The client retries for ~15 s on its own; nobody waits that long for a button. Default 3000 ms. */
+  /**
+   * The client retries for ~15 s on its own; nobody waits that long for a button. Default
+   * `GATEWAY_DEFAULTS.produceTimeoutMs`.
+   */
   timeoutMs?: number;
 }
 
 /** Produces admitted requests to `coupon-issue-requests`, keyed by coupon, within a deadline. */
-export function createIssueEventProducer({ kafka, timeoutMs = 3000 }: IssueEventProducerOptions) {
+export function createIssueEventProducer({
+  kafka,
+  timeoutMs = GATEWAY_DEFAULTS.produceTimeoutMs,
+}: IssueEventProducerOptions) {
   const producer = kafka.producer();
   return {
     async produce(event: IssueEvent): Promise<void> {

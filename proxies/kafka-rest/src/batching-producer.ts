@@ -1,4 +1,5 @@
 import type { IHeaders, Kafka, Producer, RecordMetadata } from "kafkajs";
+import { KAFKA_REST_DEFAULTS } from "#shared/defaults.ts";
 import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
 import type { ProduceMessage, ProduceResult } from "./produce-request.ts";
 
@@ -6,17 +7,17 @@ export interface BatchingProducerOptions {
   kafka: Kafka;
   /**
    * How long a produce may take, waiting in the queue included, before its caller hears 503.
-   * Default 5000 ms.
+   * Default `KAFKA_REST_DEFAULTS.produceTimeoutMs`.
    */
   timeoutMs?: number;
-  /** Most messages in one broker request. Default 1000. */
+  /** Most messages in one broker request. Default `KAFKA_REST_DEFAULTS`. */
   maxBatchMessages?: number;
   /**
    * Most bytes (keys, values, headers) in one broker request, well under the broker's
    * `message.max.bytes` (1 MiB by default); a larger message goes alone. Default 512 KiB.
    */
   maxBatchBytes?: number;
-  /** When idle, wait this long for more messages before sending. Default 0: the next turn. */
+  /** When idle, wait this long for more messages before sending. Default `KAFKA_REST_DEFAULTS`. */
   lingerMs?: number;
 }
 
@@ -108,10 +109,10 @@ function failure(error: unknown): HttpError {
  */
 export function createBatchingProducer({
   kafka,
-  timeoutMs = 5000,
-  maxBatchMessages = 1000,
+  timeoutMs = KAFKA_REST_DEFAULTS.produceTimeoutMs,
+  maxBatchMessages = KAFKA_REST_DEFAULTS.maxBatchMessages,
   maxBatchBytes = 512 * 1024,
-  lingerMs = 0,
+  lingerMs = KAFKA_REST_DEFAULTS.lingerMs,
 }: BatchingProducerOptions) {
   let queue: Queued[] = [];
   let sending = false;

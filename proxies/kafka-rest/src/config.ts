@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
+import { KAFKA_REST_DEFAULTS, LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
@@ -31,9 +31,9 @@ const envSchema = z.object({
    * holds the password forge dead letters.
    */
   KAFKA_REST_TOPICS: commaList("topic").default([TOPICS.issueRequests]),
-  KAFKA_REST_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  KAFKA_REST_MAX_BODY_BYTES: positiveInt.default(KAFKA_REST_DEFAULTS.maxBodyBytes),
   /** How long a produce may wait for the broker before the caller hears 503. */
-  KAFKA_REST_PRODUCE_TIMEOUT_MS: positiveInt.default(5000),
+  KAFKA_REST_PRODUCE_TIMEOUT_MS: positiveInt.default(KAFKA_REST_DEFAULTS.produceTimeoutMs),
 });
 
 export interface KafkaRestConfig {

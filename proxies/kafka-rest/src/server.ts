@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Kafka, logLevel } from "kafkajs";
+import { KAFKA_REST_DEFAULTS } from "#shared/defaults.ts";
 import { createBasicCheck } from "#shared/http-kit/authorization.ts";
 import { HttpError, methodNotAllowed } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
@@ -17,16 +18,16 @@ export interface KafkaRestProxyOptions {
   password: string;
   /** Topics that may be produced to; any other is a 400. */
   topics: string[];
-  /** Largest request body; a larger one is answered 413. Default 1 MiB. */
+  /** Largest request body; a larger one is answered 413. Default `KAFKA_REST_DEFAULTS`. */
   maxBodyBytes?: number;
   /**
    * How long a produce may wait for the broker's acknowledgement (queueing, connecting and retries
-   * included) before the caller hears 503. Default 5000 ms.
+   * included) before the caller hears 503. Default `KAFKA_REST_DEFAULTS`.
    */
   produceTimeoutMs?: number;
-  /** When idle, wait this long for more requests before sending. Default 0: the next turn. */
+  /** When idle, wait this long for more requests before sending. Default `KAFKA_REST_DEFAULTS`. */
   lingerMs?: number;
-  /** Most messages in one broker request. Default 1000. */
+  /** Most messages in one broker request. Default `KAFKA_REST_DEFAULTS`. */
   maxBatchMessages?: number;
 }
 
@@ -45,10 +46,10 @@ export function createKafkaRestProxy({
   username,
   password,
   topics,
-  maxBodyBytes = 1024 * 1024,
-  produceTimeoutMs = 5000,
-  lingerMs = 0,
-  maxBatchMessages = 1000,
+  maxBodyBytes = KAFKA_REST_DEFAULTS.maxBodyBytes,
+  produceTimeoutMs = KAFKA_REST_DEFAULTS.produceTimeoutMs,
+  lingerMs = KAFKA_REST_DEFAULTS.lingerMs,
+  maxBatchMessages = KAFKA_REST_DEFAULTS.maxBatchMessages,
 }: KafkaRestProxyOptions): KafkaRestProxy {
   const kafka = new Kafka({
     clientId: "kafka-rest-proxy",

@@ -1,4 +1,5 @@
 import { type Redis, ReplyError } from "ioredis";
+import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
 import { type CommandArgument, type CommandPolicy, createCommandPolicy } from "./command-policy.ts";
 import { toRedisArguments } from "./command-request.ts";
@@ -41,7 +42,7 @@ function unavailable(error: unknown): BackendUnavailableError {
  */
 export function createCommandExecutor({
   redis,
-  readyWaitMs = 1000,
+  readyWaitMs = REDIS_REST_DEFAULTS.readyWaitMs,
   policy = createCommandPolicy(),
 }: CommandExecutorOptions) {
   const isReady = createReadinessGate(redis, readyWaitMs);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { isRequestIndexKey, isRequestStatusChannel } from "#shared/redis/keys.ts";
 import { LUA_SOURCES } from "#shared/redis/lua-sources.generated.ts";
 
@@ -65,7 +66,7 @@ export interface CommandPolicy {
 }
 
 export interface CommandPolicyOptions {
-  /** Default `project`. */
+  /** Default `REDIS_REST_DEFAULTS.commands`. */
   profile?: CommandProfile;
   /** Default: the project's scripts. */
   scripts?: KnownScript[];
@@ -74,7 +75,7 @@ export interface CommandPolicyOptions {
 const notAllowed = (name: string) => `ERR command '${name}' is not allowed by this proxy`;
 
 export function createCommandPolicy({
-  profile = "project",
+  profile = REDIS_REST_DEFAULTS.commands,
   scripts = projectScripts(),
 }: CommandPolicyOptions = {}): CommandPolicy {
   const bySha = new Map(scripts.map((s) => [s.sha1, s]));

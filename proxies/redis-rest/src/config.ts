@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import { LOCAL_DEFAULTS, REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
@@ -15,10 +15,10 @@ const envSchema = z.object({
   REDIS_REST_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_REST_TOKEN),
   /** Host to bind when it differs from REDIS_REST_URL's (e.g. 0.0.0.0 in a container). */
   REDIS_REST_BIND: z.string().min(1).optional(),
-  REDIS_REST_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
-  REDIS_REST_COMMAND_TIMEOUT_MS: positiveInt.default(5000),
+  REDIS_REST_MAX_BODY_BYTES: positiveInt.default(REDIS_REST_DEFAULTS.maxBodyBytes),
+  REDIS_REST_COMMAND_TIMEOUT_MS: positiveInt.default(REDIS_REST_DEFAULTS.commandTimeoutMs),
   /** `project`: what the gateway sends and nothing more; `upstash`: common data commands too. */
-  REDIS_REST_COMMANDS: z.enum(["project", "upstash"]).default("project"),
+  REDIS_REST_COMMANDS: z.enum(["project", "upstash"]).default(REDIS_REST_DEFAULTS.commands),
 });
 
 export interface RedisRestConfig {

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 
 export interface RedisConnectionOptions {
   url: string;
@@ -10,7 +11,10 @@ export interface RedisConnectionOptions {
    * reach Redis after a reconnect. Default true.
    */
   failFast?: boolean;
-  /** A command without a reply after this long fails (and its caller hears 503). Default 5000 ms. */
+  /**
+   * A command without a reply after this long fails (and its caller hears 503). Default
+   * `REDIS_REST_DEFAULTS.commandTimeoutMs`.
+   */
   commandTimeoutMs?: number;
 }
 
@@ -23,7 +27,7 @@ export function createRedisConnection({
   url,
   name,
   failFast = true,
-  commandTimeoutMs = 5000,
+  commandTimeoutMs = REDIS_REST_DEFAULTS.commandTimeoutMs,
 }: RedisConnectionOptions): Redis {
   const redis = new Redis(url, {
     protocol: 2,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
+import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { createBearerCheck } from "#shared/http-kit/authorization.ts";
 import { HttpError, methodNotAllowed } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
@@ -18,15 +19,15 @@ export interface RedisRestProxyOptions {
   redisUrl: string;
   /** The Bearer token callers must present. */
   token: string;
-  /** Largest request body; a larger one is answered 413. Default 1 MiB. */
+  /** Largest request body; a larger one is answered 413. Default `REDIS_REST_DEFAULTS`. */
   maxBodyBytes?: number;
-  /** A command Redis has not answered after this long is a 503. Default 5000 ms. */
+  /** A command Redis has not answered after this long is a 503. Default `REDIS_REST_DEFAULTS`. */
   commandTimeoutMs?: number;
   /** Interval of the SSE keep-alive comment. Default 15 s. */
   keepAliveMs?: number;
   /** Unread SSE output a slow client may pile up before it is cut off. Default 1 MiB. */
   maxSseBufferedBytes?: number;
-  /** What is served (command-policy.ts). Default `project`: what the gateway sends, nothing more. */
+  /** What is served (command-policy.ts). Default `REDIS_REST_DEFAULTS.commands`. */
   commands?: CommandProfile;
 }
 
@@ -50,11 +51,11 @@ const SUBSCRIBE_PATH = /^\/(subscribe|psubscribe)\/(.+)$/;
 export function createRedisRestProxy({
   redisUrl,
   token,
-  maxBodyBytes = 1024 * 1024,
-  commandTimeoutMs = 5000,
+  maxBodyBytes = REDIS_REST_DEFAULTS.maxBodyBytes,
+  commandTimeoutMs = REDIS_REST_DEFAULTS.commandTimeoutMs,
   keepAliveMs = 15_000,
   maxSseBufferedBytes = 1024 * 1024,
-  commands = "project",
+  commands = REDIS_REST_DEFAULTS.commands,
 }: RedisRestProxyOptions): RedisRestProxy {
   const redis = createRedisConnection({
     url: redisUrl,

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { BackendUnavailableError } from "#shared/http-kit/http-error.ts";
 import { createReadinessGate } from "./redis-connection.ts";
 
@@ -16,9 +17,9 @@ interface Topic {
 export interface SubscriptionHubOptions {
   /** A connection of its own: in subscriber mode it can do nothing else. */
   subscriber: Redis;
-  /** A subscription Redis has not confirmed after this long fails. Default 5000 ms. */
+  /** A subscription Redis has not confirmed after this long fails. Default `REDIS_REST_DEFAULTS`. */
   subscribeTimeoutMs?: number;
-  /** While (re)connecting, how long a subscription waits for the connection. Default 1 s. */
+  /** While (re)connecting, how long a subscription waits for the connection. Default as above. */
   readyWaitMs?: number;
 }
 
@@ -29,8 +30,8 @@ export interface SubscriptionHubOptions {
  */
 export function createSubscriptionHub({
   subscriber,
-  subscribeTimeoutMs = 5000,
-  readyWaitMs = 1000,
+  subscribeTimeoutMs = REDIS_REST_DEFAULTS.commandTimeoutMs,
+  readyWaitMs = REDIS_REST_DEFAULTS.readyWaitMs,
 }: SubscriptionHubOptions) {
   const topics: Record<SubscriptionKind, Map<string, Topic>> = {
     subscribe: new Map(),

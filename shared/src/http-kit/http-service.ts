@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { LOCAL_DEFAULTS } from "../defaults.ts";
 import { HttpError } from "./http-error.ts";
 import { sendError } from "./json-response.ts";
 
@@ -78,7 +79,7 @@ export function createHttpService({
     get url() {
       return url;
     },
-    listen(port = 0, host = "127.0.0.1") {
+    listen(port = 0, host = LOCAL_DEFAULTS.HOST) {
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {

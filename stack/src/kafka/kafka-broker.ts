@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import { DATA_DIR, REPO_ROOT } from "../paths.ts";
 import { forwardLines } from "../supervisor/line-forwarder.ts";
 import { ensureKafkaJars } from "./kafka-jars.ts";
@@ -52,7 +53,7 @@ function serverProperties(host: string, port: number, logDir: string): string {
  * own jars with the machine's JDK. Restartable on the same data (the fault suite kills it -9).
  */
 export function createKafkaBroker({
-  host = "127.0.0.1",
+  host = LOCAL_DEFAULTS.HOST,
   port = 9092,
   dataDir = join(DATA_DIR, "kafka", `broker-${port}`),
   libsDir = join(DATA_DIR, "kafka", "libs"),
