@@ -5,8 +5,9 @@
  */
 
 /**
- * The pinned configuration defaults (see DESIGN.md): what a local run uses when a variable is unset.
- * Every process's config module starts from these; nothing else hard-codes an address.
+ * The pinned configuration defaults (docs/architecture.md, "Configuration"): what a local run uses
+ * when a variable is unset. Every process's config module starts from these; nothing else
+ * hard-codes an address.
  */
 export const LOCAL_DEFAULTS = {
   DATABASE_URL: "postgres://postgres@127.0.0.1:5432/coupon",
@@ -24,7 +25,7 @@ export const LOCAL_DEFAULTS = {
   INTERNAL_API_TOKEN: "dev-internal-token",
 } as const;
 
-/** Kafka names pinned by DESIGN.md. */
+/** Kafka names pinned in docs/architecture.md ("Pinned names"). */
 export const TOPICS = {
   issueRequests: "coupon-issue-requests",
   issueRequestsDlt: "coupon-issue-requests.DLT",

@@ -3,8 +3,8 @@ import { describeIssues } from "./describe-issues.ts";
 import { idString } from "./ids.ts";
 
 /**
- * The event produced to `coupon-issue-requests` for every admitted request (shape pinned by DESIGN.md).
- * `schemaVersion` is ours: readers accept events without it as version 1.
+ * The event produced to `coupon-issue-requests` for every admitted request (shape pinned in
+ * docs/architecture.md). `schemaVersion` is ours: readers accept events without it as version 1.
  */
 export const ISSUE_EVENT_SCHEMA_VERSION = 1;
 

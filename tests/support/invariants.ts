@@ -56,7 +56,8 @@ export async function statusOf(gql: GraphqlClient, requestId: string): Promise<S
 
 /**
  * Waits until every request of the drop has an outcome and nothing is pending (or the timeout),
- * then measures invariants 1-3 of DESIGN.md against PostgreSQL, Redis and the GraphQL answers.
+ * then measures invariants 1-3 of docs/architecture.md against PostgreSQL, Redis and the GraphQL
+ * answers.
  */
 export async function settleAndCheck({
   scenario,
@@ -169,7 +170,7 @@ export function formatReport(r: InvariantReport): string {
   );
 }
 
-/** Invariants 1-3 of DESIGN.md, as counts that must be zero. */
+/** Invariants 1-3 (docs/architecture.md), as counts that must be zero. */
 export function expectInvariantsHold(report: InvariantReport): void {
   expect({
     duplicates: report.duplicates,

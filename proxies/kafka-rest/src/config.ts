@@ -49,7 +49,8 @@ export interface KafkaRestConfig {
 
 /**
  * The Kafka REST proxy's configuration, read once at start. Refuses the development password on
- * any address but loopback (DESIGN.md), so a misconfigured deployment fails at start, not in use.
+ * any address but loopback (docs/architecture.md), so a misconfigured deployment fails at start,
+ * not in use.
  */
 export function readKafkaRestConfig(
   env: Record<string, string | undefined> = process.env,

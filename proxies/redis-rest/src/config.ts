@@ -33,7 +33,8 @@ export interface RedisRestConfig {
 
 /**
  * The Redis REST proxy's configuration, read once at start. Refuses the development token on any
- * address but loopback (DESIGN.md), so a misconfigured deployment fails at start, not in use.
+ * address but loopback (docs/architecture.md), so a misconfigured deployment fails at start, not
+ * in use.
  */
 export function readRedisRestConfig(
   env: Record<string, string | undefined> = process.env,

@@ -10,9 +10,10 @@ export interface CredentialsRuleInput {
 }
 
 /**
- * The credentials rule of DESIGN.md: the development credentials (the pinned local defaults) are
- * accepted only while a service listens on loopback. Anywhere else anyone who has read the README
- * could use them, so the service refuses to start until credentials of its own are configured.
+ * The credentials rule (docs/architecture.md, "Configuration"): the development credentials (the
+ * pinned local defaults) are accepted only while a service listens on loopback. Anywhere else
+ * anyone who has read the README could use them, so the service refuses to start until credentials
+ * of its own are configured.
  */
 export function assertCredentialsFitHost({
   host,

@@ -1,7 +1,7 @@
 import { Migration } from "@mikro-orm/migrations";
 
 /**
- * coupon, user_coupon (pinned by DESIGN.md), issue_failure and dead_letter.
+ * coupon, user_coupon (pinned in docs/architecture.md), issue_failure and dead_letter.
  * The DB-level final check: every user_coupon row bumps coupon.issued_count through a trigger, and
  * the check constraint refuses a count above total_quantity, so PostgreSQL itself refuses a row
  * beyond the total, whatever the application does.
