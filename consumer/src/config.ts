@@ -2,11 +2,14 @@ import { z } from "zod";
 import {
   CONSUMER_DEFAULTS,
   CONSUMER_GROUP,
+  DLT_MONITOR_GROUP,
   LOCAL_DEFAULTS,
   RECONCILER_DEFAULTS,
+  TOPICS,
   workerMetricsPort,
 } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
+import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).default(LOCAL_DEFAULTS.DATABASE_URL),
@@ -18,6 +21,11 @@ const envSchema = z.object({
   /** Worker 1's by default; `npm start` gives worker i its own (`workerMetricsPort`). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(workerMetricsPort(1)),
   CONSUMER_GROUP: z.string().min(1).default(CONSUMER_GROUP),
+  // The pinned names unless set: a test runs a whole system on topics, groups and keys of its own.
+  ISSUE_TOPIC: z.string().min(1).default(TOPICS.issueRequests),
+  DEAD_LETTER_TOPIC: z.string().min(1).default(TOPICS.issueRequestsDlt),
+  DLT_MONITOR_GROUP: z.string().min(1).default(DLT_MONITOR_GROUP),
+  REDIS_KEY_PREFIX: z.string().regex(REDIS_KEY_PREFIX_PATTERN).default(""),
   /** Events persisted in one transaction; a Kafka batch larger than this is split. */
   PERSIST_CHUNK_SIZE: z.coerce
     .number()
@@ -58,6 +66,10 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
     workerId: c.WORKER_ID,
     metricsPort: c.METRICS_PORT,
     consumerGroup: c.CONSUMER_GROUP,
+    issueTopic: c.ISSUE_TOPIC,
+    deadLetterTopic: c.DEAD_LETTER_TOPIC,
+    dltMonitorGroup: c.DLT_MONITOR_GROUP,
+    redisKeyPrefix: c.REDIS_KEY_PREFIX,
     persistChunkSize: c.PERSIST_CHUNK_SIZE,
     reconcile: {
       afterMs: c.RECONCILE_AFTER_MS,

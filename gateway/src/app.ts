@@ -35,10 +35,16 @@ export function createGatewayApp(
     automaticDeserialization: false,
   });
   const kafka = new Kafka(config.kafkaRest);
-  const store = createAdmissionStore(createUpstashScriptTransport(redis));
+  const store = createAdmissionStore(createUpstashScriptTransport(redis), {
+    keyPrefix: config.redisKeyPrefix,
+  });
   const internalApi = createInternalApiClient(config.internalApi);
-  const requestIndex = createRequestIndex(redis);
-  const producer = createIssueEventProducer({ kafka, timeoutMs: config.produceTimeoutMs });
+  const requestIndex = createRequestIndex(redis, store.keys);
+  const producer = createIssueEventProducer({
+    kafka,
+    topic: config.issueTopic,
+    timeoutMs: config.produceTimeoutMs,
+  });
   const services: GatewayContext["services"] = {
     store,
     internalApi,

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { GATEWAY_DEFAULTS, LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import { GATEWAY_DEFAULTS, LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
+import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(Number(LOCAL_DEFAULTS.PORT)),
@@ -23,6 +24,9 @@ const envSchema = z.object({
     .positive()
     .default(GATEWAY_DEFAULTS.subscriptionTimeoutMs),
   GRAPHIQL: z.enum(["true", "false"]).default("true"),
+  // The pinned names unless set: a test runs a whole system on a topic and keys of its own.
+  ISSUE_TOPIC: z.string().min(1).default(TOPICS.issueRequests),
+  REDIS_KEY_PREFIX: z.string().regex(REDIS_KEY_PREFIX_PATTERN).default(""),
 });
 
 export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
@@ -44,5 +48,7 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
     produceTimeoutMs: c.PRODUCE_TIMEOUT_MS,
     subscriptionTimeoutMs: c.SUBSCRIPTION_TIMEOUT_MS,
     graphiql: c.GRAPHIQL === "true",
+    issueTopic: c.ISSUE_TOPIC,
+    redisKeyPrefix: c.REDIS_KEY_PREFIX,
   };
 }

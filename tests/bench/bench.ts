@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { couponKeyList } from "#shared/redis/keys.ts";
+import { DEFAULT_REDIS_KEYS } from "#shared/redis/keys.ts";
 import { LUA_SOURCES } from "#shared/redis/lua-sources.generated.ts";
 import { stackEnv } from "#stack/stack-env.ts";
 import { createCoupon } from "#test-support/coupon-drop.ts";
@@ -255,7 +255,7 @@ async function redisCeiling() {
   const redisUrl = new URL(env.REDIS_URL);
   const redis = new Redis(env.REDIS_URL);
   const couponId = `bench-ceiling-${process.pid}`;
-  const keys = couponKeyList(couponId);
+  const keys = DEFAULT_REDIS_KEYS.couponList(couponId);
   try {
     const sha = (await redis.script("LOAD", LUA_SOURCES.admit)) as string;
     await redis.hset(keys[0] as string, {

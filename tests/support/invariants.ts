@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import type pg from "pg";
 import { expect } from "vitest";
-import { couponKeys } from "#shared/redis/keys.ts";
+import { DEFAULT_REDIS_KEYS } from "#shared/redis/keys.ts";
 import type { DropResult } from "./coupon-drop.ts";
 import { type GraphqlClient, ISSUE_REQUEST } from "./graphql-client.ts";
 import { mapWithConcurrency } from "./wait.ts";
@@ -70,7 +70,7 @@ export async function settleAndCheck({
   timeoutMs = 120_000,
 }: CheckOptions): Promise<InvariantReport> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-  const keys = couponKeys(couponId);
+  const keys = DEFAULT_REDIS_KEYS.coupon(couponId);
   const settled = new Set<string>();
   try {
     const deadline = Date.now() + timeoutMs;

@@ -20,13 +20,17 @@ const log = console.log;
 const metrics = createMetrics();
 const database = await createDatabase(config.databaseUrl);
 const redis = createRedisClient(config.redisUrl);
-const store = createAdmissionStore(createIoredisScriptTransport(redis));
+const store = createAdmissionStore(createIoredisScriptTransport(redis), {
+  keyPrefix: config.redisKeyPrefix,
+});
 const kafka = createKafkaClient(config.kafkaBrokers, "control");
 const producer = createDurableProducer(kafka);
 await producer.connect();
 
 const deadLetterRepository = createDeadLetterRepository(database.orm.em);
-const replay = createDeadLetterReplay(deadLetterRepository, producer);
+const replay = createDeadLetterReplay(deadLetterRepository, producer, {
+  topic: config.issueTopic,
+});
 metrics.gauge("dead_letters", "Dead letters recorded in PostgreSQL.", async () => [
   [{}, await deadLetterRepository.count()],
 ]);
@@ -45,6 +49,8 @@ const monitor = createDltMonitor({
   repository: deadLetterRepository,
   alert: createAlertSink({ webhookUrl: config.alertWebhookUrl, log }),
   metrics,
+  topic: config.deadLetterTopic,
+  groupId: config.dltMonitorGroup,
   log,
 });
 await monitor.start();
@@ -53,6 +59,7 @@ const reconciler = createReconciler({
   redis,
   store,
   producer,
+  topic: config.issueTopic,
   findOutcome: database.findOutcome,
   metrics,
   afterMs: config.reconcile.afterMs,

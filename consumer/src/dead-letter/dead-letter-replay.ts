@@ -8,18 +8,27 @@ export type ReplayResult =
   | { kind: "not-found"; id: string }
   | { kind: "not-replayable"; id: string; reason: string };
 
+export interface DeadLetterReplayOptions {
+  /** Where replayed events go. Default `coupon-issue-requests`. */
+  topic?: string;
+}
+
 /**
- * Puts dead letters back on `coupon-issue-requests` once their cause is fixed. Only records that
- * decode as events are replayed (a malformed one would only come back); the consumer is idempotent
- * by request id, so replaying twice issues nothing twice.
+ * Puts dead letters back on the issue topic once their cause is fixed. Only records that decode as
+ * events are replayed (a malformed one would only come back); the consumer is idempotent by request
+ * id, so replaying twice issues nothing twice.
  */
-export function createDeadLetterReplay(repository: DeadLetterRepository, producer: Producer) {
+export function createDeadLetterReplay(
+  repository: DeadLetterRepository,
+  producer: Producer,
+  { topic = TOPICS.issueRequests }: DeadLetterReplayOptions = {},
+) {
   async function replayRow(row: DeadLetterRow): Promise<ReplayResult> {
     const decoded = decodeIssueEvent(row.payload);
     if (!decoded.ok)
       return { kind: "not-replayable", id: row.id, reason: `${decoded.error}: ${decoded.message}` };
     await producer.send({
-      topic: TOPICS.issueRequests,
+      topic,
       acks: -1,
       messages: [
         {

@@ -11,6 +11,9 @@ export interface DltMonitorOptions {
   repository: DeadLetterRepository;
   alert: (payload: DeadLetterAlert) => Promise<boolean>;
   metrics: Metrics;
+  /** The dead-letter topic read. Default `coupon-issue-requests.DLT`. */
+  topic?: string;
+  /** Default `coupon-issue-dlt-monitor`. */
   groupId?: string;
   log?: (line: string) => void;
 }
@@ -37,6 +40,7 @@ export function createDltMonitor({
   repository,
   alert,
   metrics,
+  topic = TOPICS.issueRequestsDlt,
   groupId = DLT_MONITOR_GROUP,
   log = console.log,
 }: DltMonitorOptions) {
@@ -49,7 +53,7 @@ export function createDltMonitor({
   return {
     async start(): Promise<void> {
       await consumer.connect();
-      await consumer.subscribe({ topic: TOPICS.issueRequestsDlt, fromBeginning: true });
+      await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
         // The default autoCommit commits only offsets of messages whose handler returned.
         eachMessage: async ({ topic, partition, message }) => {

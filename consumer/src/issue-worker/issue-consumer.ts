@@ -10,6 +10,8 @@ import { backoffMs, RETRY_DEFAULTS, waitWhileAlive } from "./retry-policy.ts";
 export interface IssueConsumerOptions {
   kafka: Kafka;
   groupId: string;
+  /** The topic consumed. Default `coupon-issue-requests`. */
+  topic?: string;
   processor: IssueBatchProcessor;
   metrics: Metrics;
   /** Records persisted per transaction. Default `CONSUMER_DEFAULTS.persistChunkSize`. */
@@ -37,6 +39,7 @@ function toRecord(topic: string, partition: number, message: KafkaMessage): Cons
 export function createIssueConsumer({
   kafka,
   groupId,
+  topic = TOPICS.issueRequests,
   processor,
   metrics,
   chunkSize = CONSUMER_DEFAULTS.persistChunkSize,
@@ -142,7 +145,7 @@ export function createIssueConsumer({
     consumer,
     async start(): Promise<void> {
       await consumer.connect();
-      await consumer.subscribe({ topic: TOPICS.issueRequests, fromBeginning: true });
+      await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,

@@ -17,11 +17,13 @@ const log = console.log;
 const metrics = createMetrics();
 const database = await createDatabase(config.databaseUrl);
 const redis: Redis = createRedisClient(config.redisUrl);
-const store = createAdmissionStore(createIoredisScriptTransport(redis));
+const store = createAdmissionStore(createIoredisScriptTransport(redis), {
+  keyPrefix: config.redisKeyPrefix,
+});
 const kafka = createKafkaClient(config.kafkaBrokers, `issue-worker-${config.workerId}`);
 const producer = createDurableProducer(kafka);
 await producer.connect();
-const deadLetters = createDeadLetterPublisher(producer);
+const deadLetters = createDeadLetterPublisher(producer, config.deadLetterTopic);
 
 let joined = false;
 const processor = createIssueBatchProcessor({
@@ -34,6 +36,7 @@ const processor = createIssueBatchProcessor({
 const consumer = createIssueConsumer({
   kafka,
   groupId: config.consumerGroup,
+  topic: config.issueTopic,
   processor,
   metrics,
   chunkSize: config.persistChunkSize,
@@ -52,7 +55,7 @@ const health = await startHealthServer({
 });
 await consumer.start();
 log(
-  `consuming as ${config.consumerGroup}; metrics on http://127.0.0.1:${config.metricsPort}/metrics`,
+  `consuming ${config.issueTopic} as ${config.consumerGroup}; metrics on http://127.0.0.1:${config.metricsPort}/metrics`,
 );
 
 let stopping = false;

@@ -4,13 +4,14 @@ import { RECONCILER_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
 import { outcomeOfPersisted, type PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
-import { LOADED_COUPONS_KEY } from "#shared/redis/keys.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 
 export interface ReconcilerOptions {
   redis: Redis;
   store: AdmissionStore;
   producer: Producer;
+  /** Where re-produced events go. Default `coupon-issue-requests`. */
+  topic?: string;
   /** What PostgreSQL says became of a request, or null while it has no outcome. */
   findOutcome: (requestId: string, couponId: string) => Promise<PersistedRequest | null>;
   metrics: Metrics;
@@ -33,6 +34,7 @@ export function createReconciler({
   redis,
   store,
   producer,
+  topic = TOPICS.issueRequests,
   findOutcome,
   metrics,
   afterMs = RECONCILER_DEFAULTS.afterMs,
@@ -54,7 +56,9 @@ export function createReconciler({
   );
 
   async function claim(requestId: string): Promise<boolean> {
-    return (await redis.set(`reconcile-claim:{${requestId}}`, "1", "PX", afterMs, "NX")) === "OK";
+    return (
+      (await redis.set(store.keys.reconcileClaim(requestId), "1", "PX", afterMs, "NX")) === "OK"
+    );
   }
 
   async function reconcileCoupon(couponId: string, now: number): Promise<number> {
@@ -87,7 +91,7 @@ export function createReconciler({
         }
       } else {
         await producer.send({
-          topic: TOPICS.issueRequests,
+          topic,
           acks: -1,
           messages: [
             { key: issueEventKey(couponId), value: encodeIssueEvent({ ...base, source: "API" }) },
@@ -103,7 +107,7 @@ export function createReconciler({
 
   async function runOnce(now = Date.now()): Promise<number> {
     let handled = 0;
-    for (const couponId of await redis.smembers(LOADED_COUPONS_KEY)) {
+    for (const couponId of await redis.smembers(store.keys.loadedCoupons)) {
       handled += await reconcileCoupon(couponId, now);
     }
     return handled;

@@ -12,6 +12,8 @@ export class ProduceFailedError extends DependencyUnavailableError {}
 
 export interface IssueEventProducerOptions {
   kafka: Kafka;
+  /** Default `coupon-issue-requests`. */
+  topic?: string;
   /**
    * The client retries for ~15 s on its own; nobody waits that long for a button. Default
    * `GATEWAY_DEFAULTS.produceTimeoutMs`.
@@ -19,9 +21,10 @@ export interface IssueEventProducerOptions {
   timeoutMs?: number;
 }
 
-/** Produces admitted requests to `coupon-issue-requests`, keyed by coupon, within a deadline. */
+/** Produces admitted requests to the issue topic, keyed by coupon, within a deadline. */
 export function createIssueEventProducer({
   kafka,
+  topic = TOPICS.issueRequests,
   timeoutMs = GATEWAY_DEFAULTS.produceTimeoutMs,
 }: IssueEventProducerOptions) {
   const producer = kafka.producer();
@@ -36,7 +39,7 @@ export function createIssueEventProducer({
       });
       try {
         await Promise.race([
-          producer.produce(TOPICS.issueRequests, encodeIssueEvent(event), {
+          producer.produce(topic, encodeIssueEvent(event), {
             key: issueEventKey(event.couponId),
           }),
           deadline,

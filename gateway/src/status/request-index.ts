@@ -1,20 +1,20 @@
 import type { Redis } from "@upstash/redis";
-import { requestIndexKey } from "#shared/redis/keys.ts";
+import { DEFAULT_REDIS_KEYS, type RedisKeys } from "#shared/redis/keys.ts";
 import { toRedisError } from "../redis/redis-unreachable.ts";
 
 const INDEX_TTL_SECONDS = 7 * 24 * 3600;
 
 /** requestId → couponId, so a request can be found from its id alone. */
-export function createRequestIndex(redis: Redis) {
+export function createRequestIndex(redis: Redis, keys: RedisKeys = DEFAULT_REDIS_KEYS) {
   return {
     async remember(requestId: string, couponId: string): Promise<void> {
       await redis
-        .set(requestIndexKey(requestId), couponId, { ex: INDEX_TTL_SECONDS })
+        .set(keys.requestIndex(requestId), couponId, { ex: INDEX_TTL_SECONDS })
         .catch((error: unknown) => Promise.reject(toRedisError(error)));
     },
     async lookup(requestId: string): Promise<string | null> {
       const couponId = await redis
-        .get<string>(requestIndexKey(requestId))
+        .get<string>(keys.requestIndex(requestId))
         .catch((error: unknown) => Promise.reject(toRedisError(error)));
       return couponId === null || couponId === undefined ? null : String(couponId);
     },

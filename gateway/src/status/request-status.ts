@@ -5,7 +5,6 @@ import { isFinalStatus } from "#shared/lifecycle/issue-status.ts";
 import { requestRecordFromReply } from "#shared/lifecycle/lua-replies.ts";
 import { type RequestView, viewOfRecord } from "#shared/lifecycle/request-view.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
-import { requestStatusChannel } from "#shared/redis/keys.ts";
 import { toRedisError } from "../redis/redis-unreachable.ts";
 import type { RequestIndex } from "./request-index.ts";
 
@@ -43,7 +42,7 @@ export function createRequestStatus({
    * It listens before it reads, so a change between the two is not missed.
    */
   async function* watch(requestId: string, signal?: AbortSignal): AsyncGenerator<IssueRequestView> {
-    const subscriber = redis.subscribe<unknown>(requestStatusChannel(requestId));
+    const subscriber = redis.subscribe<unknown>(store.keys.statusChannel(requestId));
     const queue: IssueRequestView[] = [];
     let wake: (() => void) | undefined;
     let failure: unknown;

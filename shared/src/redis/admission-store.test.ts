@@ -5,7 +5,6 @@ import { failed, issued } from "../lifecycle/outcome.ts";
 import { uuidV7 } from "../uuid-v7.ts";
 import { createAdmissionStore } from "./admission-store.ts";
 import { createIoredisScriptTransport } from "./ioredis-script-transport.ts";
-import { couponKeys, requestStatusChannel } from "./keys.ts";
 
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const store = createAdmissionStore(createIoredisScriptTransport(redis));
@@ -46,7 +45,7 @@ describe("admission script", () => {
     expect(await admit("7", requestId)).toEqual({ kind: "accepted", requestId });
     const record = await store.readRequest(couponId, requestId);
     expect(record).toMatchObject({ requestId, couponId, userId: "7", status: "PENDING" });
-    expect(await redis.zscore(couponKeys(couponId).pending, requestId)).not.toBeNull();
+    expect(await redis.zscore(store.keys.coupon(couponId).pending, requestId)).not.toBeNull();
     expect(await store.readCoupon(couponId)).toEqual({
       total: 2,
       issued: 0,
@@ -73,7 +72,7 @@ describe("admission script", () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => admit(String(i + 1))));
     expect(results.filter((r) => r.kind === "accepted")).toHaveLength(3);
     expect(results.filter((r) => r.kind === "sold-out")).toHaveLength(7);
-    expect(await redis.hlen(couponKeys(couponId).users)).toBe(3);
+    expect(await redis.hlen(store.keys.coupon(couponId).users)).toBe(3);
     expect(await store.readCoupon(couponId)).toMatchObject({ remaining: 0, pending: 3 });
   });
 
@@ -115,7 +114,7 @@ describe("settle script", () => {
     await admit("5", requestId);
     const subscriber = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
     const messages: RequestRecord[] = [];
-    await subscriber.subscribe(requestStatusChannel(requestId));
+    await subscriber.subscribe(store.keys.statusChannel(requestId));
     subscriber.on("message", (_channel, message) => messages.push(JSON.parse(message)));
     const settlement = {
       request: { requestId, userId: "5", couponId, requestedAt: new Date().toISOString() },

@@ -10,7 +10,7 @@ import {
   withdrawnFromClaimReply,
 } from "../lifecycle/lua-replies.ts";
 import type { RequestRef, Settlement } from "../lifecycle/outcome.ts";
-import { couponKeyList, LOADED_COUPONS_KEY, requestStatusChannel } from "./keys.ts";
+import { createRedisKeys } from "./keys.ts";
 import {
   type LuaScript,
   loadScripts,
@@ -36,18 +36,33 @@ export interface CouponToLoad {
 
 const USERS_PER_LOAD_CHUNK = 1000;
 
+export interface AdmissionStoreOptions {
+  /**
+   * Prefix of every key and channel name (see keys.ts). Default "": the system's own names; a test
+   * gives its own, so it neither sees nor disturbs another's coupons.
+   */
+  keyPrefix?: string;
+}
+
 /**
  * Typed operations on a coupon's admission state, over any {@link ScriptTransport}. Every write is
  * one Lua script, so each is atomic; gateway and consumers share this module.
  */
-export function createAdmissionStore(transport: ScriptTransport) {
+export function createAdmissionStore(
+  transport: ScriptTransport,
+  { keyPrefix = "" }: AdmissionStoreOptions = {},
+) {
+  const keys = createRedisKeys(keyPrefix);
   const scripts = loadScripts();
   async function run(name: ScriptName, couponId: string, args: string[]): Promise<unknown> {
     const script: LuaScript = (await scripts)[name];
-    return transport.evalScript(script, couponKeyList(couponId), args);
+    return transport.evalScript(script, keys.couponList(couponId), args);
   }
 
   return {
+    /** The key layout the store works in; whoever reads the same state uses the same one. */
+    keys,
+
     async admit(input: {
       couponId: string;
       userId: string;
@@ -77,7 +92,7 @@ export function createAdmissionStore(transport: ScriptTransport) {
       const reply = await run("settle", couponId, [
         issuedCount === null ? "" : String(issuedCount),
         new Date().toISOString(),
-        requestStatusChannel(""),
+        keys.statusChannel(""),
         settleArgument(settlements),
       ]);
       return Number(reply);
@@ -92,7 +107,7 @@ export function createAdmissionStore(transport: ScriptTransport) {
       const reply = await run("settle", request.couponId, [
         "",
         new Date().toISOString(),
-        requestStatusChannel(""),
+        keys.statusChannel(""),
         withdrawalArgument(request),
       ]);
       return Number(reply) === 1;
@@ -125,7 +140,7 @@ export function createAdmissionStore(transport: ScriptTransport) {
       ]);
       await transport.evalScript(
         (await scripts)["track-loaded"],
-        [LOADED_COUPONS_KEY],
+        [keys.loadedCoupons],
         [coupon.couponId],
       );
       return Number(written) === 1;

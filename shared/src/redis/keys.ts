@@ -14,26 +14,32 @@ export interface CouponKeys {
   requests: string;
 }
 
-export function couponKeys(couponId: string): CouponKeys {
-  const tag = `coupon:{coupon:${couponId}}`;
-  return {
-    meta: `${tag}:meta`,
-    users: `${tag}:users`,
-    pending: `${tag}:pending`,
-    requests: `${tag}:requests`,
-  };
+/** Every key and channel name the system uses in Redis, under one prefix. */
+export interface RedisKeys {
+  /** The prefix every name starts with ("" for the system's own names). */
+  prefix: string;
+  coupon(couponId: string): CouponKeys;
+  /** The coupon's keys in the order every coupon script declares them (KEYS[1..4]). */
+  couponList(couponId: string): string[];
+  /** requestId → couponId, so a request can be found from its id alone (its own slot). */
+  requestIndex(requestId: string): string;
+  /** Set of coupon ids loaded into Redis; the reconciler walks their pending indexes. */
+  loadedCoupons: string;
+  /** Pub/sub channel on which every status change of one request is published. */
+  statusChannel(requestId: string): string;
+  /** Held by the reconciler pass that re-produces a request, so concurrent passes do it once. */
+  reconcileClaim(requestId: string): string;
+  /** Whether `key` is a request index key (the Redis REST proxy lets the gateway touch only those). */
+  isRequestIndex(key: string): boolean;
+  /** Whether `name` is a request's status channel (the only channels the gateway subscribes to). */
+  isStatusChannel(name: string): boolean;
 }
 
-/** Keys in the order every coupon script declares them (KEYS[1..4]). */
-export function couponKeyList(couponId: string): string[] {
-  const keys = couponKeys(couponId);
-  return [keys.meta, keys.users, keys.pending, keys.requests];
-}
-
-/** requestId → couponId, so a request can be found from its id alone (its own slot). */
-export function requestIndexKey(requestId: string): string {
-  return `request:{${requestId}}:coupon`;
-}
+/**
+ * A prefix may not hold a brace (it would become the hash tag and scatter a coupon's keys over
+ * slots), a comma (the Upstash client splits pub/sub lines on commas) or whitespace.
+ */
+export const REDIS_KEY_PREFIX_PATTERN = /^[^{},\s]*$/;
 
 // Request ids are UUIDs; a key or channel for anything else is not one the system makes.
 const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
@@ -43,24 +49,52 @@ const templateOf = (build: (id: string) => string) =>
       .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
       .replace("\u0000", UUID)}$`,
   );
-const REQUEST_INDEX_KEY = templateOf(requestIndexKey);
 
-/** Whether `key` is a request index key (the Redis REST proxy lets the gateway touch only those). */
-export function isRequestIndexKey(key: string): boolean {
-  return REQUEST_INDEX_KEY.test(key);
+/**
+ * The key layout under `prefix`. The default (no prefix) is the system's own layout; a prefix lets
+ * processes or tests share one Redis database without seeing each other's keys.
+ */
+export function createRedisKeys(prefix = ""): RedisKeys {
+  if (!REDIS_KEY_PREFIX_PATTERN.test(prefix))
+    throw new Error(
+      `invalid Redis key prefix ${JSON.stringify(prefix)}: no braces, commas or spaces`,
+    );
+  const coupon = (couponId: string): CouponKeys => {
+    const tag = `${prefix}coupon:{coupon:${couponId}}`;
+    return {
+      meta: `${tag}:meta`,
+      users: `${tag}:users`,
+      pending: `${tag}:pending`,
+      requests: `${tag}:requests`,
+    };
+  };
+  const requestIndex = (requestId: string) => `${prefix}request:{${requestId}}:coupon`;
+  const statusChannel = (requestId: string) => `${prefix}issue-status:${requestId}`;
+  const requestIndexPattern = templateOf(requestIndex);
+  const statusChannelPattern = templateOf(statusChannel);
+  return {
+    prefix,
+    coupon,
+    couponList(couponId) {
+      const keys = coupon(couponId);
+      return [keys.meta, keys.users, keys.pending, keys.requests];
+    },
+    requestIndex,
+    loadedCoupons: `${prefix}coupons:loaded`,
+    statusChannel,
+    reconcileClaim: (requestId) => `${prefix}reconcile-claim:{${requestId}}`,
+    isRequestIndex: (key) => requestIndexPattern.test(key),
+    isStatusChannel: (name) => statusChannelPattern.test(name),
+  };
 }
 
-/** Set of coupon ids loaded into Redis; the reconciler walks their pending indexes. */
-export const LOADED_COUPONS_KEY = "coupons:loaded";
+/** The system's own layout (no prefix); the names below are its parts. */
+export const DEFAULT_REDIS_KEYS = createRedisKeys();
 
-/** Pub/sub channel on which every status change of one request is published (no commas). */
-export function requestStatusChannel(requestId: string): string {
-  return `issue-status:${requestId}`;
-}
-
-const REQUEST_STATUS_CHANNEL = templateOf(requestStatusChannel);
-
-/** Whether `name` is a request's status channel (the only channels the gateway subscribes to). */
-export function isRequestStatusChannel(name: string): boolean {
-  return REQUEST_STATUS_CHANNEL.test(name);
-}
+export const couponKeys = DEFAULT_REDIS_KEYS.coupon;
+export const couponKeyList = DEFAULT_REDIS_KEYS.couponList;
+export const requestIndexKey = DEFAULT_REDIS_KEYS.requestIndex;
+export const LOADED_COUPONS_KEY = DEFAULT_REDIS_KEYS.loadedCoupons;
+export const requestStatusChannel = DEFAULT_REDIS_KEYS.statusChannel;
+export const isRequestIndexKey = DEFAULT_REDIS_KEYS.isRequestIndex;
+export const isRequestStatusChannel = DEFAULT_REDIS_KEYS.isStatusChannel;

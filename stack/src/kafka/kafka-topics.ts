@@ -1,15 +1,32 @@
 import type { Admin } from "kafkajs";
 import { ISSUE_REQUEST_PARTITIONS, TOPICS } from "#shared/defaults.ts";
 
-/** The topics the system needs: created when missing, left alone when present. */
-export const REQUIRED_TOPICS = [
-  { topic: TOPICS.issueRequests, numPartitions: ISSUE_REQUEST_PARTITIONS },
-  { topic: TOPICS.issueRequestsDlt, numPartitions: ISSUE_REQUEST_PARTITIONS },
-] as const;
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+}
 
-export async function ensureTopics(admin: Admin): Promise<void> {
+/** An issue topic and its dead-letter topic, with the pinned partition count. */
+export function issueTopics(
+  issue: string = TOPICS.issueRequests,
+  deadLetter: string = TOPICS.issueRequestsDlt,
+): TopicSpec[] {
+  return [
+    { topic: issue, numPartitions: ISSUE_REQUEST_PARTITIONS },
+    { topic: deadLetter, numPartitions: ISSUE_REQUEST_PARTITIONS },
+  ];
+}
+
+/** The topics the system needs. */
+export const REQUIRED_TOPICS: readonly TopicSpec[] = issueTopics();
+
+/** Creates the topics that are missing, leaves the ones present alone. */
+export async function ensureTopics(
+  admin: Admin,
+  topics: readonly TopicSpec[] = REQUIRED_TOPICS,
+): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const missing = REQUIRED_TOPICS.filter((t) => !existing.has(t.topic));
+  const missing = topics.filter((t) => !existing.has(t.topic));
   if (missing.length === 0) return;
   await admin.createTopics({
     waitForLeaders: true,

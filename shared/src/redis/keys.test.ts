@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { createRedisKeys, DEFAULT_REDIS_KEYS } from "./keys.ts";
+
+describe("the Redis key layout", () => {
+  it("keeps the system's own names without a prefix", () => {
+    const keys = DEFAULT_REDIS_KEYS;
+    expect(keys.couponList("7")).toEqual([
+      "coupon:{coupon:7}:meta",
+      "coupon:{coupon:7}:users",
+      "coupon:{coupon:7}:pending",
+      "coupon:{coupon:7}:requests",
+    ]);
+    expect(keys.requestIndex("r")).toBe("request:{r}:coupon");
+    expect(keys.loadedCoupons).toBe("coupons:loaded");
+    expect(keys.statusChannel("r")).toBe("issue-status:r");
+    expect(keys.reconcileClaim("r")).toBe("reconcile-claim:{r}");
+  });
+
+  it("puts every name under a prefix, leaving each coupon's hash tag as it is", () => {
+    const keys = createRedisKeys("t1:");
+    const names = [
+      ...keys.couponList("7"),
+      keys.requestIndex("r"),
+      keys.loadedCoupons,
+      keys.statusChannel("r"),
+      keys.reconcileClaim("r"),
+    ];
+    expect(names.every((name) => name.startsWith("t1:"))).toBe(true);
+    expect(keys.coupon("7").meta).toBe("t1:coupon:{coupon:7}:meta");
+  });
+
+  it("refuses a prefix that would move the hash tag or break pub/sub lines", () => {
+    for (const prefix of ["{t}:", "a,b:", "a b:"])
+      expect(() => createRedisKeys(prefix)).toThrow(/invalid Redis key prefix/);
+  });
+});
