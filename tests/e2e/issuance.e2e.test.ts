@@ -11,6 +11,7 @@ import {
 import { issuanceSnapshot } from "../support/issuance-snapshot.ts";
 import { replayWholeTopic } from "../support/replay-topic.ts";
 import { type SystemUnderTest, startSystem } from "../support/system.ts";
+import { uniqueSystemNames } from "../support/unique-name.ts";
 import { mapWithConcurrency, waitUntil } from "../support/wait.ts";
 
 const runtimes = ["deno", "node"] as const;
@@ -21,7 +22,8 @@ describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
   let gql: ReturnType<typeof createGraphqlClient>;
 
   beforeAll(async () => {
-    system = await startSystem({ gatewayRuntime: runtime, workers: 3 });
+    // Topics, groups and keys of its own: nothing another file produced reaches these workers.
+    system = await startSystem({ gatewayRuntime: runtime, workers: 3, names: uniqueSystemNames() });
     gql = createGraphqlClient(system.graphqlUrl);
     db = new pg.Pool({ connectionString: system.env.DATABASE_URL, max: 2 });
   });

@@ -2,11 +2,14 @@ import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "#shared/defaults.ts";
 import { waitUntil } from "./wait.ts";
 
-/** Waits until `groupId` has committed the end of every partition of the issue topic. */
+/** Waits until `groupId` has committed the end of every partition of `topic` (the issue topic). */
 export async function waitForGroupCaughtUp(
   brokers: string[],
   groupId: string,
-  { timeoutMs = 120_000, topic = TOPICS.issueRequests } = {},
+  {
+    timeoutMs = 120_000,
+    topic = TOPICS.issueRequests,
+  }: { timeoutMs?: number; topic?: string } = {},
 ): Promise<void> {
   const admin = new Kafka({ clientId: "lag-probe", brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();

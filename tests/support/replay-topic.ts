@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { REPO_ROOT } from "#stack/paths.ts";
 import { waitForGroupCaughtUp } from "./kafka-lag.ts";
+import { deleteTopicsAndGroups } from "./own-kafka.ts";
 import { freePort, type SystemUnderTest } from "./system.ts";
 
 /**
@@ -11,6 +12,7 @@ import { freePort, type SystemUnderTest } from "./system.ts";
  */
 export async function replayWholeTopic(system: SystemUnderTest): Promise<{ ms: number }> {
   const started = Date.now();
+  const brokers = system.env.KAFKA_BROKERS.split(",");
   const group = `replay-${crypto.randomUUID()}`;
   const worker = spawn(process.execPath, [join(REPO_ROOT, "consumer/src/issue-worker/main.ts")], {
     cwd: REPO_ROOT,
@@ -30,7 +32,7 @@ export async function replayWholeTopic(system: SystemUnderTest): Promise<{ ms: n
   let caughtUp = false;
   try {
     await Promise.race([
-      waitForGroupCaughtUp(system.env.KAFKA_BROKERS.split(","), group).then(() => {
+      waitForGroupCaughtUp(brokers, group, { topic: system.issueTopic }).then(() => {
         caughtUp = true;
       }),
       exited.then(() => {
@@ -43,6 +45,8 @@ export async function replayWholeTopic(system: SystemUnderTest): Promise<{ ms: n
       worker.kill("SIGTERM");
       await exited;
     }
+    // Best effort: a worker that died may hold the group until its session times out.
+    await deleteTopicsAndGroups(brokers, { groups: [group] }).catch(() => undefined);
   }
   return { ms: Date.now() - started };
 }

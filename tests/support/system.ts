@@ -1,12 +1,16 @@
 import { createServer } from "node:net";
 import { inject, type ProvidedContext } from "vitest";
+import { TOPICS } from "#shared/defaults.ts";
 import { appProcesses } from "#stack/app-processes.ts";
+import { issueTopics } from "#stack/kafka/kafka-topics.ts";
 import { stackEnv } from "#stack/stack-env.ts";
 import {
   createSupervisor,
   prefixedWriter,
   type SupervisedProcess,
 } from "#stack/supervisor/supervisor.ts";
+import { createTopics, deleteTopicsAndGroups } from "./own-kafka.ts";
+import type { SystemNames } from "./unique-name.ts";
 
 export interface SystemOptions {
   gatewayRuntime?: "deno" | "node";
@@ -14,8 +18,25 @@ export interface SystemOptions {
   extraEnv?: Parameters<typeof appProcesses>[0]["extraEnv"];
   /** Infrastructure other than the global setup's (a fault scenario's own broker or Redis). */
   infra?: Partial<ProvidedContext["testEnv"]>;
+  /**
+   * Topics, groups and Redis key prefix of the system's own (`uniqueSystemNames()`): created before
+   * the processes start, the topics and groups deleted when it stops. Default: the pinned names.
+   */
+  names?: SystemNames;
   /** Echo the processes' log lines (off unless DEBUG_SYSTEM=1). */
   verbose?: boolean;
+}
+
+/** The variables that put every process of a system on `names`. */
+function namesEnv(names: SystemNames): Record<string, string> {
+  return {
+    ISSUE_TOPIC: names.issueTopic,
+    DEAD_LETTER_TOPIC: names.deadLetterTopic,
+    CONSUMER_GROUP: names.consumerGroup,
+    DLT_MONITOR_GROUP: names.dltMonitorGroup,
+    REDIS_KEY_PREFIX: names.redisKeyPrefix,
+    KAFKA_REST_TOPICS: `${names.issueTopic},${names.deadLetterTopic}`,
+  };
 }
 
 export async function freePort(): Promise<number> {
@@ -38,9 +59,12 @@ export async function startSystem({
   workers = 3,
   extraEnv,
   infra: infraOverrides,
+  names,
   verbose = process.env.DEBUG_SYSTEM === "1",
 }: SystemOptions = {}) {
   const infra = { ...inject("testEnv"), ...infraOverrides };
+  const brokers = infra.KAFKA_BROKERS.split(",");
+  if (names) await createTopics(brokers, issueTopics(names.issueTopic, names.deadLetterTopic));
   const [gateway, redisRest, kafkaRest, internal] = await Promise.all([
     freePort(),
     freePort(),
@@ -49,13 +73,24 @@ export async function startSystem({
   ]);
   // Ports the OS just handed out, not a guessed range: a guess can land on a client connection's port.
   const metricsPorts = await Promise.all(Array.from({ length: workers }, freePort));
-  const env = stackEnv({
-    ...infra,
-    PORT: String(gateway),
-    REDIS_REST_URL: `http://127.0.0.1:${redisRest}`,
-    KAFKA_REST_URL: `http://127.0.0.1:${kafkaRest}`,
-    INTERNAL_API_URL: `http://127.0.0.1:${internal}`,
-  });
+  // Every process gets the whole env, so the name variables reach each one that reads them.
+  const env = {
+    ...stackEnv({
+      ...infra,
+      PORT: String(gateway),
+      REDIS_REST_URL: `http://127.0.0.1:${redisRest}`,
+      KAFKA_REST_URL: `http://127.0.0.1:${kafkaRest}`,
+      INTERNAL_API_URL: `http://127.0.0.1:${internal}`,
+    }),
+    ...(names ? namesEnv(names) : {}),
+  };
+  const removeNames = async () => {
+    if (!names) return;
+    await deleteTopicsAndGroups(brokers, {
+      topics: [names.issueTopic, names.deadLetterTopic],
+      groups: [names.consumerGroup, names.dltMonitorGroup],
+    });
+  };
   const lines: string[] = [];
   const echo = prefixedWriter();
   const supervisor = createSupervisor({
@@ -75,6 +110,7 @@ export async function startSystem({
     for (const spec of specs) await supervisor.start(spec);
   } catch (error) {
     await supervisor.stopAll();
+    await removeNames();
     throw new Error(
       `${(error as Error).message}\n--- last log lines ---\n${lines.slice(-60).join("\n")}`,
     );
@@ -85,6 +121,8 @@ export async function startSystem({
     supervisor.processes.filter((p) => p.spec.name.startsWith("worker-"));
   return {
     env,
+    /** The topics and groups the system works on (the pinned ones unless it was given its own). */
+    issueTopic: names?.issueTopic ?? TOPICS.issueRequests,
     graphqlUrl: `http://127.0.0.1:${gateway}/graphql`,
     internalApiUrl: env.INTERNAL_API_URL,
     process: byName,
@@ -93,7 +131,10 @@ export async function startSystem({
     lines,
     pauseWorkers: () => Promise.all(workerProcesses().map((w) => w.signal("SIGSTOP"))),
     resumeWorkers: () => Promise.all(workerProcesses().map((w) => w.signal("SIGCONT"))),
-    stop: () => supervisor.stopAll(),
+    async stop() {
+      await supervisor.stopAll();
+      await removeNames();
+    },
   };
 }
 
