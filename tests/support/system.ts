@@ -35,7 +35,7 @@ function namesEnv(names: SystemNames): Record<string, string> {
     CONSUMER_GROUP: names.consumerGroup,
     DLT_MONITOR_GROUP: names.dltMonitorGroup,
     REDIS_KEY_PREFIX: names.redisKeyPrefix,
-    KAFKA_REST_TOPICS: `${names.issueTopic},${names.deadLetterTopic}`,
+    KAFKA_REST_TOPICS: names.issueTopic,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requestIndexKey, requestStatusChannel } from "#shared/redis/keys.ts";
+import { createRedisKeys, requestIndexKey, requestStatusChannel } from "#shared/redis/keys.ts";
 import { LUA_SOURCES } from "#shared/redis/lua-sources.generated.ts";
 import { createCommandPolicy, projectScripts } from "./command-policy.ts";
 
@@ -74,6 +74,17 @@ describe("the project profile (the default)", () => {
     expect(policy.channelRefusal("subscribe", requestStatusChannel(requestId))).toBeUndefined();
     expect(policy.channelRefusal("subscribe", "issue-status:anything")).toMatch(/not allowed/);
     expect(policy.channelRefusal("psubscribe", "issue-status:*")).toMatch(/not allowed/);
+  });
+
+  it("with the gateway's key prefix, serves that prefix's index keys and channels alone", () => {
+    const prefixed = createCommandPolicy({ keyPrefix: "drop-a:" });
+    const keys = createRedisKeys("drop-a:");
+    expect(prefixed.check(["GET", keys.requestIndex(requestId)])).toHaveProperty("command");
+    expect(prefixed.channelRefusal("subscribe", keys.statusChannel(requestId))).toBeUndefined();
+    expect(prefixed.check(["GET", requestIndexKey(requestId)])).toHaveProperty("refused");
+    expect(prefixed.channelRefusal("subscribe", requestStatusChannel(requestId))).toMatch(
+      /not allowed/,
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
-import { isRequestIndexKey, isRequestStatusChannel } from "#shared/redis/keys.ts";
+import { createRedisKeys } from "#shared/redis/keys.ts";
 import { LUA_SOURCES } from "#shared/redis/lua-sources.generated.ts";
 
 /**
@@ -70,6 +70,8 @@ export interface CommandPolicyOptions {
   profile?: CommandProfile;
   /** Default: the project's scripts. */
   scripts?: KnownScript[];
+  /** The gateway's Redis key prefix (keys.ts): its request index and status channels are served. Default "". */
+  keyPrefix?: string;
 }
 
 const notAllowed = (name: string) => `ERR command '${name}' is not allowed by this proxy`;
@@ -77,7 +79,9 @@ const notAllowed = (name: string) => `ERR command '${name}' is not allowed by th
 export function createCommandPolicy({
   profile = REDIS_REST_DEFAULTS.commands,
   scripts = projectScripts(),
+  keyPrefix = "",
 }: CommandPolicyOptions = {}): CommandPolicy {
+  const keys = createRedisKeys(keyPrefix);
   const bySha = new Map(scripts.map((s) => [s.sha1, s]));
   const bySource = new Map(scripts.map((s) => [s.source, s]));
 
@@ -104,7 +108,7 @@ export function createCommandPolicy({
   function checkProjectCommand(name: string, command: Command): Checked {
     const key = String(command[1] ?? "");
     if (name === "ping") return { command };
-    if ((name === "get" || name === "set") && !isRequestIndexKey(key))
+    if ((name === "get" || name === "set") && !keys.isRequestIndex(key))
       return { refused: `ERR ${name} of key '${key}' is not allowed by this proxy` };
     if (name === "get" && command.length === 2) return { command };
     if (name === "set") {
@@ -135,7 +139,7 @@ export function createCommandPolicy({
     channelRefusal(kind, name) {
       if (profile === "upstash") return undefined;
       if (kind === "psubscribe") return "ERR pattern subscriptions are not allowed by this proxy";
-      return isRequestStatusChannel(name)
+      return keys.isStatusChannel(name)
         ? undefined
         : `ERR subscribing to channel '${name}' is not allowed by this proxy`;
     },

@@ -12,6 +12,7 @@ describe("readRedisRestConfig", () => {
       maxBodyBytes: 1024 * 1024,
       commandTimeoutMs: 5000,
       commands: "project",
+      keyPrefix: "",
     });
   });
 

@@ -3,6 +3,7 @@ import { LOCAL_DEFAULTS, REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
+import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 import type { CommandProfile } from "./command-policy.ts";
 
 const positiveInt = z.coerce.number().int().positive();
@@ -19,6 +20,8 @@ const envSchema = z.object({
   REDIS_REST_COMMAND_TIMEOUT_MS: positiveInt.default(REDIS_REST_DEFAULTS.commandTimeoutMs),
   /** `project`: what the gateway sends and nothing more; `upstash`: common data commands too. */
   REDIS_REST_COMMANDS: z.enum(["project", "upstash"]).default(REDIS_REST_DEFAULTS.commands),
+  /** The gateway's key prefix (the same variable it reads): its keys and channels are the ones served. */
+  REDIS_KEY_PREFIX: z.string().regex(REDIS_KEY_PREFIX_PATTERN).default(""),
 });
 
 export interface RedisRestConfig {
@@ -29,6 +32,7 @@ export interface RedisRestConfig {
   maxBodyBytes: number;
   commandTimeoutMs: number;
   commands: CommandProfile;
+  keyPrefix: string;
 }
 
 /**
@@ -54,5 +58,6 @@ export function readRedisRestConfig(
     maxBodyBytes: c.REDIS_REST_MAX_BODY_BYTES,
     commandTimeoutMs: c.REDIS_REST_COMMAND_TIMEOUT_MS,
     commands: c.REDIS_REST_COMMANDS,
+    keyPrefix: c.REDIS_KEY_PREFIX,
   };
 }

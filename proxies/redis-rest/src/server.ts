@@ -29,6 +29,8 @@ export interface RedisRestProxyOptions {
   maxSseBufferedBytes?: number;
   /** What is served (command-policy.ts). Default `REDIS_REST_DEFAULTS.commands`. */
   commands?: CommandProfile;
+  /** The gateway's Redis key prefix (`REDIS_KEY_PREFIX`), for the `project` profile. Default "". */
+  keyPrefix?: string;
 }
 
 export interface RedisRestProxy extends HttpService {
@@ -56,6 +58,7 @@ export function createRedisRestProxy({
   keepAliveMs = 15_000,
   maxSseBufferedBytes = 1024 * 1024,
   commands = REDIS_REST_DEFAULTS.commands,
+  keyPrefix = "",
 }: RedisRestProxyOptions): RedisRestProxy {
   const redis = createRedisConnection({
     url: redisUrl,
@@ -68,7 +71,7 @@ export function createRedisRestProxy({
     failFast: false,
   });
   const hub = createSubscriptionHub({ subscriber, subscribeTimeoutMs: commandTimeoutMs });
-  const policy = createCommandPolicy({ profile: commands });
+  const policy = createCommandPolicy({ profile: commands, keyPrefix });
   const executor = createCommandExecutor({ redis, policy });
   const streams = createSseStreams();
   const isAuthorized = createBearerCheck(token);
