@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uniqueName } from "#test-support/unique-name.ts";
 import { FAILURE_REASONS, type FailureReason } from "../lifecycle/failure-reason.ts";
 import { failed, issued, type RequestRef } from "../lifecycle/outcome.ts";
 import {
@@ -14,14 +15,15 @@ import {
 import { uuidV7 } from "../uuid-v7.ts";
 import { createAdmissionStore } from "./admission-store.ts";
 import { createIoredisScriptTransport } from "./ioredis-script-transport.ts";
-import { couponKeys } from "./keys.ts";
 
 // The lifecycle table against the scripts that carry it out, on real Redis: every transition the
 // table allows happens, with its compensation, and every refusal it lists leaves the request as it was.
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-const store = createAdmissionStore(createIoredisScriptTransport(redis));
+const store = createAdmissionStore(createIoredisScriptTransport(redis), {
+  keyPrefix: `${uniqueName("lifecycle")}:`,
+});
 const couponId = String(5_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
-const keys = couponKeys(couponId);
+const keys = store.keys.coupon(couponId);
 let nextUser = 1;
 
 beforeAll(() =>

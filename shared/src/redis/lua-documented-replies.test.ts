@@ -1,9 +1,9 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { uniqueName } from "#test-support/unique-name.ts";
 import { uuidV7 } from "../uuid-v7.ts";
 import { createAdmissionStore } from "./admission-store.ts";
 import { createIoredisScriptTransport } from "./ioredis-script-transport.ts";
-import { couponKeyList, couponKeys, LOADED_COUPONS_KEY } from "./keys.ts";
 import { LUA_SOURCES } from "./lua-sources.generated.ts";
 import { loadScripts, type ScriptName } from "./script-transport.ts";
 
@@ -12,7 +12,8 @@ import { loadScripts, type ScriptName } from "./script-transport.ts";
 // that changes, or a header that drifts from the script, fails.
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const transport = createIoredisScriptTransport(redis);
-const store = createAdmissionStore(transport);
+const store = createAdmissionStore(transport, { keyPrefix: `${uniqueName("lua-replies")}:` });
+const { keys } = store;
 afterAll(() => redis.quit());
 
 /** The alternatives of a header's `-- Returns` section, as written. */
@@ -33,7 +34,7 @@ const newCouponId = () => String(6_000_000_000 + Math.floor(Math.random() * 1_00
 const now = () => new Date().toISOString();
 
 async function run(name: ScriptName, couponId: string, args: string[]): Promise<unknown> {
-  return transport.evalScript((await loadScripts())[name], couponKeyList(couponId), args);
+  return transport.evalScript((await loadScripts())[name], keys.couponList(couponId), args);
 }
 
 async function loaded(total: number, window: { startsAt?: Date; endsAt?: Date } = {}) {
@@ -131,8 +132,8 @@ const CASES: Record<ScriptName, Cases> = {
       const couponId = await loaded(5);
       expect(await run("load-coupon", couponId, ["users", "1", uuidV7()])).toBe(0);
       expect(await run("load-coupon", couponId, ["meta", couponId, "5", "2", "", ""])).toBe(0);
-      expect(await redis.hget(couponKeys(couponId).meta, "issued")).toBe("2");
-      expect(await redis.hexists(couponKeys(couponId).users, "1")).toBe(0);
+      expect(await redis.hget(keys.coupon(couponId).meta, "issued")).toBe("2");
+      expect(await redis.hexists(keys.coupon(couponId).users, "1")).toBe(0);
     },
   },
   "pending-before": {
@@ -141,7 +142,7 @@ const CASES: Record<ScriptName, Cases> = {
         const couponId = await loaded(5);
         const first = await admitted(couponId, "1");
         const gone = await admitted(couponId, "2");
-        await redis.hdel(couponKeys(couponId).requests, gone.requestId);
+        await redis.hdel(keys.coupon(couponId).requests, gone.requestId);
         const reply = (await run("pending-before", couponId, [
           String(Date.now() + 60_000),
           "10",
@@ -217,13 +218,12 @@ const CASES: Record<ScriptName, Cases> = {
     "1 (newly tracked)": async () => {
       const couponId = newCouponId();
       const script = (await loadScripts())["track-loaded"];
-      expect(await transport.evalScript(script, [LOADED_COUPONS_KEY], [couponId])).toBe(1);
-      await redis.srem(LOADED_COUPONS_KEY, couponId);
+      expect(await transport.evalScript(script, [keys.loadedCoupons], [couponId])).toBe(1);
     },
     "0 (already tracked)": async () => {
       const couponId = await loaded(1); // loading tracks it
       const script = (await loadScripts())["track-loaded"];
-      expect(await transport.evalScript(script, [LOADED_COUPONS_KEY], [couponId])).toBe(0);
+      expect(await transport.evalScript(script, [keys.loadedCoupons], [couponId])).toBe(0);
     },
   },
 };
