@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeIssues } from "./describe-issues.ts";
+import { messageOf } from "./errors/message-of.ts";
 import { idString } from "./ids.ts";
 
 /**
@@ -42,7 +43,7 @@ export function decodeIssueEvent(value: string | Uint8Array | null | undefined):
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: "invalid-json", message: (error as Error).message };
+    return { ok: false, error: "invalid-json", message: messageOf(error) };
   }
   const parsed = issueEventSchema.safeParse(json);
   if (!parsed.success) {

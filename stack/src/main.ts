@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { STACK_DEFAULTS, workerMetricsPort } from "#shared/defaults.ts";
 import { describeIssues } from "#shared/describe-issues.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { appProcesses } from "./app-processes.ts";
 import { startInfrastructure } from "./infrastructure.ts";
 import { stackEnv } from "./stack-env.ts";
@@ -67,6 +68,6 @@ try {
   write("stack", `Redis REST        ${env.REDIS_REST_URL}   Kafka REST ${env.KAFKA_REST_URL}`);
   write("stack", `coupon-drop ready in ${seconds}s — Ctrl-C stops it`);
 } catch (error) {
-  write("stack", `start failed: ${(error as Error).message}`);
+  write("stack", `start failed: ${messageOf(error)}`);
   await shutdown(1);
 }

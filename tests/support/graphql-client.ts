@@ -61,8 +61,10 @@ export function createGraphqlClient(endpoint: string) {
         }
       }
     } catch (error) {
-      if ((error as Error).name !== "TimeoutError" && (error as Error).name !== "AbortError")
-        throw error;
+      // The deadline or the caller ended the stream: what arrived so far is the answer.
+      const ended =
+        error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      if (!ended) throw error;
     }
     return { events, completed };
   }

@@ -1,6 +1,7 @@
 import { createServer } from "node:net";
 import { inject, type ProvidedContext } from "vitest";
 import { TOPICS } from "#shared/defaults.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { appProcesses } from "#stack/app-processes.ts";
 import { issueTopics } from "#stack/kafka/kafka-topics.ts";
 import { stackEnv } from "#stack/stack-env.ts";
@@ -111,9 +112,7 @@ export async function startSystem({
   } catch (error) {
     await supervisor.stopAll();
     await removeNames();
-    throw new Error(
-      `${(error as Error).message}\n--- last log lines ---\n${lines.slice(-60).join("\n")}`,
-    );
+    throw new Error(`${messageOf(error)}\n--- last log lines ---\n${lines.slice(-60).join("\n")}`);
   }
   const byName = (name: string) =>
     supervisor.processes.find((p) => p.spec.name === name) as SupervisedProcess;

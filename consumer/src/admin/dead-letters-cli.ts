@@ -1,5 +1,6 @@
 // npm run dead-letters -- list | replay: dead letters through the control process's internal API.
 import { parseArgs } from "node:util";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { parseId } from "#shared/ids.ts";
 import { DEAD_LETTER_PAGE, type DeadLetterJson } from "#shared/internal-api/contract.ts";
 import {
@@ -36,7 +37,7 @@ export function parseCliArgs(
   try {
     parsed = parseArgs({ ...CLI_OPTIONS, args: argv });
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return { ok: false, error: messageOf(error) };
   }
   const { positionals, values } = parsed;
   const [verb, target, ...extra] = positionals;
@@ -137,7 +138,7 @@ if (import.meta.main) {
       ),
     );
   } catch (error) {
-    console.error(`${(error as Error).message} (control process at ${internalApi.url})`);
+    console.error(`${messageOf(error)} (control process at ${internalApi.url})`);
     process.exit(1);
   }
 }

@@ -1,3 +1,5 @@
+import { messageOf } from "#shared/errors/message-of.ts";
+
 export interface DeadLetterAlert {
   deadLetterId: string;
   topic: string;
@@ -42,7 +44,7 @@ export function createAlertSink({
         if (response.ok) return true;
         log(`alert webhook answered ${response.status} (attempt ${attempt}/${attempts})`);
       } catch (error) {
-        log(`alert webhook failed (attempt ${attempt}/${attempts}): ${(error as Error).message}`);
+        log(`alert webhook failed (attempt ${attempt}/${attempts}): ${messageOf(error)}`);
       }
       if (attempt < attempts)
         await new Promise((resolve) => setTimeout(resolve, baseDelayMs * 2 ** (attempt - 1)));

@@ -1,5 +1,6 @@
 import type { Kafka } from "kafkajs";
 import { DLT_MONITOR_GROUP, TOPICS } from "#shared/defaults.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { decodeIssueEvent } from "#shared/issue-event.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 import type { DeadLetterAlert } from "./alert-sink.ts";
@@ -91,7 +92,7 @@ export function createDltMonitor({
             errorMessage: entry.errorMessage,
             attempts: entry.attempts,
             recordedAt: new Date().toISOString(),
-          }).catch((error) => log(`alert failed: ${(error as Error).message}`));
+          }).catch((error) => log(`alert failed: ${messageOf(error)}`));
         },
       });
     },

@@ -1,5 +1,6 @@
 // An issue worker: one member of the persistence consumer group.
 import type { Redis } from "ioredis";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
 import { readConsumerConfig } from "../config.ts";
@@ -63,7 +64,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   log(`${signal}: finishing the batch in hand`);
-  await consumer.stop().catch((error) => log(`consumer stop: ${(error as Error).message}`));
+  await consumer.stop().catch((error) => log(`consumer stop: ${messageOf(error)}`));
   await producer.disconnect().catch(() => undefined);
   await redis.quit().catch(() => undefined);
   await database.close();

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Producer } from "kafkajs";
 import { RECONCILER_DEFAULTS, TOPICS } from "#shared/defaults.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
 import { outcomeOfPersisted, type PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
@@ -121,7 +122,7 @@ export function createReconciler({
       let running: Promise<unknown> = Promise.resolve();
       const timer = setInterval(() => {
         running = running.then(() =>
-          runOnce().catch((error) => log(`reconciler pass failed: ${(error as Error).message}`)),
+          runOnce().catch((error) => log(`reconciler pass failed: ${messageOf(error)}`)),
         );
       }, intervalMs);
       return {

@@ -1,5 +1,6 @@
 import type { IHeaders, Kafka, Producer, RecordMetadata } from "kafkajs";
 import { KAFKA_REST_DEFAULTS } from "#shared/defaults.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
 import type { ProduceMessage, ProduceResult } from "./produce-request.ts";
 
@@ -88,11 +89,11 @@ function failure(error: unknown): HttpError {
   if (type) {
     return new HttpError(
       type.endsWith("TOO_LARGE") ? 413 : 400,
-      `Kafka refused the message (${type}): ${(error as Error).message}`,
+      `Kafka refused the message (${type}): ${messageOf(error)}`,
     );
   }
   return new BackendUnavailableError(
-    `Kafka is unavailable: ${(error as Error)?.message ?? String(error)}; try again shortly`,
+    `Kafka is unavailable: ${messageOf(error)}; try again shortly`,
   );
 }
 

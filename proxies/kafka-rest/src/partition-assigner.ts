@@ -1,4 +1,5 @@
 import { type Admin, type Kafka, Partitioners, type PartitionMetadata } from "kafkajs";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
 import type { ProduceMessage } from "./produce-request.ts";
 
@@ -80,7 +81,7 @@ export function createPartitionAssigner({
       return await fetchMetadata(topic);
     } catch (error) {
       throw new BackendUnavailableError(
-        `Kafka is unavailable: no metadata for topic ${topic} (${(error as Error).message}); try again shortly`,
+        `Kafka is unavailable: no metadata for topic ${topic} (${messageOf(error)}); try again shortly`,
       );
     }
   }

@@ -1,5 +1,6 @@
 import { type Redis, ReplyError } from "ioredis";
 import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
 import { type CommandArgument, type CommandPolicy, createCommandPolicy } from "./command-policy.ts";
 import { toRedisArguments } from "./command-request.ts";
@@ -31,7 +32,7 @@ function isReplyError(error: unknown): error is Error & { previousErrors?: Error
  */
 function unavailable(error: unknown): BackendUnavailableError {
   return new BackendUnavailableError(
-    `Redis is unavailable (${(error as Error)?.message ?? String(error)}); try again shortly`,
+    `Redis is unavailable (${messageOf(error)}); try again shortly`,
   );
 }
 

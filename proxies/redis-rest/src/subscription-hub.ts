@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
 import { BackendUnavailableError } from "#shared/http-kit/http-error.ts";
 import { createReadinessGate } from "./redis-connection.ts";
 
@@ -74,7 +75,7 @@ export function createSubscriptionHub({
       // It may still be confirmed later: take it back, queued before any new SUBSCRIBE of the name.
       unsubscribeFrom(kind, name);
       throw new BackendUnavailableError(
-        `Redis is unavailable (${(error as Error).message}); subscribe again shortly`,
+        `Redis is unavailable (${messageOf(error)}); subscribe again shortly`,
       );
     } finally {
       clearTimeout(timer);

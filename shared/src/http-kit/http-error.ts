@@ -16,7 +16,6 @@ export class HttpError extends Error {
 
 /** 503: the backend behind the proxy cannot be reached right now; trying again later may work. */
 export class BackendUnavailableError extends HttpError {
-  readonly retriable = true;
   constructor(message: string) {
     super(503, message);
     this.name = "BackendUnavailableError";

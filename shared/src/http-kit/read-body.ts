@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { messageOf } from "../errors/message-of.ts";
 import { HttpError } from "./http-error.ts";
 
 function tooLarge(maxBytes: number, declared?: number): HttpError {
@@ -62,6 +63,6 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number): 
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (error) {
-    throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`);
+    throw new HttpError(400, `request body is not valid JSON: ${messageOf(error)}`);
   }
 }

@@ -1,3 +1,5 @@
+import { messageOf } from "../errors/message-of.ts";
+
 export interface StartedService {
   /** The one line logged once the service is listening. */
   readyLine: string;
@@ -22,7 +24,7 @@ export async function runServiceProcess({ start, name }: ServiceProcessOptions):
   try {
     service = await start();
   } catch (error) {
-    console.error(`${name} did not start: ${(error as Error).message ?? String(error)}`);
+    console.error(`${name} did not start: ${messageOf(error)}`);
     process.exit(1);
   }
   console.log(`${name} ${service.readyLine}`);
