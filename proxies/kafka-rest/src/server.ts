@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Kafka, logLevel } from "kafkajs";
 import { KAFKA_REST_DEFAULTS } from "#shared/defaults.ts";
 import { createBasicCheck } from "#shared/http-kit/authorization.ts";
+import { answerBackendHealth } from "#shared/http-kit/backend-health.ts";
 import { HttpError, methodNotAllowed } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
@@ -84,14 +85,8 @@ export function createKafkaRestProxy({
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? "/", "http://proxy").pathname;
-    if (path === "/health") {
-      if (request.method !== "GET") throw methodNotAllowed(request.method, path, ["GET"]);
-      // 200 while the process serves; the body says whether the broker answered last time.
-      return sendJson(response, 200, {
-        status: "ok",
-        backend: producer.backendUp ? "up" : "down",
-      });
-    }
+    // The backend is up when the broker answered last time.
+    if (answerBackendHealth(request, response, path, producer.backendUp)) return;
     if (!isAuthorized(request.headers.authorization)) {
       throw new HttpError(
         401,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
 import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { createBearerCheck } from "#shared/http-kit/authorization.ts";
+import { answerBackendHealth } from "#shared/http-kit/backend-health.ts";
 import { HttpError, methodNotAllowed } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
@@ -80,14 +81,8 @@ export function createRedisRestProxy({
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? "/", "http://proxy").pathname;
-    if (path === "/health") {
-      if (request.method !== "GET") throw methodNotAllowed(request.method, path, ["GET"]);
-      // 200 while the process serves; the body says whether Redis answers (proxies/README.md).
-      return sendJson(response, 200, {
-        status: "ok",
-        backend: redis.status === "ready" && subscriber.status === "ready" ? "up" : "down",
-      });
-    }
+    const backendUp = redis.status === "ready" && subscriber.status === "ready";
+    if (answerBackendHealth(request, response, path, backendUp)) return;
     if (!isAuthorized(request.headers.authorization)) {
       throw new HttpError(401, "Unauthorized: send 'Authorization: Bearer <REDIS_REST_TOKEN>'");
     }
