@@ -1,12 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { Redis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { couponKeyList, requestIndexKey, requestStatusChannel } from "#shared/redis/keys.ts";
 import { LUA_SOURCES } from "#shared/redis/lua-sources.generated.ts";
+import { privateRedis } from "#test-support/private-redis.ts";
 import { waitUntil } from "#test-support/wait.ts";
 import { createRedisRestProxy, type RedisRestProxy } from "./server.ts";
 
@@ -315,55 +313,6 @@ describe("Redis REST proxy with the official @upstash/redis client", () => {
     expect(await response.json()).toEqual({ status: "ok", backend: "up" });
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A Redis of the test's own, which it may stop and start at will. */
-async function privateRedis() {
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async start() {
-      child = spawn(
-        "redis-server",
-        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        { stdio: "ignore" },
-      );
-      await waitUntil(
-        async () => {
-          const probe = new IORedis(port, "127.0.0.1", {
-            lazyConnect: true,
-            retryStrategy: () => null,
-          });
-          probe.on("error", () => {});
-          try {
-            await probe.connect();
-            return (await probe.ping()) === "PONG";
-          } catch {
-            return false;
-          } finally {
-            probe.disconnect();
-          }
-        },
-        { timeoutMs: 10_000, what: "the private redis-server" },
-      );
-    },
-    async stop() {
-      const running = child;
-      if (!running || running.exitCode !== null) return;
-      running.kill("SIGKILL");
-      await once(running, "exit");
-    },
-  };
-}
 
 describe("Redis REST proxy when Redis goes away", () => {
   it("answers 503 quickly while Redis is down and recovers by itself when it returns", async () => {
