@@ -133,16 +133,8 @@ export function createRedisRestProxy({
     },
   });
 
-  return {
-    server: service.server,
-    get url() {
-      return service.url;
-    },
-    listen: service.listen,
-    close: service.close,
-    redis,
-    hub,
-  };
+  // The service itself, its `url` getter live, with what tests and the process look into.
+  return Object.assign(service, { redis, hub });
 }
 
 /** The client does not encode path segments, but other callers may: accept both. */
