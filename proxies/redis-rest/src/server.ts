@@ -8,6 +8,7 @@ import { createHttpService, type HttpService } from "#shared/http-kit/http-servi
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { parseInput } from "#shared/http-kit/parse-input.ts";
 import { readJsonBody } from "#shared/http-kit/read-body.ts";
+import { decodePathSegment } from "#shared/http-kit/router.ts";
 import { createCommandExecutor } from "./command-executor.ts";
 import { type CommandProfile, createCommandPolicy } from "./command-policy.ts";
 import { commandListSchema, commandSchema } from "./command-request.ts";
@@ -135,13 +136,4 @@ export function createRedisRestProxy({
 
   // The service itself, its `url` getter live, with what tests and the process look into.
   return Object.assign(service, { redis, hub });
-}
-
-/** The client does not encode path segments, but other callers may: accept both. */
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }

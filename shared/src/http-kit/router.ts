@@ -18,8 +18,11 @@ export interface Route {
 /** Answers a request when one of its routes matches the method and path; false when none does. */
 export type Router = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 
-/** A segment as sent when it is not valid percent-encoding: the handler's validation names it. */
-function decodeSegment(segment: string): string {
+/**
+ * A path segment decoded, or as sent when it is not valid percent-encoding (a client that does not
+ * encode its segments, or a malformed one the handler's validation then names).
+ */
+export function decodePathSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -32,7 +35,7 @@ function matchSegments(pattern: string[], path: string[]): Record<string, string
   const params: Record<string, string> = {};
   for (const [index, expected] of pattern.entries()) {
     const actual = path[index] as string;
-    if (expected.startsWith(":")) params[expected.slice(1)] = decodeSegment(actual);
+    if (expected.startsWith(":")) params[expected.slice(1)] = decodePathSegment(actual);
     else if (expected !== actual) return null;
   }
   return params;
