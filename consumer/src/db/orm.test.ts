@@ -1,5 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { describe, expect, it } from "vitest";
+import { uuidV7 } from "#shared/uuid-v7.ts";
 import { Coupon } from "./entities/coupon.ts";
 import { DeadLetter } from "./entities/dead-letter.ts";
 import { IssueFailure } from "./entities/issue-failure.ts";
@@ -36,7 +37,9 @@ describe("the entities", () => {
 
   it("write and read a dead letter, headers as JSON", async () => {
     const em = orm.em.fork();
+    const letterKey = uuidV7();
     const letter = em.create(DeadLetter, {
+      letterKey,
       topic: "coupon-issue-requests",
       partition: 2,
       offset: "9007199254740993",
@@ -51,6 +54,7 @@ describe("the entities", () => {
     await em.flush();
     const read = await orm.em.fork().findOneOrFail(DeadLetter, { id: letter.id });
     expect(read).toMatchObject({
+      letterKey,
       offset: "9007199254740993",
       headers: { "x-error-class": "InvalidJson" },
       replayCount: 0,

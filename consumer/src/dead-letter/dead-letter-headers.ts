@@ -8,6 +8,8 @@ export const DLT_HEADERS = {
   errorMessage: "x-error-message",
   firstFailureAt: "x-first-failure-at",
   lastFailureAt: "x-last-failure-at",
+  /** The dead letter's identity (see dead-letter-key.ts); absent on records of older workers. */
+  deadLetterKey: "x-dead-letter-key",
 } as const;
 
 export interface FailureInfo {

@@ -2,6 +2,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { describe, expect, it } from "vitest";
 import { DeadLetter } from "../db/entities/dead-letter.ts";
 import { useMigratedDatabase } from "../db/test-support/migrated-database.ts";
+import { newDeadLetterKey } from "./dead-letter-key.ts";
 import {
   createDeadLetterRepository,
   type DeadLetterRepository,
@@ -16,9 +17,10 @@ useMigratedDatabase((fixture) => {
 });
 
 let nextOffset = 0;
-/** A dead letter as the DLT monitor reads it, at a fresh offset of the DLT unless told otherwise. */
+/** A new dead letter as the DLT monitor reads it, at a fresh offset of the DLT unless told otherwise. */
 function letter(overrides: Partial<NewDeadLetter> = {}): NewDeadLetter {
   return {
+    letterKey: newDeadLetterKey(),
     topic: "coupon-issue-requests.DLT",
     partition: 1,
     offset: String(nextOffset++),
@@ -36,7 +38,7 @@ function letter(overrides: Partial<NewDeadLetter> = {}): NewDeadLetter {
 }
 
 describe("the dead-letter repository", () => {
-  it("records a dead letter once: the same record again is not inserted and names the first row", async () => {
+  it("records a dead letter once: its record redelivered is not inserted and names the first row", async () => {
     const entry = letter({ couponId: "7" });
     const first = await repository.record(entry);
     expect(first).toEqual({ id: expect.stringMatching(/^\d+$/), inserted: true });
@@ -61,6 +63,19 @@ describe("the dead-letter repository", () => {
     expect(
       await orm.em.fork().findOneOrFail(DeadLetter, { id: first.id }, { refresh: true }),
     ).toMatchObject({ firstFailedAt: entry.firstFailedAt, lastFailedAt: entry.lastFailedAt });
+  });
+
+  it("records a different dead letter at the same topic, partition and offset (a recreated topic)", async () => {
+    const before = letter({ payload: "from the old topic" });
+    const after = letter({ offset: before.offset, payload: "from the new topic" });
+    const first = await repository.record(before);
+    const second = await repository.record(after);
+    expect(first.inserted && second.inserted).toBe(true);
+    expect(second.id).not.toBe(first.id);
+    expect((await repository.get(second.id))?.payload).toBe("from the new topic");
+    // And each is still recorded only once.
+    expect(await repository.record(after)).toEqual({ id: second.id, inserted: false });
+    expect(await repository.record(before)).toEqual({ id: first.id, inserted: false });
   });
 
   it("lists oldest first, by coupon and not yet replayed, and counts them all", async () => {

@@ -4,6 +4,8 @@ import { DeadLetter } from "../db/entities/dead-letter.ts";
 
 /** What the DLT monitor read from one record of the dead-letter topic. */
 export interface NewDeadLetter {
+  /** Its identity (dead-letter-key.ts); topic, partition and offset only say where it was read. */
+  letterKey: string;
   topic: string;
   partition: number;
   offset: string;
@@ -19,7 +21,8 @@ export interface NewDeadLetter {
 }
 
 /** A dead letter as the internal API sends it: the entity, times as ISO-8601. */
-export interface DeadLetterRow extends Omit<NewDeadLetter, "firstFailedAt" | "lastFailedAt"> {
+export interface DeadLetterRow
+  extends Omit<NewDeadLetter, "letterKey" | "firstFailedAt" | "lastFailedAt"> {
   id: string;
   recordedAt: string;
   replayedAt: string | null;
@@ -52,20 +55,23 @@ function toRow(letter: DeadLetter): DeadLetterRow {
  */
 export function createDeadLetterRepository(em: EntityManager) {
   return {
-    /** Idempotent by the DLT record's coordinates; `inserted` is false for a redelivery. */
+    /**
+     * Once per `letterKey`: `inserted` is false for a dead letter recorded before (a redelivery of
+     * its DLT record), and true for every other, wherever in a topic it was read.
+     */
     async record(entry: NewDeadLetter): Promise<{ id: string; inserted: boolean }> {
       const fork = em.fork();
       const result = await fork
         .createQueryBuilder(DeadLetter)
         .insert(entry)
-        .onConflict(["topic", "partition", "offset"])
+        .onConflict(["letterKey"])
         .ignore()
         .execute("run");
       const id = result.row?.id;
       if (result.affectedRows === 1 && id !== undefined) return { id: String(id), inserted: true };
       const existing = await fork.findOneOrFail(
         DeadLetter,
-        { topic: entry.topic, partition: entry.partition, offset: entry.offset },
+        { letterKey: entry.letterKey },
         { fields: ["id"] },
       );
       return { id: existing.id, inserted: false };

@@ -1,6 +1,10 @@
 import { defineEntity, p } from "@mikro-orm/postgresql";
 
-/** A record the DLT monitor took from `coupon-issue-requests.DLT`, once per (topic, partition, offset). */
+/**
+ * A record the DLT monitor took from `coupon-issue-requests.DLT`, once per `letterKey` (see
+ * consumer/src/dead-letter/dead-letter-key.ts): (topic, partition, offset) say where it was read,
+ * and repeat when a topic is created again.
+ */
 export const DeadLetterSchema = defineEntity({
   name: "DeadLetter",
   tableName: "dead_letter",
@@ -9,6 +13,7 @@ export const DeadLetterSchema = defineEntity({
     topic: p.text(),
     partition: p.integer(),
     offset: p.bigint("string"),
+    letterKey: p.text().unique(),
     recordKey: p.text().nullable(),
     payload: p.text().nullable(),
     headers: p.json<Record<string, string>>().columnType("jsonb"),

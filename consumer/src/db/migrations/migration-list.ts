@@ -1,6 +1,7 @@
 import type { MigrationObject } from "@mikro-orm/core";
 import { InitialSchema } from "./0001-initial-schema.ts";
 import { IssuedCountFollowsRows } from "./0002-issued-count-follows-rows.ts";
+import { DeadLetterKey } from "./0003-dead-letter-key.ts";
 
 /**
  * Every migration, in order. Listed here rather than discovered from files, so running them needs no
@@ -9,4 +10,5 @@ import { IssuedCountFollowsRows } from "./0002-issued-count-follows-rows.ts";
 export const MIGRATIONS: MigrationObject[] = [
   { name: "0001-initial-schema", class: InitialSchema },
   { name: "0002-issued-count-follows-rows", class: IssuedCountFollowsRows },
+  { name: "0003-dead-letter-key", class: DeadLetterKey },
 ];
