@@ -3,9 +3,8 @@ import pg from "pg";
 import { migrate } from "#consumer/db/migrate.ts";
 import { CONSUMER_GROUP, DLT_MONITOR_GROUP } from "#shared/defaults.ts";
 import { kafkaAdminClient } from "#stack/kafka/kafka-probe.ts";
-import { ensureTopics, REQUIRED_TOPICS } from "#stack/kafka/kafka-topics.ts";
 import { ensureDatabase } from "#stack/services/postgres-server.ts";
-import { waitUntil } from "./wait.ts";
+import { recreateTopics } from "./recreate-topics.ts";
 
 export interface TestState {
   DATABASE_URL: string;
@@ -43,21 +42,7 @@ export async function resetTestState({ DATABASE_URL, REDIS_URL, KAFKA_BROKERS }:
       (g) => g === CONSUMER_GROUP || g === DLT_MONITOR_GROUP || g.startsWith("replay-"),
     );
     if (ours.length > 0) await admin.deleteGroups(ours).catch(() => undefined);
-    const topics = REQUIRED_TOPICS.map((t) => t.topic as string);
-    const existing = (await admin.listTopics()).filter((t) => topics.includes(t));
-    if (existing.length > 0) await admin.deleteTopics({ topics: existing, timeout: 30_000 });
-    // Deletion completes in the background; creating too early fails with "already exists".
-    await waitUntil(
-      async () => {
-        try {
-          await ensureTopics(admin);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 500, what: "the test topics to be created again" },
-    );
+    await recreateTopics(admin);
   } finally {
     await admin.disconnect();
   }
