@@ -32,7 +32,7 @@ export const LAYERING: Scope[] = [
     scope: "consumer/src/",
     layers: [
       ["config.ts", "db/", "redis/", "kafka/", "monitoring/"],
-      ["coupons/", "dead-letter/", "is-retriable.ts"],
+      ["coupons/", "dead-letter/", "is-retriable.ts", "process-resources.ts"],
       ["issue-worker/", "reconciler/", "internal-api/", "admin/"],
       ["control/"],
     ],

@@ -1,16 +1,10 @@
 // An issue worker: one member of the persistence consumer group.
-import type { Redis } from "ioredis";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { runServiceProcess } from "#shared/http-kit/service-process.ts";
-import { createAdmissionStore } from "#shared/redis/admission-store.ts";
-import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
 import { readConsumerConfig } from "../config.ts";
-import { createDatabase } from "../db/database.ts";
 import { createDeadLetterPublisher } from "../dead-letter/dead-letter-publisher.ts";
-import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
 import { startHealthServer } from "../monitoring/health-server.ts";
-import { createMetrics } from "../monitoring/metrics.ts";
-import { createRedisClient } from "../redis/redis-client.ts";
+import { openProcessResources } from "../process-resources.ts";
 import { createIssueBatchProcessor } from "./issue-batch-processor.ts";
 import { createIssueConsumer } from "./issue-consumer.ts";
 
@@ -19,15 +13,8 @@ await runServiceProcess({
   async start() {
     const config = readConsumerConfig();
     const log = console.log;
-    const metrics = createMetrics();
-    const database = await createDatabase(config.databaseUrl);
-    const redis: Redis = createRedisClient(config.redisUrl);
-    const store = createAdmissionStore(createIoredisScriptTransport(redis), {
-      keyPrefix: config.redisKeyPrefix,
-    });
-    const kafka = createKafkaClient(config.kafkaBrokers, `issue-worker-${config.workerId}`);
-    const producer = createDurableProducer(kafka);
-    await producer.connect();
+    const resources = await openProcessResources(config, `issue-worker-${config.workerId}`);
+    const { metrics, database, store, kafka, producer } = resources;
     const deadLetters = createDeadLetterPublisher(producer, config.deadLetterTopic);
 
     let joined = false;
@@ -65,9 +52,7 @@ await runServiceProcess({
       async close() {
         log("finishing the batch in hand");
         await consumer.stop().catch((error) => log(`consumer stop: ${messageOf(error)}`));
-        await producer.disconnect().catch(() => undefined);
-        await redis.quit().catch(() => undefined);
-        await database.close();
+        await resources.close();
         await health.close(1000);
       },
     };

@@ -1,0 +1,40 @@
+import { createAdmissionStore } from "#shared/redis/admission-store.ts";
+import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
+import type { ConsumerConfig } from "./config.ts";
+import { createDatabase } from "./db/database.ts";
+import { createDurableProducer, createKafkaClient } from "./kafka/kafka-client.ts";
+import { createMetrics } from "./monitoring/metrics.ts";
+import { createRedisClient } from "./redis/redis-client.ts";
+
+/**
+ * What both Node processes (the control process and every issue worker) open before anything
+ * else: metrics, PostgreSQL, Redis with the admission store, a Kafka client and its durable
+ * producer, connected. `close` lets them go again, producer first and PostgreSQL last.
+ */
+export async function openProcessResources(config: ConsumerConfig, kafkaClientId: string) {
+  const metrics = createMetrics();
+  const database = await createDatabase(config.databaseUrl);
+  const redis = createRedisClient(config.redisUrl);
+  const store = createAdmissionStore(createIoredisScriptTransport(redis), {
+    keyPrefix: config.redisKeyPrefix,
+  });
+  const kafka = createKafkaClient(config.kafkaBrokers, kafkaClientId);
+  const producer = createDurableProducer(kafka);
+  await producer.connect();
+  return {
+    metrics,
+    database,
+    redis,
+    store,
+    kafka,
+    producer,
+    async close(): Promise<void> {
+      // Whatever a connection says on the way out, the others are closed too.
+      await producer.disconnect().catch(() => undefined);
+      await redis.quit().catch(() => undefined);
+      await database.close();
+    },
+  };
+}
+
+export type ProcessResources = Awaited<ReturnType<typeof openProcessResources>>;
