@@ -1,40 +1,53 @@
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { ISSUE_REQUEST_PARTITIONS } from "#shared/defaults.ts";
+import { decodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
 import type { PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
+import { createTopics, deleteTopicsAndGroups, readTopic } from "#test-support/own-kafka.ts";
+import { uniqueName } from "#test-support/unique-name.ts";
 import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
 import { createMetrics } from "../monitoring/metrics.ts";
 import { createReconciler } from "./reconciler.ts";
 
-// Real Redis and a real broker (the test infrastructure's); PostgreSQL's answer is the seam.
-const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-const store = createAdmissionStore(createIoredisScriptTransport(redis));
-const producer = createDurableProducer(
-  createKafkaClient((process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","), "reconciler-test"),
-);
-beforeAll(() => producer.connect());
+// Real Redis and a real broker (the test infrastructure's); PostgreSQL's answer is the seam. Keys
+// under a prefix and a topic of this file's own: no other test's coupons are reconciled here, and
+// what is re-produced here reaches no other test's consumer.
+const testEnv = inject("testEnv");
+const brokers = testEnv.KAFKA_BROKERS.split(",");
+const topic = uniqueName("reconciler-test");
+const redis = new Redis(testEnv.REDIS_URL);
+const store = createAdmissionStore(createIoredisScriptTransport(redis), {
+  keyPrefix: `${uniqueName("reconciler-test")}:`,
+});
+const producer = createDurableProducer(createKafkaClient(brokers, "reconciler-test"));
+beforeAll(async () => {
+  await createTopics(brokers, [{ topic, numPartitions: ISSUE_REQUEST_PARTITIONS }]);
+  await producer.connect();
+});
 afterAll(async () => {
   await producer.disconnect();
   await redis.quit();
+  await deleteTopicsAndGroups(brokers, { topics: [topic] });
 });
 
 const AFTER_MS = 30_000;
 const GIVE_UP_MS = 300_000;
 let couponId: string;
-let lines: string[];
 
 function reconciler(outcome: PersistedRequest | null = null) {
   return createReconciler({
     redis,
     store,
     producer,
+    topic,
     findOutcome: async () => outcome,
     metrics: createMetrics(),
     afterMs: AFTER_MS,
     giveUpAfterMs: GIVE_UP_MS,
-    log: (line) => lines.push(line),
+    log: () => undefined,
   });
 }
 
@@ -46,7 +59,6 @@ async function admitOne(userId = "7") {
 }
 
 beforeEach(async () => {
-  lines = [];
   couponId = String(3_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
   await store.load({
     couponId,
@@ -73,7 +85,17 @@ describe("reconciler", () => {
       reconciler().reconcileCoupon(couponId, now),
     ]);
     expect(handled.reduce((a, b) => a + b, 0)).toBe(1);
-    expect(lines.filter((l) => l.includes(`re-produced request ${requestId}`))).toHaveLength(1);
+    // What reached the topic: this request's event, once, keyed by its coupon.
+    const produced = (await readTopic(brokers, topic)).filter((record) => {
+      const decoded = decodeIssueEvent(record.value);
+      return decoded.ok && decoded.event.requestId === requestId;
+    });
+    expect(produced).toHaveLength(1);
+    expect(produced[0]?.key?.toString()).toBe(issueEventKey(couponId));
+    expect(decodeIssueEvent(produced[0]?.value)).toMatchObject({
+      ok: true,
+      event: { requestId, couponId, userId: "7", source: "API" },
+    });
     // Still pending: the consumer settles it once the event is persisted.
     expect((await store.readRequest(couponId, requestId))?.status).toBe("PENDING");
   });
