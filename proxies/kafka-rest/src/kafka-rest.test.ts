@@ -1,22 +1,35 @@
 import { Kafka as UpstashKafka } from "@upstash/kafka";
 import { type IHeaders, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { TOPICS } from "#shared/defaults.ts";
+import { ISSUE_REQUEST_PARTITIONS, TOPICS } from "#shared/defaults.ts";
+import { createTopics, deleteTopicsAndGroups } from "#test-support/own-kafka.ts";
+import { uniqueName } from "#test-support/unique-name.ts";
 import { createKafkaRestProxy, type KafkaRestProxy } from "./server.ts";
 
 const USER = "tester";
 const PASSWORD = `test-password-${crypto.randomUUID()}`;
 const brokers = inject("testEnv").KAFKA_BROKERS.split(",");
-const topics = [TOPICS.issueRequests, TOPICS.issueRequestsDlt];
+// Topics of this file's own (named after the pinned ones): the records produced here, most of them
+// not issue events, reach no consumer of another test.
+const ISSUE_TOPIC = uniqueName(TOPICS.issueRequests);
+const DLT_TOPIC = uniqueName(TOPICS.issueRequestsDlt);
+const topics = [ISSUE_TOPIC, DLT_TOPIC];
 let proxy: KafkaRestProxy;
 let url: string;
 const kafka = new Kafka({ clientId: "kafka-rest-test", brokers, logLevel: logLevel.NOTHING });
 
 beforeAll(async () => {
+  await createTopics(
+    brokers,
+    topics.map((topic) => ({ topic, numPartitions: ISSUE_REQUEST_PARTITIONS })),
+  );
   proxy = createKafkaRestProxy({ brokers, username: USER, password: PASSWORD, topics });
   url = await proxy.listen(0);
 });
-afterAll(() => proxy.close());
+afterAll(async () => {
+  await proxy.close();
+  await deleteTopicsAndGroups(brokers, { topics });
+});
 
 interface StoredRecord {
   key: Buffer | null;
@@ -82,7 +95,7 @@ describe("Kafka REST proxy with the official @upstash/kafka client", () => {
   it("produce: key, value, headers, partition and offset on the broker match the response, byte for byte", async () => {
     const value = JSON.stringify({ hello: "쿠폰 🎟️\n", id: crypto.randomUUID() });
     const key = `coupon:${crypto.randomUUID()}`;
-    const result = await producer().produce(TOPICS.issueRequests, value, {
+    const result = await producer().produce(ISSUE_TOPIC, value, {
       key,
       headers: [
         { key: "trace", value: "abc" },
@@ -90,7 +103,7 @@ describe("Kafka REST proxy with the official @upstash/kafka client", () => {
       ],
     });
     expect(result).toEqual({
-      topic: TOPICS.issueRequests,
+      topic: ISSUE_TOPIC,
       partition: expect.any(Number),
       offset: expect.any(Number),
       timestamp: expect.any(Number),
@@ -107,7 +120,7 @@ describe("Kafka REST proxy with the official @upstash/kafka client", () => {
     const value = { requestId: crypto.randomUUID(), source: "API" };
     const [result] = await producer().produceMany([
       {
-        topic: TOPICS.issueRequests,
+        topic: ISSUE_TOPIC,
         value,
         headers: [
           { key: "hop", value: "1" },
@@ -133,7 +146,7 @@ describe("Kafka REST proxy with the official @upstash/kafka client", () => {
     };
     const keys = Object.keys(javaHashes);
     const results = await producer().produceMany(
-      keys.map((key) => ({ topic: TOPICS.issueRequests, key, value: crypto.randomUUID() })),
+      keys.map((key) => ({ topic: ISSUE_TOPIC, key, value: crypto.randomUUID() })),
     );
     expect(results.map((r) => r.partition)).toEqual(
       keys.map((key) => ((javaHashes[key] as number) & 0x7fffffff) % 3),
@@ -142,7 +155,7 @@ describe("Kafka REST proxy with the official @upstash/kafka client", () => {
 
   it("produceMany answers in request order, honouring explicit partitions, offsets consecutive per partition", async () => {
     const messages = [0, 1, 2, 1, 0, 0].map((partition, i) => ({
-      topic: TOPICS.issueRequests,
+      topic: ISSUE_TOPIC,
       value: `many-${i}-${crypto.randomUUID()}`,
       partition,
     }));
@@ -163,7 +176,7 @@ describe("Kafka REST proxy with the official @upstash/kafka client", () => {
     const results = await Promise.all(
       values.map((value, i) =>
         producer().produce(
-          i % 2 ? TOPICS.issueRequests : TOPICS.issueRequestsDlt,
+          i % 2 ? ISSUE_TOPIC : DLT_TOPIC,
           value,
           i % 3 ? { key: `k${i % 7}` } : {},
         ),
@@ -183,7 +196,7 @@ describe("Kafka REST proxy with the official @upstash/kafka client", () => {
   });
 
   it("answers 401 to missing or wrong credentials (raw fetch: the client retries for ~15 s)", async () => {
-    const body = { topic: TOPICS.issueRequests, value: "x" };
+    const body = { topic: ISSUE_TOPIC, value: "x" };
     for (const authorization of [
       `Basic ${btoa(`${USER}:wrong`)}`,
       `Basic ${btoa(`someone:${PASSWORD}`)}`,
@@ -201,25 +214,23 @@ describe("Kafka REST proxy with the official @upstash/kafka client", () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toMatch(/unknown topic 'no-such-topic'.*coupon-issue-requests/);
     const mixed = await raw([
-      { topic: TOPICS.issueRequests, value: "x" },
+      { topic: ISSUE_TOPIC, value: "x" },
       { topic: "elsewhere", value: "y" },
     ]);
     expect(mixed.status).toBe(400);
-    const noValue = await raw({ topic: TOPICS.issueRequests });
+    const noValue = await raw({ topic: ISSUE_TOPIC });
     expect(noValue.status).toBe(400);
     expect(noValue.body.error).toMatch(/value/);
-    expect((await raw({ topic: TOPICS.issueRequests, value: { not: "a string" } })).status).toBe(
-      400,
-    );
+    expect((await raw({ topic: ISSUE_TOPIC, value: { not: "a string" } })).status).toBe(400);
     expect((await raw([])).status).toBe(400);
     expect((await raw("{nope")).status).toBe(400);
-    const partition = await raw({ topic: TOPICS.issueRequests, value: "x", partition: 99 });
+    const partition = await raw({ topic: ISSUE_TOPIC, value: "x", partition: 99 });
     expect(partition.status).toBe(400);
     expect(partition.body.error).toMatch(/partitions 0-2, not 99/);
   });
 
   it("answers 413 to a 5 MB body, 404 and 405 to wrong routes", async () => {
-    const big = await raw({ topic: TOPICS.issueRequests, value: "x".repeat(5 * 1024 * 1024) });
+    const big = await raw({ topic: ISSUE_TOPIC, value: "x".repeat(5 * 1024 * 1024) });
     expect(big.status).toBe(413);
     expect(big.body.error).toMatch(/exceeds the limit of 1048576 bytes/);
     expect((await raw({}, { path: "/consume/g/i" })).status).toBe(404);
@@ -247,8 +258,8 @@ describe("Kafka REST proxy when no broker answers", () => {
     const orphanUrl = await orphan.listen(0);
     try {
       for (const body of [
-        { topic: TOPICS.issueRequests, value: "x" },
-        { topic: TOPICS.issueRequests, value: "x", partition: 0 },
+        { topic: ISSUE_TOPIC, value: "x" },
+        { topic: ISSUE_TOPIC, value: "x", partition: 0 },
       ]) {
         const started = Date.now();
         const reply = await raw(body, { base: orphanUrl });

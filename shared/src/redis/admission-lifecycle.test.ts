@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { uniqueName } from "#test-support/unique-name.ts";
 import { FAILURE_REASONS, type FailureReason } from "../lifecycle/failure-reason.ts";
 import { failed, issued, type RequestRef } from "../lifecycle/outcome.ts";
@@ -18,9 +18,9 @@ import { createIoredisScriptTransport } from "./ioredis-script-transport.ts";
 
 // The lifecycle table against the scripts that carry it out, on real Redis: every transition the
 // table allows happens, with its compensation, and every refusal it lists leaves the request as it was.
-const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const redis = new Redis(inject("testEnv").REDIS_URL);
 const store = createAdmissionStore(createIoredisScriptTransport(redis), {
-  keyPrefix: `${uniqueName("lifecycle")}:`,
+  keyPrefix: `${uniqueName("lifecycle-test")}:`,
 });
 const couponId = String(5_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
 const keys = store.keys.coupon(couponId);

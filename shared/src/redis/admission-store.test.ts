@@ -1,13 +1,19 @@
 import { Redis } from "ioredis";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { uniqueName } from "#test-support/unique-name.ts";
+import { waitUntil } from "#test-support/wait.ts";
 import type { RequestRecord } from "../lifecycle/lua-replies.ts";
 import { failed, issued } from "../lifecycle/outcome.ts";
 import { uuidV7 } from "../uuid-v7.ts";
 import { createAdmissionStore } from "./admission-store.ts";
 import { createIoredisScriptTransport } from "./ioredis-script-transport.ts";
 
-const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-const store = createAdmissionStore(createIoredisScriptTransport(redis));
+const redisUrl = inject("testEnv").REDIS_URL;
+const redis = new Redis(redisUrl);
+// Keys and channels of this file's own, apart from every other test's in the same Redis database.
+const store = createAdmissionStore(createIoredisScriptTransport(redis), {
+  keyPrefix: `${uniqueName("admission-store-test")}:`,
+});
 afterAll(() => redis.quit());
 
 let couponId: string;
@@ -112,17 +118,26 @@ describe("settle script", () => {
     await load(2);
     const requestId = uuidV7();
     await admit("5", requestId);
-    const subscriber = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+    const subscriber = new Redis(redisUrl);
+    const channel = store.keys.statusChannel(requestId);
     const messages: RequestRecord[] = [];
-    await subscriber.subscribe(store.keys.statusChannel(requestId));
-    subscriber.on("message", (_channel, message) => messages.push(JSON.parse(message)));
+    let endSeen = false;
+    subscriber.on("message", (_channel, message) => {
+      if (message === "end") endSeen = true;
+      else messages.push(JSON.parse(message));
+    });
+    // Resolves once Redis confirmed the subscription: nothing published from here on is missed.
+    await subscriber.subscribe(channel);
     const settlement = {
       request: { requestId, userId: "5", couponId, requestedAt: new Date().toISOString() },
       outcome: issued(new Date()),
     };
     expect(await store.settle(couponId, [settlement], 1)).toBe(1);
     expect(await store.settle(couponId, [settlement], 1)).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A channel delivers in publish order: once a marker published after both settles arrives,
+    // whatever they published has arrived too.
+    await redis.publish(channel, "end");
+    await waitUntil(() => endSeen, { timeoutMs: 5000, what: "the marker after the settles" });
     await subscriber.quit();
     expect(messages.map((m) => m.status)).toEqual(["ISSUED"]);
     expect(await store.readCoupon(couponId)).toEqual({

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { uniqueName } from "#test-support/unique-name.ts";
 import { uuidV7 } from "../uuid-v7.ts";
 import { createAdmissionStore } from "./admission-store.ts";
@@ -10,10 +10,11 @@ import { loadScripts, type ScriptName } from "./script-transport.ts";
 // Each script's header lists its replies ("-- Returns a | b | ..."). Here every documented reply is
 // produced by a real run against Redis and checked, and the header must list exactly these: a reply
 // that changes, or a header that drifts from the script, fails.
-const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const redis = new Redis(inject("testEnv").REDIS_URL);
 const transport = createIoredisScriptTransport(redis);
-const store = createAdmissionStore(transport, { keyPrefix: `${uniqueName("lua-replies")}:` });
-const { keys } = store;
+// Keys of this file's own, apart from every other test's coupons in the same Redis database.
+const store = createAdmissionStore(transport, { keyPrefix: `${uniqueName("lua-replies-test")}:` });
+const keys = store.keys;
 afterAll(() => redis.quit());
 
 /** The alternatives of a header's `-- Returns` section, as written. */
@@ -219,6 +220,7 @@ const CASES: Record<ScriptName, Cases> = {
       const couponId = newCouponId();
       const script = (await loadScripts())["track-loaded"];
       expect(await transport.evalScript(script, [keys.loadedCoupons], [couponId])).toBe(1);
+      await redis.srem(keys.loadedCoupons, couponId);
     },
     "0 (already tracked)": async () => {
       const couponId = await loaded(1); // loading tracks it
