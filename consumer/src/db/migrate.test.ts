@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitUntil } from "#test-support/wait.ts";
 import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations/migration-list.ts";
 import {
@@ -68,7 +69,18 @@ describe("migrate", () => {
       const running = migrate(database.url, quiet).then(() => {
         finished = true;
       });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The migration is blocked once its session waits for the lock the holder has.
+      await waitUntil(
+        async () => {
+          const { rows } = await holder.query(
+            `SELECT 1 FROM pg_locks
+              WHERE locktype = 'advisory' AND objid = 727274 AND NOT granted
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          );
+          return rows.length > 0;
+        },
+        { timeoutMs: 10_000, what: "the migration to wait for the lock" },
+      );
       expect(finished).toBe(false);
       expect(await query(database.url, "SELECT to_regclass('coupon') AS t")).toEqual([{ t: null }]);
       await holder.query("SELECT pg_advisory_unlock(727274)");

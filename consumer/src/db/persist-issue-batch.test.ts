@@ -2,6 +2,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { IssueEvent } from "#shared/issue-event.ts";
+import { waitUntil } from "#test-support/wait.ts";
 import { DatabaseError } from "./db-errors.ts";
 import { createOrm } from "./orm.ts";
 import { persistIssueBatch } from "./persist-issue-batch.ts";
@@ -34,15 +35,19 @@ async function holdCouponLock(couponId: string) {
 }
 
 async function waitForLockWaiter(): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const [row] = await orm.em.fork().execute<Array<{ pid: number }>>(
-      `SELECT pid FROM pg_stat_activity
-        WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'coupon-consumer'`,
-    );
-    if (row) return row.pid;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error("no session waiting for the coupon lock");
+  let pid: number | undefined;
+  await waitUntil(
+    async () => {
+      const [row] = await orm.em.fork().execute<Array<{ pid: number }>>(
+        `SELECT pid FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'coupon-consumer'`,
+      );
+      pid = row?.pid;
+      return pid !== undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 20, what: "a session waiting for the coupon lock" },
+  );
+  return pid as number;
 }
 
 describe("persistIssueBatch", () => {

@@ -243,8 +243,13 @@ describe("Redis REST proxy with the official @upstash/redis client", () => {
     expect(await direct.publish(channel, "to all")).toBe(1);
     await waitUntil(() => streams.every((s) => s.lines.length === 2), { what: "50 deliveries" });
     expect(new Set(streams.map((s) => s.lines[1]))).toEqual(new Set([`message,${channel},to all`]));
+    const listening = proxy.hub.listenerCount;
     for (const stream of streams.slice(1)) stream.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Once the proxy has seen the 49 leave, any UNSUBSCRIBE they caused has been sent to Redis.
+    await waitUntil(() => proxy.hub.listenerCount <= listening - 49, {
+      timeoutMs: 5000,
+      what: "the proxy to see 49 clients leave",
+    });
     expect(await subscriberCount(channel)).toBe(1);
     streams[0]?.close();
     await waitUntil(async () => (await subscriberCount(channel)) === 0, {

@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitUntil } from "#test-support/wait.ts";
 import { HttpError } from "./http-error.ts";
 import { createHttpService, type HttpService } from "./http-service.ts";
 import { sendJson } from "./json-response.ts";
@@ -83,9 +84,13 @@ describe("createHttpService", () => {
       },
     );
     const inFlight = fetch(url).then((response) => response.json());
-    while (events.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    const closed = (service as HttpService).close(5000).then(() => events.push("closed"));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(() => events.length > 0, { intervalMs: 5, what: "the request to start" });
+    const running = service as HttpService;
+    const closed = running.close(5000).then(() => events.push("closed"));
+    await waitUntil(() => !running.server.listening, {
+      intervalMs: 5,
+      what: "the listener to close",
+    });
     await expect(fetch(url)).rejects.toThrow();
     expect(events).toEqual(["request started"]);
     release();
