@@ -1,4 +1,3 @@
-import { createServer, type Server } from "node:http";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -9,6 +8,7 @@ import {
 } from "#consumer/db/test-support/temporary-database.ts";
 import { DLT_HEADERS } from "#consumer/dead-letter/dead-letter-headers.ts";
 import { DLT_MONITOR_GROUP, ISSUE_REQUEST_PARTITIONS, TOPICS } from "#shared/defaults.ts";
+import { type AlertWebhook, startAlertWebhook } from "../support/alert-webhook.ts";
 import { waitForGroupCaughtUp } from "../support/kafka-lag.ts";
 import { type OwnBroker, startOwnBroker } from "../support/own-broker.ts";
 import { recreateTopics } from "../support/recreate-topics.ts";
@@ -36,10 +36,8 @@ describe("fault: topics recreated while PostgreSQL keeps its dead letters", () =
   let db: pg.Pool;
   let kafka: Kafka;
   let admin: Admin;
-  let webhook: Server;
-  let webhookUrl: string;
+  let webhook: AlertWebhook;
   let system: SystemUnderTest | undefined;
-  const alerts: Array<{ deadLetterId: string }> = [];
 
   beforeAll(async () => {
     broker = await startOwnBroker("fault-dead-letter-identity");
@@ -53,16 +51,7 @@ describe("fault: topics recreated while PostgreSQL keeps its dead letters", () =
     });
     admin = kafka.admin();
     await admin.connect();
-    webhook = createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk) => (body += chunk));
-      request.on("end", () => {
-        alerts.push(JSON.parse(body));
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
-    webhookUrl = `http://127.0.0.1:${(webhook.address() as { port: number }).port}/alerts`;
+    webhook = await startAlertWebhook();
   });
   afterAll(async () => {
     await system?.stop();
@@ -70,14 +59,14 @@ describe("fault: topics recreated while PostgreSQL keeps its dead letters", () =
     await db?.end();
     await broker?.stop();
     await database?.drop();
-    webhook?.close();
+    await webhook?.close();
   });
 
   const startOurSystem = () =>
     startSystem({
       workers: 1,
       infra: { KAFKA_BROKERS: broker.brokers.join(","), DATABASE_URL: database.url },
-      extraEnv: { control: { ALERT_WEBHOOK_URL: webhookUrl } },
+      extraEnv: { control: { ALERT_WEBHOOK_URL: webhook.url } },
     });
 
   async function send(
@@ -179,8 +168,8 @@ describe("fault: topics recreated while PostgreSQL keeps its dead letters", () =
     expect(new Set(letters.map((l) => l.id)).size).toBe(4);
     expect(new Set(letters.map((l) => l.letter_key)).size).toBe(4);
     expect(await deadLetterCount()).toBe(4);
-    const alerted = () => alerts.map((a) => String(a.deadLetterId)).sort();
-    await waitUntil(() => alerts.length >= 4, { what: "an alert per dead letter" });
+    const alerted = () => webhook.alerts.map((a) => String(a.deadLetterId)).sort();
+    await waitUntil(() => webhook.alerts.length >= 4, { what: "an alert per dead letter" });
     expect(alerted()).toEqual(letters.map((l) => l.id).sort());
 
     // The monitor reads the DLT again from the start (its group's offsets reset, as an operator

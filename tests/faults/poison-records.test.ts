@@ -1,10 +1,10 @@
-import { createServer, type Server } from "node:http";
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSUMER_GROUP, TOPICS } from "#shared/defaults.ts";
 import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
+import { type AlertWebhook, startAlertWebhook } from "../support/alert-webhook.ts";
 import { deadLettersCli } from "../support/dead-letters-cli.ts";
 import { createGraphqlClient } from "../support/graphql-client.ts";
 import { expectInvariantsHold } from "../support/invariants.ts";
@@ -15,25 +15,15 @@ import { dropUnderFault, FAST_RECONCILER } from "./fault-harness.ts";
 
 describe("fault: poison records mixed into the topic mid-drop", () => {
   let system: SystemUnderTest;
-  let webhook: Server;
-  const alerts: Array<Record<string, unknown>> = [];
+  let webhook: AlertWebhook;
   let producer: Producer;
   let db: pg.Pool;
 
   beforeAll(async () => {
-    webhook = createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk) => (body += chunk));
-      request.on("end", () => {
-        alerts.push(JSON.parse(body));
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
-    const { port } = webhook.address() as { port: number };
+    webhook = await startAlertWebhook();
     system = await startSystem({
       extraEnv: {
-        control: { ...FAST_RECONCILER, ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` },
+        control: { ...FAST_RECONCILER, ALERT_WEBHOOK_URL: webhook.url },
       },
     });
     const kafka = new Kafka({
@@ -49,7 +39,7 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
     await producer?.disconnect();
     await db?.end();
     await system?.stop();
-    webhook?.close();
+    await webhook?.close();
   });
 
   it("dead-letters them, records and alerts, keeps the partition flowing, and replays once fixed", async () => {
@@ -105,7 +95,7 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
     expect(byPayload.get(poison[1] as string)?.error_class).toBe("SchemaMismatch");
     expect(byPayload.get(poison[2] as string)).toMatchObject({ attempts: 3 });
     await waitUntil(
-      () => deadLetters.every((d) => alerts.some((a) => String(a.deadLetterId) === d.id)),
+      () => deadLetters.every((d) => webhook.alerts.some((a) => String(a.deadLetterId) === d.id)),
       { timeoutMs: 30_000, what: "an alert per dead letter at the webhook" },
     );
 
