@@ -9,6 +9,7 @@ import {
   workerMetricsPort,
 } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
+import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 
 const envSchema = z.object({
@@ -77,5 +78,7 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
       giveUpAfterMs: c.RECONCILE_GIVE_UP_AFTER_MS,
     },
     alertWebhookUrl: c.ALERT_WEBHOOK_URL ?? null,
+    /** The internal API's and the health servers' timeouts and connection cap. */
+    httpLimits: readHttpServerLimits(env),
   };
 }

@@ -37,12 +37,51 @@ export const DLT_MONITOR_GROUP = "coupon-issue-dlt-monitor";
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** The gateway (`PRODUCE_TIMEOUT_MS`, `SUBSCRIPTION_TIMEOUT_MS`). */
+/** The gateway (`PRODUCE_TIMEOUT_MS`, `SUBSCRIPTION_TIMEOUT_MS`, ...). */
 export const GATEWAY_DEFAULTS = {
   /** A produce not acknowledged by then is undone and the caller told to retry. */
   produceTimeoutMs: 3000,
   /** How long a requestStatus subscription may stay open. */
   subscriptionTimeoutMs: 120_000,
+  /** A requestStatus subscription that saw no change for this long ends. */
+  subscriptionIdleTimeoutMs: 60_000,
+  /** requestStatus subscriptions one caller may hold open at once (per gateway process). */
+  subscriptionsPerCaller: 5,
+  /** requestStatus subscriptions open at once in all (per gateway process): each holds a stream. */
+  subscriptionsTotal: 1000,
+  /** Largest request body on /graphql: the project's operations are well under 2 KiB. */
+  maxBodyBytes: 64 * KiB,
+} as const;
+
+/**
+ * What one GraphQL operation may ask for (`GRAPHQL_MAX_ALIASES`, ...), checked before anything
+ * runs. The project's own operations use no alias, no directive, depth 3 and fewer than 100 tokens;
+ * GraphiQL's introspection query is exempt from depth and cost but not from tokens.
+ */
+export const GRAPHQL_LIMIT_DEFAULTS = {
+  maxAliases: 15,
+  maxDepth: 6,
+  maxCost: 1000,
+  maxTokens: 1000,
+  maxDirectives: 10,
+} as const;
+
+/**
+ * Every Node HTTP server's connection limits (`HTTP_HEADERS_TIMEOUT_MS`, ...): the gateway on Node,
+ * both proxies, the control process and the workers' health servers. They bound the time and the
+ * sockets a slow or hostile client can hold; long responses (SSE) are not cut by them.
+ */
+export const HTTP_SERVER_DEFAULTS = {
+  /** The request's headers must have arrived by then, or the client gets 408 and is cut off. */
+  headersTimeoutMs: 10_000,
+  /** The whole request (headers and body) must have arrived by then. */
+  requestTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: 5_000,
+  /** Open connections at most; the ones beyond are closed at once. */
+  maxConnections: 4096,
+  /** A declared request body above this is refused before any handler runs, unless a service says otherwise. */
+  maxBodyBytes: 64 * KiB,
 } as const;
 
 /** The issue workers (`PERSIST_CHUNK_SIZE`, `METRICS_PORT`) and both consumer processes' pool. */

@@ -32,6 +32,7 @@ await runServiceProcess({
       deadLetters: { deadLetters: deadLetterRepository, replay },
       token: config.internalApi.token,
       fallback: createHealthRoutes(metrics),
+      httpLimits: config.httpLimits,
     });
     await server.listen(config.internalApi.port, config.internalApi.host);
 

@@ -2,6 +2,7 @@ import { createBearerCheck } from "#shared/http-kit/authorization.ts";
 import { HttpError } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
 import { createRouter, type Router } from "#shared/http-kit/router.ts";
+import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { INTERNAL_API_PREFIX } from "#shared/internal-api/contract.ts";
 import type { CouponService } from "../coupons/coupon-service.ts";
 import { isRetriable } from "../is-retriable.ts";
@@ -19,6 +20,8 @@ export interface InternalApiServerOptions {
   maxBodyBytes?: number;
   /** Where unexpected errors are reported. Default `console.error`. */
   logError?: (message: string, error: unknown) => void;
+  /** Timeouts and connection cap of its HTTP server. Default `HTTP_SERVER_DEFAULTS`. */
+  httpLimits?: Partial<HttpServerLimits>;
 }
 
 /**
@@ -34,6 +37,7 @@ export function createInternalApiServer({
   fallback,
   maxBodyBytes = 64 * 1024,
   logError = (message, error) => console.error(`internal API ${message}`, error),
+  httpLimits,
 }: InternalApiServerOptions): HttpService {
   const isAuthorized = createBearerCheck(token);
   const internal = createRouter([
@@ -53,5 +57,7 @@ export function createInternalApiServer({
     // A dependency away (PostgreSQL, Redis, Kafka) is 503: the caller may try again shortly.
     statusOf: (error) => (isRetriable(error) ? 503 : 500),
     logError,
+    maxBodyBytes,
+    limits: httpLimits,
   });
 }

@@ -44,6 +44,7 @@ await runServiceProcess({
       port: config.metricsPort,
       metrics,
       isReady: () => joined,
+      httpLimits: config.httpLimits,
     });
     await consumer.start();
 

@@ -3,6 +3,7 @@ import { HttpError } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { createRouter, type Router } from "#shared/http-kit/router.ts";
+import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import type { Metrics } from "./metrics.ts";
 
 /**
@@ -36,6 +37,8 @@ export interface HealthServerOptions {
   metrics: Metrics;
   /** Reports whether the process is doing its job (e.g. joined its consumer group). */
   isReady?: () => boolean;
+  /** Timeouts and connection cap of the server. Default `HTTP_SERVER_DEFAULTS`. */
+  httpLimits?: Partial<HttpServerLimits>;
 }
 
 /** A service with just the health routes, for processes that have no HTTP server of their own. */
@@ -44,12 +47,14 @@ export async function startHealthServer({
   host = LOCAL_DEFAULTS.HOST,
   metrics,
   isReady,
+  httpLimits,
 }: HealthServerOptions): Promise<HttpService> {
   const routes = createHealthRoutes(metrics, isReady);
   const service = createHttpService({
     async handle(request, response) {
       if (!(await routes(request, response))) throw new HttpError(404, "not found");
     },
+    limits: httpLimits,
   });
   await service.listen(port, host);
   return service;

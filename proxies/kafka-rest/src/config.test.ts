@@ -13,6 +13,12 @@ describe("readKafkaRestConfig", () => {
       topics: [TOPICS.issueRequests],
       maxBodyBytes: 1024 * 1024,
       produceTimeoutMs: 5000,
+      httpLimits: {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 5_000,
+        maxConnections: 4096,
+      },
     });
   });
 

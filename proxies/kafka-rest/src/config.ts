@@ -3,6 +3,7 @@ import { KAFKA_REST_DEFAULTS, LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
+import { type HttpServerLimits, readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 const commaList = (what: string) =>
@@ -45,6 +46,7 @@ export interface KafkaRestConfig {
   topics: string[];
   maxBodyBytes: number;
   produceTimeoutMs: number;
+  httpLimits: HttpServerLimits;
 }
 
 /**
@@ -72,5 +74,6 @@ export function readKafkaRestConfig(
     topics: c.KAFKA_REST_TOPICS,
     maxBodyBytes: c.KAFKA_REST_MAX_BODY_BYTES,
     produceTimeoutMs: c.KAFKA_REST_PRODUCE_TIMEOUT_MS,
+    httpLimits: readHttpServerLimits(env),
   };
 }

@@ -7,6 +7,7 @@ import { HttpError, methodNotAllowed } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { readJsonBody } from "#shared/http-kit/read-body.ts";
+import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { type BatchingProducer, createBatchingProducer } from "./batching-producer.ts";
 import { createPartitionAssigner } from "./partition-assigner.ts";
 import { type ProduceMessage, parseProduceBody } from "./produce-request.ts";
@@ -30,6 +31,8 @@ export interface KafkaRestProxyOptions {
   lingerMs?: number;
   /** Most messages in one broker request. Default `KAFKA_REST_DEFAULTS`. */
   maxBatchMessages?: number;
+  /** Timeouts and connection cap of its HTTP server. Default `HTTP_SERVER_DEFAULTS`. */
+  httpLimits?: Partial<HttpServerLimits>;
 }
 
 export interface KafkaRestProxy extends HttpService {
@@ -51,6 +54,7 @@ export function createKafkaRestProxy({
   produceTimeoutMs = KAFKA_REST_DEFAULTS.produceTimeoutMs,
   lingerMs = KAFKA_REST_DEFAULTS.lingerMs,
   maxBatchMessages = KAFKA_REST_DEFAULTS.maxBatchMessages,
+  httpLimits,
 }: KafkaRestProxyOptions): KafkaRestProxy {
   const kafka = new Kafka({
     clientId: "kafka-rest-proxy",
@@ -109,6 +113,8 @@ export function createKafkaRestProxy({
 
   const service = createHttpService({
     handle,
+    maxBodyBytes,
+    limits: httpLimits,
     onDrained: async () => {
       await Promise.all([producer.close(), assigner.close()]);
     },

@@ -13,6 +13,12 @@ describe("readRedisRestConfig", () => {
       commandTimeoutMs: 5000,
       commands: "project",
       keyPrefix: "",
+      httpLimits: {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 5_000,
+        maxConnections: 4096,
+      },
     });
   });
 

@@ -3,6 +3,7 @@ import { LOCAL_DEFAULTS, REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
+import { type HttpServerLimits, readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 import type { CommandProfile } from "./command-policy.ts";
 
@@ -33,6 +34,7 @@ export interface RedisRestConfig {
   commandTimeoutMs: number;
   commands: CommandProfile;
   keyPrefix: string;
+  httpLimits: HttpServerLimits;
 }
 
 /**
@@ -59,5 +61,6 @@ export function readRedisRestConfig(
     commandTimeoutMs: c.REDIS_REST_COMMAND_TIMEOUT_MS,
     commands: c.REDIS_REST_COMMANDS,
     keyPrefix: c.REDIS_KEY_PREFIX,
+    httpLimits: readHttpServerLimits(env),
   };
 }

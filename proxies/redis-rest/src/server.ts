@@ -8,6 +8,7 @@ import { createHttpService, type HttpService } from "#shared/http-kit/http-servi
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { parseInput } from "#shared/http-kit/parse-input.ts";
 import { readJsonBody } from "#shared/http-kit/read-body.ts";
+import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { decodePathSegment } from "#shared/http-kit/router.ts";
 import { createCommandExecutor } from "./command-executor.ts";
 import { type CommandProfile, createCommandPolicy } from "./command-policy.ts";
@@ -33,6 +34,8 @@ export interface RedisRestProxyOptions {
   commands?: CommandProfile;
   /** The gateway's Redis key prefix (`REDIS_KEY_PREFIX`), for the `project` profile. Default "". */
   keyPrefix?: string;
+  /** Timeouts and connection cap of its HTTP server. Default `HTTP_SERVER_DEFAULTS`. */
+  httpLimits?: Partial<HttpServerLimits>;
 }
 
 export interface RedisRestProxy extends HttpService {
@@ -61,6 +64,7 @@ export function createRedisRestProxy({
   maxSseBufferedBytes = 1024 * 1024,
   commands = REDIS_REST_DEFAULTS.commands,
   keyPrefix = "",
+  httpLimits,
 }: RedisRestProxyOptions): RedisRestProxy {
   const redis = createRedisConnection({
     url: redisUrl,
@@ -128,6 +132,8 @@ export function createRedisRestProxy({
 
   const service = createHttpService({
     handle,
+    maxBodyBytes,
+    limits: httpLimits,
     onDrainStart: streams.endAll,
     onDrained: async () => {
       await Promise.all([closeRedisConnection(redis), closeRedisConnection(subscriber)]);

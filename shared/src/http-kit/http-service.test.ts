@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "#test-support/wait.ts";
 import { HttpError } from "./http-error.ts";
@@ -98,4 +99,67 @@ describe("createHttpService", () => {
     await closed;
     expect(events).toEqual(["request started", "answered", "drained", "closed"]);
   });
+
+  it("refuses a declared body above the service's limit before any handler runs, on any route", async () => {
+    const handled: string[] = [];
+    service = createHttpService({
+      handle: async (request, response) => {
+        handled.push(request.url ?? "");
+        sendJson(response, 200, { ok: true });
+      },
+      maxBodyBytes: 1024,
+      logError: () => {},
+    });
+    const url = await service.listen(0);
+    const refused = await fetch(`${url}/health`, { method: "POST", body: "x".repeat(4096) });
+    expect(refused.status).toBe(413);
+    expect((await refused.json()).error).toMatch(/4096 bytes exceeds the limit of 1024/);
+    expect(handled).toEqual([]);
+    expect((await fetch(`${url}/health`, { method: "POST", body: "x" })).status).toBe(200);
+  });
+
+  it("cuts off a client that sends its headers too slowly, with 408 (slowloris)", async () => {
+    service = createHttpService({
+      handle: async (_request, response) => sendJson(response, 200, { ok: true }),
+      limits: { headersTimeoutMs: 200, requestTimeoutMs: 1000 },
+      logError: () => {},
+    });
+    const url = new URL(await service.listen(0));
+    const socket = connect(Number(url.port), url.hostname);
+    // Headers started, never finished: the server must not wait for the rest forever.
+    socket.write("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    expect(await untilClosed(socket)).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it("closes connections beyond maxConnections at once, and serves those within it", async () => {
+    service = createHttpService({
+      handle: async (_request, response) => sendJson(response, 200, { ok: true }),
+      limits: { maxConnections: 2 },
+      logError: () => {},
+    });
+    const url = new URL(await service.listen(0));
+    let accepted = 0;
+    service.server.on("connection", () => accepted++);
+    const open = [connect(Number(url.port), url.hostname), connect(Number(url.port), url.hostname)];
+    while (accepted < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const third = connect(Number(url.port), url.hostname);
+    third.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(await untilClosed(third)).toBe("");
+    const [first] = open as [Socket, Socket];
+    first.write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect(await untilClosed(first)).toMatch(/^HTTP\/1\.1 200/);
+    for (const socket of open) socket.destroy();
+  });
 });
+
+/** Everything the server sent on `socket` until it closed the connection. */
+function untilClosed(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += chunk;
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => resolve(received));
+  });
+}

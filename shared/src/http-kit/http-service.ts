@@ -1,8 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { LOCAL_DEFAULTS } from "../defaults.ts";
+import { HTTP_SERVER_DEFAULTS, LOCAL_DEFAULTS } from "../defaults.ts";
 import { HttpError } from "./http-error.ts";
 import { sendError } from "./json-response.ts";
+import { createLimitedServer } from "./limited-server.ts";
+import { tooLarge } from "./read-body.ts";
+import type { HttpServerLimits } from "./server-limits.ts";
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -20,6 +23,14 @@ export interface HttpServiceOptions {
   onDrained?: () => Promise<void> | void;
   /** Where unexpected errors are reported. Default `console.error`. */
   logError?: (message: string, error: unknown) => void;
+  /** Timeouts and the connection cap (`createLimitedServer`'s defaults when left out). */
+  limits?: Partial<HttpServerLimits>;
+  /**
+   * A request that declares a larger body is answered 413 before the handler runs, whatever the
+   * route; a handler that reads a body reads it through `readBody` with its own limit as well (a
+   * chunked body declares no length). Default `HTTP_SERVER_DEFAULTS.maxBodyBytes`.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface HttpService {
@@ -47,6 +58,8 @@ export function createHttpService({
   onDrainStart,
   onDrained,
   logError = (message, error) => console.error(message, error),
+  limits,
+  maxBodyBytes = HTTP_SERVER_DEFAULTS.maxBodyBytes,
 }: HttpServiceOptions): HttpService {
   let url: string | undefined;
   let closing: Promise<void> | undefined;
@@ -58,11 +71,16 @@ export function createHttpService({
     response.once("finish", () => setImmediate(() => server.closeIdleConnections()));
   };
 
-  const server = createServer((request, response) => {
+  const server = createLimitedServer((request, response) => {
     inFlight.add(response);
     response.once("close", () => inFlight.delete(response));
     if (closing) releaseAfter(response);
-    handle(request, response).catch((error: unknown) => {
+    const declared = Number(request.headers["content-length"] ?? 0);
+    const answer =
+      declared > maxBodyBytes
+        ? Promise.reject(tooLarge(maxBodyBytes, declared))
+        : handle(request, response);
+    answer.catch((error: unknown) => {
       if (error instanceof HttpError) {
         sendError(response, error.status, error.message, error.headers);
         return;
@@ -72,7 +90,7 @@ export function createHttpService({
       const message = error instanceof Error ? error.message : String(error);
       sendError(response, status, status === 500 ? `internal error: ${message}` : message);
     });
-  });
+  }, limits);
 
   return {
     server,

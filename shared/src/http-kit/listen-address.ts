@@ -1,5 +1,3 @@
-import { isIP } from "node:net";
-
 export interface ListenAddress {
   host: string;
   port: number;
@@ -20,15 +18,21 @@ export function listenAddressFromUrl(url: string, bindHost?: string): ListenAddr
   };
 }
 
-/** True for addresses only this machine can reach: `localhost`, 127.0.0.0/8 and `::1`. */
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const isIpv4 = (host: string): boolean =>
+  IPV4.exec(host)
+    ?.slice(1)
+    .every((part) => Number(part) <= 255) === true;
+
+/**
+ * True for addresses only this machine can reach: `localhost`, 127.0.0.0/8 and `::1`. Written
+ * without Node's `net`, so the gateway (Web-standard) applies the same rule as the services.
+ */
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
   if (bare === "localhost") return true;
-  if (isIP(bare) === 4) return bare.startsWith("127.");
-  if (isIP(bare) === 6) {
-    if (bare === "::1" || bare === "0:0:0:0:0:0:0:1") return true;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-    return mapped?.[1]?.startsWith("127.") === true;
-  }
-  return false;
+  if (isIpv4(bare)) return bare.startsWith("127.");
+  if (bare === "::1" || bare === "0:0:0:0:0:0:0:1") return true;
+  const mapped = /^::ffff:(.+)$/.exec(bare)?.[1];
+  return mapped !== undefined && isIpv4(mapped) && mapped.startsWith("127.");
 }

@@ -2,7 +2,8 @@ import type { IncomingMessage } from "node:http";
 import { messageOf } from "../errors/message-of.ts";
 import { HttpError } from "./http-error.ts";
 
-function tooLarge(maxBytes: number, declared?: number): HttpError {
+/** The 413 for a body above `maxBytes`, which also closes the connection. */
+export function tooLarge(maxBytes: number, declared?: number): HttpError {
   const size = declared === undefined ? "request body" : `request body of ${declared} bytes`;
   // The rest of the body may still be on its way: close the connection rather than read it all.
   return new HttpError(
