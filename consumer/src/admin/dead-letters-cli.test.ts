@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { formatDeadLetters, parseCliArgs } from "./dead-letters-cli.ts";
+import type { DeadLetterJson } from "#shared/internal-api/contract.ts";
+import type { InternalApiClient } from "#shared/internal-api/internal-api-client.ts";
+import { formatDeadLetters, parseCliArgs, runCommand } from "./dead-letters-cli.ts";
 
 describe("dead-letters CLI arguments", () => {
   it("reads list, with and without filters", () => {
@@ -87,5 +89,58 @@ describe("dead-letters table", () => {
     expect((lines[1] as string).slice(column, column + 1)).toBe("3");
     expect((lines[2] as string).slice(column, column + 1)).toBe("1");
     expect(lines.at(-1)).toBe("2 shown, 7 recorded in all");
+  });
+});
+
+describe("dead-letters CLI output of a hostile record", () => {
+  // A record's text is whatever its producer wrote: here terminal escapes that clear the screen,
+  // retitle the window and forge a line, in every field the CLI prints.
+  const hostile = "\u001b[2J\u001b]0;owned\u0007\r\u001b[1Aall clear\u009b0m";
+  const letter: DeadLetterJson = {
+    id: "5",
+    topic: "coupon-issue-requests",
+    partition: 0,
+    offset: "1",
+    payload: hostile,
+    couponId: "42",
+    errorClass: hostile,
+    errorMessage: `${hostile}\nsecond line`,
+    attempts: 3,
+    recordedAt: "2026-11-25T05:00:00.000Z",
+    replayedAt: null,
+    replayCount: 0,
+  };
+  const api = {
+    listDeadLetters: async () => ({ deadLetters: [letter], total: 1 }),
+    replayDeadLetters: async () => [
+      { kind: "not-replayable" as const, id: "5", reason: hostile },
+      { kind: "replayed" as const, id: "6", requestId: hostile },
+    ],
+  } as unknown as InternalApiClient;
+  /** A character a terminal acts on, the newline between output lines aside. */
+  const hasControls = (text: string) =>
+    [...text].some((char) => {
+      const code = char.charCodeAt(0);
+      return (code < 0x20 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
+    });
+
+  it("prints no control character, whatever the command and format", async () => {
+    for (const argv of [
+      ["list"],
+      ["list", "--json"],
+      ["replay", "5"],
+      ["replay", "--coupon", "42", "--json"],
+    ]) {
+      const parsed = parseCliArgs(argv);
+      if (!parsed.ok) throw new Error(parsed.error);
+      const printed = await runCommand(parsed.command, api);
+      expect(hasControls(printed), argv.join(" ")).toBe(false);
+      expect(printed).toMatch(/\\x1b\[2J|\\u001b\[2J/);
+    }
+  });
+
+  it("keeps a table row on its line", async () => {
+    const table = await runCommand({ kind: "list", couponId: null, limit: 10, json: false }, api);
+    expect(table.split("\n")).toHaveLength(3);
   });
 });

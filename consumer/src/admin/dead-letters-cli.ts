@@ -2,12 +2,17 @@
 import { parseArgs } from "node:util";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { parseId } from "#shared/ids.ts";
-import { DEAD_LETTER_PAGE, type DeadLetterJson } from "#shared/internal-api/contract.ts";
+import {
+  DEAD_LETTER_PAGE,
+  type DeadLetterJson,
+  type ReplayResultJson,
+} from "#shared/internal-api/contract.ts";
 import {
   createInternalApiClient,
   type InternalApiClient,
 } from "#shared/internal-api/internal-api-client.ts";
 import { readConsumerConfig } from "../config.ts";
+import { terminalSafe, terminalSafeJson } from "./terminal-text.ts";
 
 export const USAGE = `usage:
   npm run dead-letters -- list [--coupon <couponId>] [--limit <n>] [--json]
@@ -69,17 +74,22 @@ export function parseCliArgs(
   return { ok: false, error: verb ? `unknown command ${verb}` : "no command given" };
 }
 
-/** A table a person can read in a terminal: one dead letter per line. */
+/**
+ * A table a person can read in a terminal: one dead letter per line. Every cell comes from a record
+ * someone else wrote, so each is printed with its control characters escaped, on one line.
+ */
 export function formatDeadLetters(deadLetters: DeadLetterJson[], total: number): string {
   const header = ["id", "coupon", "error", "attempts", "recorded", "replayed"];
-  const rows = deadLetters.map((d) => [
-    d.id,
-    d.couponId ?? "-",
-    `${d.errorClass}: ${d.errorMessage}`.slice(0, 60),
-    String(d.attempts),
-    d.recordedAt,
-    d.replayedAt ? `${d.replayedAt} (${d.replayCount}×)` : "no",
-  ]);
+  const rows = deadLetters.map((d) =>
+    [
+      d.id,
+      d.couponId ?? "-",
+      `${d.errorClass}: ${d.errorMessage}`.slice(0, 60),
+      String(d.attempts),
+      d.recordedAt,
+      d.replayedAt ? `${d.replayedAt} (${d.replayCount}×)` : "no",
+    ].map((cell) => terminalSafe(cell, { singleLine: true })),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells
@@ -93,28 +103,36 @@ export function formatDeadLetters(deadLetters: DeadLetterJson[], total: number):
   ].join("\n");
 }
 
-async function run(command: CliCommand, api: InternalApiClient): Promise<string> {
+/** One line per replayed dead letter, with what came of it; the text from records escaped. */
+export function formatReplayResults(results: ReplayResultJson[]): string {
+  if (results.length === 0) return "nothing to replay";
+  return results
+    .map((r) =>
+      r.kind === "replayed"
+        ? `${r.id}: replayed (request ${r.requestId})`
+        : r.kind === "not-found"
+          ? `${r.id}: not found`
+          : `${r.id}: not replayable (${r.reason})`,
+    )
+    .map((line) => terminalSafe(line, { singleLine: true }))
+    .join("\n");
+}
+
+/** What the command prints: nothing of a record reaches the terminal unescaped. */
+export async function runCommand(command: CliCommand, api: InternalApiClient): Promise<string> {
   switch (command.kind) {
     case "list": {
       const page = await api.listDeadLetters(command);
-      return command.json ? JSON.stringify(page) : formatDeadLetters(page.deadLetters, page.total);
+      return command.json
+        ? terminalSafeJson(page)
+        : formatDeadLetters(page.deadLetters, page.total);
     }
     case "replay-one":
     case "replay-coupon": {
       const results = await api.replayDeadLetters(
         command.kind === "replay-one" ? { id: command.id } : { couponId: command.couponId },
       );
-      if (command.json) return JSON.stringify({ results });
-      if (results.length === 0) return "nothing to replay";
-      return results
-        .map((r) =>
-          r.kind === "replayed"
-            ? `${r.id}: replayed (request ${r.requestId})`
-            : r.kind === "not-found"
-              ? `${r.id}: not found`
-              : `${r.id}: not replayable (${r.reason})`,
-        )
-        .join("\n");
+      return command.json ? terminalSafeJson({ results }) : formatReplayResults(results);
     }
   }
 }
@@ -128,7 +146,7 @@ if (import.meta.main) {
   const { internalApi } = readConsumerConfig();
   try {
     console.log(
-      await run(
+      await runCommand(
         parsed.command,
         createInternalApiClient({
           url: internalApi.url,
@@ -138,7 +156,8 @@ if (import.meta.main) {
       ),
     );
   } catch (error) {
-    console.error(`${messageOf(error)} (control process at ${internalApi.url})`);
+    // The control process's answer may quote a record: escaped like everything else printed.
+    console.error(`${terminalSafe(messageOf(error))} (control process at ${internalApi.url})`);
     process.exit(1);
   }
 }
