@@ -103,3 +103,43 @@ describe("gateway in JWT mode", () => {
       );
   });
 });
+
+describe("GraphiQL and introspection", () => {
+  const INTROSPECT = `{ __schema { queryType { name } } }`;
+  const gateway = (env: Record<string, string>) =>
+    createGatewayApp(readGatewayConfig({ INTERNAL_API_URL: "http://127.0.0.1:9/", ...env }));
+  const graphiql = async (app: ReturnType<typeof gateway>) => {
+    const page = await app.fetch(
+      new Request("http://gateway/graphql", { headers: { accept: "text/html" } }),
+    );
+    return page.status === 200 && /coupon drop/.test(await page.text());
+  };
+  const introspects = async (app: ReturnType<typeof gateway>) => {
+    const response = await app.fetch(
+      new Request("http://gateway/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: INTROSPECT }),
+      }),
+    );
+    const body = (await response.json()) as GraphQLBody;
+    return (
+      JSON.stringify(body.data) === JSON.stringify({ __schema: { queryType: { name: "Query" } } })
+    );
+  };
+
+  it("are on in development mode on loopback, as the quick start shows", async () => {
+    const development = gateway({});
+    expect(await graphiql(development)).toBe(true);
+    expect(await introspects(development)).toBe(true);
+  });
+
+  it("are off with identity configured, unless enabled explicitly", async () => {
+    const production = gateway({ JWT_SECRET: SECRET });
+    expect(await graphiql(production)).toBe(false);
+    expect(await introspects(production)).toBe(false);
+    const enabled = gateway({ JWT_SECRET: SECRET, GRAPHIQL: "true", INTROSPECTION: "true" });
+    expect(await graphiql(enabled)).toBe(true);
+    expect(await introspects(enabled)).toBe(true);
+  });
+});

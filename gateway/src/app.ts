@@ -1,3 +1,4 @@
+import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
 import { createYoga } from "graphql-yoga";
@@ -8,12 +9,17 @@ import type { GatewayConfig } from "./config.ts";
 import { createIssueEventProducer } from "./events/issue-event-producer.ts";
 import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
 import { resolveCaller } from "./identity/resolve-caller.ts";
+import { useBodyLimit } from "./protection/body-limit.ts";
+import { corsPolicy, useVaryOnOrigin } from "./protection/cors-policy.ts";
+import { useCsrfPrevention } from "./protection/csrf-prevention.ts";
+import { operationLimitPlugins } from "./protection/operation-limits.ts";
 import { createUpstashScriptTransport } from "./redis/upstash-script-transport.ts";
 import type { GatewayContext } from "./schema/builder.ts";
 import { schema } from "./schema/index.ts";
 import { maskError } from "./schema/mask-error.ts";
 import { createRequestIndex } from "./status/request-index.ts";
 import { createRequestStatus } from "./status/request-status.ts";
+import { createSubscriptionSlots } from "./status/subscription-slots.ts";
 
 export interface GatewayAppOptions {
   /** Test seam: runs between admission and produce (the fault suite crashes the process there). */
@@ -54,8 +60,10 @@ export function createGatewayApp(
       store,
       requestIndex,
       internalApi,
-      timeoutMs: config.subscriptionTimeoutMs,
+      timeoutMs: config.subscriptions.timeoutMs,
+      idleTimeoutMs: config.subscriptions.idleTimeoutMs,
     }),
+    subscriptionSlots: createSubscriptionSlots(config.subscriptions),
   };
 
   return createYoga<Record<string, unknown>, GatewayContext>({
@@ -63,6 +71,15 @@ export function createGatewayApp(
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
+    cors: corsPolicy(config.corsOrigins),
+    plugins: [
+      // Cheapest refusals first: the body's size, then CSRF, then the operation's shape.
+      useBodyLimit({ maxBytes: config.maxBodyBytes }),
+      useCsrfPrevention(),
+      ...operationLimitPlugins(config.operationLimits, { hideSuggestions: !config.introspection }),
+      ...(config.introspection ? [] : [useDisableIntrospection()]),
+      ...(config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
+    ],
     graphiql: config.graphiql
       ? { title: "coupon drop", defaultQuery: GRAPHIQL_DEFAULT_QUERY }
       : false,

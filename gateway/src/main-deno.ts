@@ -3,6 +3,9 @@ import { createGatewayApp } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
 
 const config = readGatewayConfig(Deno.env.toObject());
+// Deno.serve has no header or request timeout, keep-alive setting or connection cap to set
+// (config.httpLimits apply to the Node entry): in production, a reverse proxy in front enforces
+// them. The limits inside the app (body size, operation shape, subscriptions) hold here as well.
 const app = createGatewayApp(config);
 const controller = new AbortController();
 const server = Deno.serve(

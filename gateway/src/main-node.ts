@@ -1,6 +1,6 @@
 // The gateway on Node: the same Web-standard app as on Deno, behind Node's http server.
 // The one gateway module allowed Node's own APIs (the import-direction check enforces it).
-import { createServer } from "node:http";
+import { createLimitedServer } from "#shared/http-kit/limited-server.ts";
 import { createGatewayApp } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
 
@@ -17,7 +17,8 @@ const app = createGatewayApp(config, {
       }
     : undefined,
 });
-const server = createServer(app);
+// Header, request and keep-alive timeouts and a connection cap: a slow client cannot hold sockets.
+const server = createLimitedServer(app, config.httpLimits);
 server.listen(config.port, config.host, () => {
   console.log(`gateway (node) listening on http://${config.host}:${config.port}/graphql`);
 });

@@ -40,7 +40,7 @@ export const LAYERING: Scope[] = [
   {
     scope: "gateway/src/",
     layers: [
-      ["config.ts", "graphiql-examples.ts", "identity/", "redis/", "events/"],
+      ["config.ts", "graphiql-examples.ts", "identity/", "redis/", "events/", "protection/"],
       ["status/"],
       ["admission/"],
       ["schema/"],

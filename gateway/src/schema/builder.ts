@@ -4,10 +4,13 @@ import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import type { IssueCoupon } from "../admission/issue-coupon.ts";
 import type { Caller } from "../identity/resolve-caller.ts";
 import type { RequestStatus } from "../status/request-status.ts";
+import type { SubscriptionSlots } from "../status/subscription-slots.ts";
 
 export interface GatewayServices {
   issueCoupon: IssueCoupon;
   requestStatus: RequestStatus;
+  /** Caps on open requestStatus subscriptions, per caller and in all. */
+  subscriptionSlots: SubscriptionSlots;
   internalApi: InternalApiClient;
   store: AdmissionStore;
 }

@@ -3,6 +3,7 @@ import { createCouponInput } from "#shared/internal-api/contract.ts";
 import { idArg } from "./args.ts";
 import { builder } from "./builder.ts";
 import { badInput, requireAdmin } from "./errors.ts";
+import { oncePerRequest } from "./once-per-request.ts";
 
 interface CouponView {
   id: string;
@@ -23,14 +24,16 @@ const Coupon = builder.objectRef<CouponView>("Coupon").implement({
     }),
     remaining: t.int({
       description: "Coupons still available to admission, as Redis has it.",
-      resolve: async (coupon, _args, { services }) => {
-        let state = await services.store.readCoupon(coupon.id);
-        if (!state) {
-          await services.internalApi.loadCoupon(coupon.id);
-          state = await services.store.readCoupon(coupon.id);
-        }
-        return state?.remaining ?? Math.max(0, coupon.totalQuantity - coupon.issuedCount);
-      },
+      resolve: (coupon, _args, context) =>
+        oncePerRequest(context, `remaining:${coupon.id}`, async () => {
+          const { services } = context;
+          let state = await services.store.readCoupon(coupon.id);
+          if (!state) {
+            await services.internalApi.loadCoupon(coupon.id);
+            state = await services.store.readCoupon(coupon.id);
+          }
+          return state?.remaining ?? Math.max(0, coupon.totalQuantity - coupon.issuedCount);
+        }),
     }),
     startsAt: t.field({ type: "DateTime", nullable: true, resolve: (c) => c.startsAt }),
     endsAt: t.field({ type: "DateTime", nullable: true, resolve: (c) => c.endsAt }),
@@ -51,7 +54,12 @@ builder.queryField("coupon", (t) =>
     type: Coupon,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, { services }) => services.internalApi.getCoupon(idArg(args.id, "id")),
+    resolve: (_root, args, context) => {
+      const id = idArg(args.id, "id");
+      return oncePerRequest(context, `coupon:${id}`, () =>
+        context.services.internalApi.getCoupon(id),
+      );
+    },
   }),
 );
 

@@ -18,6 +18,16 @@ export function forbidden(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "FORBIDDEN" } });
 }
 
+/**
+ * A subscription over a cap. `retryable` when the gateway as a whole is full (a slot frees soon),
+ * not when the caller holds its own share: it must close one of its own first.
+ */
+export function tooManySubscriptions(message: string, retryable: boolean): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: "TOO_MANY_SUBSCRIPTIONS", ...(retryable ? { retryable } : {}) },
+  });
+}
+
 /** Admin operations: the admin role with JWT configured, open in development mode. */
 export function requireAdmin(
   context: { devMode: boolean; caller: { isAdmin: boolean } | null },

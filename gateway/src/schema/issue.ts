@@ -1,9 +1,10 @@
 import { ISSUE_STATUSES } from "#shared/lifecycle/issue-status.ts";
 import type { IssueCouponResult as IssueCouponOutcome } from "../admission/issue-coupon.ts";
 import type { IssueRequestView } from "../status/request-status.ts";
+import { holdingSlot } from "../status/subscription-slots.ts";
 import { idArg, requestIdArg } from "./args.ts";
 import { builder } from "./builder.ts";
-import { unauthenticated } from "./errors.ts";
+import { tooManySubscriptions, unauthenticated } from "./errors.ts";
 
 const IssueStatus = builder.enumType("IssueStatus", { values: ISSUE_STATUSES });
 const CouponUnavailableReason = builder.enumType("CouponUnavailableReason", {
@@ -92,8 +93,26 @@ builder.subscriptionField("requestStatus", (t) =>
     description:
       "The request's current state at once, then each change; completes after ISSUED or FAILED.",
     args: { requestId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, { services, request }) =>
-      services.requestStatus.watch(requestIdArg(args.requestId), request.signal),
+    subscribe: (_root, args, { caller, services, request }) => {
+      const requestId = requestIdArg(args.requestId);
+      // Callers without an identity share one count: anonymity buys no extra streams.
+      const slot = services.subscriptionSlots.claim(caller?.userId ?? "anonymous");
+      if (slot === "caller")
+        throw tooManySubscriptions(
+          "too many requestStatus subscriptions open for this caller: close one before opening another",
+          false,
+        );
+      if (slot === "total")
+        throw tooManySubscriptions(
+          "the gateway holds as many requestStatus subscriptions as it may; try again shortly",
+          true,
+        );
+      return holdingSlot(
+        services.requestStatus.watch(requestId, request.signal),
+        slot,
+        request.signal,
+      );
+    },
     resolve: (view: IssueRequestView) => view,
   }),
 );

@@ -18,6 +18,8 @@ export interface RequestStatusDeps {
   internalApi: InternalApiClient;
   /** How long a subscription may stay open. */
   timeoutMs: number;
+  /** How long a subscription may go without a change before it ends. */
+  idleTimeoutMs: number;
 }
 
 /** Reads a request's status (Redis first, PostgreSQL when Redis no longer has it) and streams changes. */
@@ -27,6 +29,7 @@ export function createRequestStatus({
   requestIndex,
   internalApi,
   timeoutMs,
+  idleTimeoutMs,
 }: RequestStatusDeps) {
   async function get(requestId: string): Promise<IssueRequestView | null> {
     const couponId = await requestIndex.lookup(requestId);
@@ -38,8 +41,9 @@ export function createRequestStatus({
   }
 
   /**
-   * Yields the current state, then every change, and ends after ISSUED or FAILED, or at the timeout.
-   * It listens before it reads, so a change between the two is not missed.
+   * Yields the current state, then every change, and ends after ISSUED or FAILED, at the timeout,
+   * or once no change came for the idle timeout (a stream held open for nothing is a stream to
+   * Redis held for nothing). It listens before it reads, so a change between the two is not missed.
    */
   async function* watch(requestId: string, signal?: AbortSignal): AsyncGenerator<IssueRequestView> {
     const subscriber = redis.subscribe<unknown>(store.keys.statusChannel(requestId));
@@ -63,7 +67,17 @@ export function createRequestStatus({
       if (record) queue.push(viewOfRecord(record));
       notify();
     });
-    const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+    const idle = new AbortController();
+    let idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+    const changed = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+    };
+    const deadline = AbortSignal.any([
+      AbortSignal.timeout(timeoutMs),
+      idle.signal,
+      ...(signal ? [signal] : []),
+    ]);
     const stop = new Promise<void>((resolve) =>
       deadline.addEventListener("abort", () => resolve(), { once: true }),
     );
@@ -87,10 +101,12 @@ export function createRequestStatus({
         }
         if (next.status === last.status && next.updatedAt === last.updatedAt) continue;
         last = next;
+        changed();
         yield next;
         if (isFinalStatus(next.status)) return;
       }
     } finally {
+      clearTimeout(idleTimer);
       await subscriber.unsubscribe().catch(() => undefined);
     }
   }

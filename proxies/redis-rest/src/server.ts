@@ -8,8 +8,8 @@ import { createHttpService, type HttpService } from "#shared/http-kit/http-servi
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { parseInput } from "#shared/http-kit/parse-input.ts";
 import { readJsonBody } from "#shared/http-kit/read-body.ts";
-import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { decodePathSegment } from "#shared/http-kit/router.ts";
+import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { createCommandExecutor } from "./command-executor.ts";
 import { type CommandProfile, createCommandPolicy } from "./command-policy.ts";
 import { commandListSchema, commandSchema } from "./command-request.ts";
