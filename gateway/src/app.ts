@@ -9,10 +9,12 @@ import type { GatewayConfig } from "./config.ts";
 import { createIssueEventProducer } from "./events/issue-event-producer.ts";
 import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
 import { resolveCaller } from "./identity/resolve-caller.ts";
+import { PROJECT_DOCUMENTS } from "./project-documents.ts";
 import { useBodyLimit } from "./protection/body-limit.ts";
 import { corsPolicy, useVaryOnOrigin } from "./protection/cors-policy.ts";
 import { useCsrfPrevention } from "./protection/csrf-prevention.ts";
 import { operationLimitPlugins } from "./protection/operation-limits.ts";
+import { trustedDocumentPlugins } from "./protection/trusted-documents.ts";
 import { createUpstashScriptTransport } from "./redis/upstash-script-transport.ts";
 import type { GatewayContext } from "./schema/builder.ts";
 import { schema } from "./schema/index.ts";
@@ -76,6 +78,7 @@ export function createGatewayApp(
       // Cheapest refusals first: the body's size, then CSRF, then the operation's shape.
       useBodyLimit({ maxBytes: config.maxBodyBytes }),
       useCsrfPrevention(),
+      ...trustedDocumentPlugins({ mode: config.trustedDocuments, documents: PROJECT_DOCUMENTS }),
       ...operationLimitPlugins(config.operationLimits, { hideSuggestions: !config.introspection }),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       ...(config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),

@@ -71,6 +71,8 @@ const envSchema = z.object({
   GRAPHQL_MAX_COST: positiveInt.default(GRAPHQL_LIMIT_DEFAULTS.maxCost),
   GRAPHQL_MAX_TOKENS: positiveInt.default(GRAPHQL_LIMIT_DEFAULTS.maxTokens),
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(GRAPHQL_LIMIT_DEFAULTS.maxDirectives),
+  /** `only`: the project's own documents by id and nothing else (protection/trusted-documents.ts). */
+  TRUSTED_DOCUMENTS: z.enum(["off", "allow", "only"]).default("off"),
 });
 
 export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
@@ -113,6 +115,7 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
       maxTokens: c.GRAPHQL_MAX_TOKENS,
       maxDirectives: c.GRAPHQL_MAX_DIRECTIVES,
     },
+    trustedDocuments: c.TRUSTED_DOCUMENTS,
     /** Used by the Node entry; Deno.serve has no such settings (README, Security). */
     httpLimits: readHttpServerLimits(env),
   };

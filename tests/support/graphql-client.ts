@@ -74,27 +74,13 @@ export function createGraphqlClient(endpoint: string) {
 
 export type GraphqlClient = ReturnType<typeof createGraphqlClient>;
 
-export const ISSUE_COUPON = `mutation Issue($couponId: ID!) {
-  issueCoupon(couponId: $couponId) {
-    __typename
-    ... on IssueAccepted { requestId status }
-    ... on AlreadyRequested { requestId status }
-    ... on SoldOut { couponId }
-    ... on CouponNotAvailable { couponId reason }
-  }
-}`;
-
-export const CREATE_COUPON = `mutation Create($input: CreateCouponInput!) {
-  createCoupon(input: $input) { id name totalQuantity issuedCount remaining startsAt endsAt }
-}`;
-
-export const ISSUE_REQUEST = `query Request($requestId: ID!) {
-  issueRequest(requestId: $requestId) { requestId couponId userId status reason requestedAt updatedAt }
-}`;
-
-export const REQUEST_STATUS = `subscription Watch($requestId: ID!) {
-  requestStatus(requestId: $requestId) { requestId status reason }
-}`;
+// The project's own documents: the test client sends exactly what a trusted-documents gateway runs.
+export {
+  CREATE_COUPON,
+  ISSUE_COUPON,
+  ISSUE_REQUEST,
+  REQUEST_STATUS,
+} from "#gateway/project-documents.ts";
 
 export interface IssueResult {
   __typename: "IssueAccepted" | "AlreadyRequested" | "SoldOut" | "CouponNotAvailable";

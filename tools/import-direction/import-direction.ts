@@ -40,7 +40,15 @@ export const LAYERING: Scope[] = [
   {
     scope: "gateway/src/",
     layers: [
-      ["config.ts", "graphiql-examples.ts", "identity/", "redis/", "events/", "protection/"],
+      [
+        "config.ts",
+        "graphiql-examples.ts",
+        "project-documents.ts",
+        "identity/",
+        "redis/",
+        "events/",
+        "protection/",
+      ],
       ["status/"],
       ["admission/"],
       ["schema/"],
