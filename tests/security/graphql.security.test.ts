@@ -333,6 +333,37 @@ describe("subscriptions cannot be hoarded", () => {
     }
   });
 
+  it("holds no slot for a subscription request the server never streams (406)", async () => {
+    const couponId = await createCoupon(gql, 10);
+    await system.pauseWorkers();
+    const held: Array<{ close: () => void }> = [];
+    try {
+      const requestId = await pendingRequest(couponId, "5301");
+      // Asking for JSON alone: Yoga answers 406 and never reads the stream.
+      for (let i = 0; i < PER_CALLER * 3; i++) {
+        const refused = await fetch(system.graphqlUrl, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json",
+            "x-user-id": "5301",
+          },
+          body: JSON.stringify({ query: REQUEST_STATUS, variables: { requestId } }),
+        });
+        expect(refused.status).toBe(406);
+        await refused.body?.cancel();
+      }
+      for (let i = 0; i < PER_CALLER; i++) {
+        const subscription = await open(requestId, "5301");
+        held.push(subscription);
+        expect(subscription.first.data?.requestStatus.status).toBe("PENDING");
+      }
+    } finally {
+      for (const subscription of held) subscription.close();
+      await system.resumeWorkers();
+    }
+  });
+
   it("counts anonymous callers as one: anonymity buys no extra streams", async () => {
     const couponId = await createCoupon(gql, 10);
     await system.pauseWorkers();

@@ -95,21 +95,24 @@ builder.subscriptionField("requestStatus", (t) =>
     args: { requestId: t.arg.id({ required: true }) },
     subscribe: (_root, args, { caller, services, request }) => {
       const requestId = requestIdArg(args.requestId);
-      // Callers without an identity share one count: anonymity buys no extra streams.
-      const slot = services.subscriptionSlots.claim(caller?.userId ?? "anonymous");
-      if (slot === "caller")
-        throw tooManySubscriptions(
-          "too many requestStatus subscriptions open for this caller: close one before opening another",
-          false,
-        );
-      if (slot === "total")
-        throw tooManySubscriptions(
-          "the gateway holds as many requestStatus subscriptions as it may; try again shortly",
-          true,
-        );
+      const claim = () => {
+        // Callers without an identity share one count: anonymity buys no extra streams.
+        const slot = services.subscriptionSlots.claim(caller?.userId ?? "anonymous");
+        if (slot === "caller")
+          throw tooManySubscriptions(
+            "too many requestStatus subscriptions open for this caller: close one before opening another",
+            false,
+          );
+        if (slot === "total")
+          throw tooManySubscriptions(
+            "the gateway holds as many requestStatus subscriptions as it may; try again shortly",
+            true,
+          );
+        return slot;
+      };
       return holdingSlot(
-        services.requestStatus.watch(requestId, request.signal),
-        slot,
+        claim,
+        () => services.requestStatus.watch(requestId, request.signal),
         request.signal,
       );
     },

@@ -5,13 +5,21 @@ import {
   type SubscriptionSlot,
 } from "./subscription-slots.ts";
 
-async function* stream(values: number[], cleanup: string[]) {
+async function* stream(values: number[], log: string[] = []) {
+  log.push("stream opened");
   try {
     for (const value of values) yield value;
   } finally {
-    cleanup.push("stream ended");
+    log.push("stream ended");
   }
 }
+
+/** A claim on `slots` for caller "a" that throws its refusal, as the schema's does. */
+const claimOn = (slots: ReturnType<typeof createSubscriptionSlots>) => () => {
+  const slot = slots.claim("a");
+  if (typeof slot === "string") throw new Error(`refused: ${slot}`);
+  return slot;
+};
 
 describe("createSubscriptionSlots", () => {
   it("caps each caller and the whole, and gives a slot back once", () => {
@@ -33,14 +41,39 @@ describe("createSubscriptionSlots", () => {
 });
 
 describe("holdingSlot", () => {
-  it("releases when the stream runs to its end", async () => {
+  it("claims nothing and opens nothing until the stream is read", async () => {
     const slots = createSubscriptionSlots({ perCaller: 1, total: 1 });
-    const cleanup: string[] = [];
-    const held = holdingSlot(stream([1, 2], cleanup), slots.claim("a") as SubscriptionSlot);
+    const log: string[] = [];
+    const held = holdingSlot(claimOn(slots), () => stream([1], log));
+    expect(slots.open).toBe(0);
+    expect(log).toEqual([]);
+    // A stream the server never reads (Yoga's 406 to a client that takes no event stream) and
+    // drops: no slot was ever held.
+    await held.return?.();
+    expect(slots.open).toBe(0);
+    expect(log).toEqual([]);
+  });
+
+  it("holds the slot while read and releases it when the stream runs to its end", async () => {
+    const slots = createSubscriptionSlots({ perCaller: 1, total: 1 });
     const seen: number[] = [];
-    for await (const value of held) seen.push(value);
+    for await (const value of holdingSlot(claimOn(slots), () => stream([1, 2]))) {
+      expect(slots.open).toBe(1);
+      seen.push(value);
+    }
     expect(seen).toEqual([1, 2]);
     expect(slots.open).toBe(0);
+  });
+
+  it("fails the first read with the refusal, opening nothing", async () => {
+    const slots = createSubscriptionSlots({ perCaller: 1, total: 1 });
+    const first = holdingSlot(claimOn(slots), () => stream([1, 2]));
+    await first.next();
+    const log: string[] = [];
+    const second = holdingSlot(claimOn(slots), () => stream([1], log));
+    await expect(second.next()).rejects.toThrow("refused: caller");
+    expect(log).toEqual([]);
+    expect(slots.open).toBe(1);
   });
 
   it("releases when the stream fails", async () => {
@@ -49,31 +82,31 @@ describe("holdingSlot", () => {
       yield 1;
       throw new Error("redis went away");
     }
-    const held = holdingSlot(failing(), slots.claim("a") as SubscriptionSlot);
+    const held = holdingSlot(claimOn(slots), failing);
     await expect(async () => {
       for await (const _ of held);
     }).rejects.toThrow("redis went away");
     expect(slots.open).toBe(0);
   });
 
-  it("releases when the server ends it, started or not", async () => {
-    const slots = createSubscriptionSlots({ perCaller: 2, total: 2 });
-    const cleanup: string[] = [];
-    const started = holdingSlot(stream([1, 2, 3], cleanup), slots.claim("a") as SubscriptionSlot);
-    await started.next();
-    await started.return?.();
-    expect(cleanup).toEqual(["stream ended"]);
-    const neverStarted = holdingSlot(stream([1], []), slots.claim("a") as SubscriptionSlot);
-    await neverStarted.return?.();
+  it("releases when the server ends it, and ends the stream", async () => {
+    const slots = createSubscriptionSlots({ perCaller: 1, total: 1 });
+    const log: string[] = [];
+    const held = holdingSlot(claimOn(slots), () => stream([1, 2, 3], log));
+    await held.next();
+    await held.return?.();
+    expect(log).toEqual(["stream opened", "stream ended"]);
     expect(slots.open).toBe(0);
   });
 
-  it("releases when the client leaves before the stream was read", () => {
+  it("releases when the client leaves, and reads nothing more", async () => {
     const slots = createSubscriptionSlots({ perCaller: 1, total: 1 });
     const client = new AbortController();
-    holdingSlot(stream([1], []), slots.claim("a") as SubscriptionSlot, client.signal);
+    const held = holdingSlot(claimOn(slots), () => stream([1, 2]), client.signal);
+    await held.next();
     expect(slots.open).toBe(1);
     client.abort();
     expect(slots.open).toBe(0);
+    expect(await held.next()).toEqual({ done: true, value: undefined });
   });
 });

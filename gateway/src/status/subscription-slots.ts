@@ -54,35 +54,54 @@ export function createSubscriptionSlots({ perCaller, total }: SubscriptionSlotsO
 export type SubscriptionSlots = ReturnType<typeof createSubscriptionSlots>;
 
 /**
- * The stream, releasing `slot` once it ends whichever way: run to its end, failed, ended by the
- * server (`return`), or never started because the client left first. A generator's `finally` would
- * miss that last case; the client's `signal` covers it.
+ * A stream that holds a slot only while it is read. The slot is claimed on the first read, so a
+ * subscription the server never streams (Yoga answers 406 to a client that accepts no event stream)
+ * holds none; a refused claim fails that first read, which Yoga sends the client as the
+ * subscription's one error event. The slot is given back once the stream ends whichever way: run to
+ * its end, failed, ended by the server (`return`), or the client gone (`signal`).
+ *
+ * @param claim returns the slot, or throws the refusal the client should see
+ * @param open starts the stream, once the slot is held
  */
 export function holdingSlot<T>(
-  stream: AsyncGenerator<T>,
-  slot: SubscriptionSlot,
+  claim: () => SubscriptionSlot,
+  open: () => AsyncGenerator<T>,
   signal?: AbortSignal,
 ): AsyncIterableIterator<T> {
-  signal?.addEventListener("abort", () => slot.release(), { once: true });
-  const releasing = async <R>(step: Promise<IteratorResult<T, R>>) => {
-    try {
-      const result = await step;
-      if (result.done) slot.release();
-      return result;
-    } catch (error) {
-      slot.release();
-      throw error;
-    }
+  let slot: SubscriptionSlot | undefined;
+  let stream: AsyncGenerator<T> | undefined;
+  let ended = false;
+  const end = () => {
+    ended = true;
+    slot?.release();
   };
+  signal?.addEventListener("abort", end, { once: true });
+  const done = (): IteratorResult<T> => ({ done: true, value: undefined });
+
   const held: AsyncIterableIterator<T> = {
-    next: (...args) => releasing(stream.next(...args)),
-    return: (value) => {
-      slot.release();
-      return stream.return(value);
+    async next() {
+      if (ended || signal?.aborted) return done();
+      if (!stream) {
+        slot = claim();
+        stream = open();
+      }
+      try {
+        const result = await stream.next();
+        if (result.done) end();
+        return result;
+      } catch (error) {
+        end();
+        throw error;
+      }
     },
-    throw: (error) => {
-      slot.release();
-      return stream.throw(error);
+    async return() {
+      end();
+      return stream ? stream.return(undefined) : done();
+    },
+    async throw(error: unknown) {
+      end();
+      if (stream) return stream.throw(error);
+      throw error;
     },
     [Symbol.asyncIterator]: () => held,
   };
