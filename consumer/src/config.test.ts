@@ -30,4 +30,28 @@ describe("consumer configuration", () => {
     });
     expect(() => readConsumerConfig({ REDIS_KEY_PREFIX: "{a}:" })).toThrow(/REDIS_KEY_PREFIX/);
   });
+
+  it("takes the development token on loopback only, and serves metrics open with it", () => {
+    expect(readConsumerConfig({})).toMatchObject({ metricsHost: "127.0.0.1", metricsToken: null });
+    expect(() => readConsumerConfig({ INTERNAL_API_URL: "http://0.0.0.0:4001" })).toThrow(
+      /^refusing to listen on 0\.0\.0\.0 with the development credentials.*set INTERNAL_API_TOKEN/,
+    );
+    expect(() => readConsumerConfig({ METRICS_HOST: "10.0.0.5" })).toThrow(
+      /^refusing to listen on 10\.0\.0\.5 with the development credentials.*INTERNAL_API_TOKEN/,
+    );
+  });
+
+  it("takes a token of its own anywhere once it is 32 bytes, and guards metrics with it", () => {
+    const token = "t".repeat(32);
+    expect(
+      readConsumerConfig({
+        INTERNAL_API_URL: "http://control.internal:4001",
+        INTERNAL_API_TOKEN: token,
+        METRICS_HOST: "0.0.0.0",
+      }),
+    ).toMatchObject({ internalApi: { token }, metricsHost: "0.0.0.0", metricsToken: token });
+    expect(() => readConsumerConfig({ INTERNAL_API_TOKEN: "t".repeat(31) })).toThrow(
+      /^INTERNAL_API_TOKEN is 31 bytes long, and a secret of its own must be at least 32/,
+    );
+  });
 });

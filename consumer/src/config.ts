@@ -9,6 +9,8 @@ import {
   workerMetricsPort,
 } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
+import { assertSecretFitsUse } from "#shared/http-kit/credentials-rule.ts";
 import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 
@@ -17,8 +19,14 @@ const envSchema = z.object({
   REDIS_URL: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_URL),
   KAFKA_BROKERS: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_BROKERS),
   INTERNAL_API_URL: z.url().default(LOCAL_DEFAULTS.INTERNAL_API_URL),
+  /**
+   * The Bearer token of the internal API, and of `/metrics` outside development. The development
+   * one is accepted on loopback only; one of its own is at least 32 bytes (credentials-rule.ts).
+   */
   INTERNAL_API_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
   WORKER_ID: z.string().default("1"),
+  /** Where a worker serves `/health` and `/metrics`: loopback unless a scraper elsewhere needs it. */
+  METRICS_HOST: z.string().min(1).default(LOCAL_DEFAULTS.HOST),
   /** Worker 1's by default; `npm start` gives worker i its own (`workerMetricsPort`). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(workerMetricsPort(1)),
   CONSUMER_GROUP: z.string().min(1).default(CONSUMER_GROUP),
@@ -52,6 +60,16 @@ export type ConsumerConfig = ReturnType<typeof readConsumerConfig>;
 export function readConsumerConfig(env: Record<string, string | undefined> = process.env) {
   const c = parseOrThrow(envSchema, env, "consumer configuration");
   const internal = new URL(c.INTERNAL_API_URL);
+  // The token guards the internal API (listened on by the control process, sent to by the CLI)
+  // and the workers' metrics: the development one only while all of these stay on loopback.
+  const token = {
+    variable: "INTERNAL_API_TOKEN",
+    value: c.INTERNAL_API_TOKEN,
+    developmentValue: LOCAL_DEFAULTS.INTERNAL_API_TOKEN,
+  };
+  assertSecretFitsUse({ ...token, listensOn: internal.hostname });
+  assertSecretFitsUse({ ...token, listensOn: c.METRICS_HOST });
+  const development = c.INTERNAL_API_TOKEN === LOCAL_DEFAULTS.INTERNAL_API_TOKEN;
   return {
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
@@ -65,7 +83,13 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
       token: c.INTERNAL_API_TOKEN,
     },
     workerId: c.WORKER_ID,
+    metricsHost: c.METRICS_HOST,
     metricsPort: c.METRICS_PORT,
+    /**
+     * The Bearer token `/metrics` asks for: the internal API's, or none in development (the
+     * development token, which the rule above keeps on loopback).
+     */
+    metricsToken: development ? null : c.INTERNAL_API_TOKEN,
     consumerGroup: c.CONSUMER_GROUP,
     issueTopic: c.ISSUE_TOPIC,
     deadLetterTopic: c.DEAD_LETTER_TOPIC,
@@ -81,4 +105,20 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
     /** The internal API's and the health servers' timeouts and connection cap. */
     httpLimits: readHttpServerLimits(env),
   };
+}
+
+/**
+ * For a process's entry point: the configuration, or the refusal as one line on stderr (what to
+ * set, not a stack trace) and exit code 1.
+ */
+export function loadConsumerConfig(
+  processName: string,
+  env: Record<string, string | undefined> = process.env,
+): ConsumerConfig {
+  try {
+    return readConsumerConfig(env);
+  } catch (error) {
+    console.error(`${processName} did not start: ${messageOf(error)}`);
+    process.exit(1);
+  }
 }

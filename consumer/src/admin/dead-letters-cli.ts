@@ -11,7 +11,7 @@ import {
   createInternalApiClient,
   type InternalApiClient,
 } from "#shared/internal-api/internal-api-client.ts";
-import { readConsumerConfig } from "../config.ts";
+import { loadConsumerConfig } from "../config.ts";
 import { terminalSafe, terminalSafeJson } from "./terminal-text.ts";
 
 export const USAGE = `usage:
@@ -143,7 +143,7 @@ if (import.meta.main) {
     console.error(`${parsed.error}\n\n${USAGE}`);
     process.exit(2);
   }
-  const { internalApi } = readConsumerConfig();
+  const { internalApi } = loadConsumerConfig("dead-letters");
   try {
     console.log(
       await runCommand(

@@ -31,7 +31,7 @@ await runServiceProcess({
       coupons: createCouponService(database.coupons, store),
       deadLetters: { deadLetters: deadLetterRepository, replay },
       token: config.internalApi.token,
-      fallback: createHealthRoutes(metrics),
+      fallback: createHealthRoutes({ metrics, metricsToken: config.metricsToken }),
       httpLimits: config.httpLimits,
     });
     await server.listen(config.internalApi.port, config.internalApi.host);

@@ -41,7 +41,9 @@ await runServiceProcess({
       log(`consumer crashed: ${event.payload.error.message} (restart: ${event.payload.restart})`);
     });
     const health = await startHealthServer({
+      host: config.metricsHost,
       port: config.metricsPort,
+      metricsToken: config.metricsToken,
       metrics,
       isReady: () => joined,
       httpLimits: config.httpLimits,
@@ -49,7 +51,7 @@ await runServiceProcess({
     await consumer.start();
 
     return {
-      readyLine: `consuming ${config.issueTopic} as ${config.consumerGroup}; metrics on http://127.0.0.1:${config.metricsPort}/metrics`,
+      readyLine: `consuming ${config.issueTopic} as ${config.consumerGroup}; metrics on ${health.url}/metrics`,
       async close() {
         log("finishing the batch in hand");
         await consumer.stop().catch((error) => log(`consumer stop: ${messageOf(error)}`));

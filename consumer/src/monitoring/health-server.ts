@@ -1,4 +1,5 @@
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import { createBearerCheck } from "#shared/http-kit/authorization.ts";
 import { HttpError } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
@@ -6,11 +7,29 @@ import { createRouter, type Router } from "#shared/http-kit/router.ts";
 import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import type { Metrics } from "./metrics.ts";
 
+export interface HealthRoutesOptions {
+  metrics: Metrics;
+  /** Reports whether the process is doing its job (e.g. joined its consumer group). Default: yes. */
+  isReady?: () => boolean;
+  /**
+   * The Bearer token `/metrics` asks for (a scraper's `authorization.credentials`); null serves
+   * it to anyone, which only development on loopback does. Default null.
+   */
+  metricsToken?: string | null;
+}
+
 /**
- * `GET /health` (200 while ready, 503 before) and `GET /metrics` (Prometheus text); any other
- * request is left to the caller, so a process with a server of its own mounts these beside its own.
+ * `GET /health` (200 while ready, 503 before; open, for load balancers and supervisors) and
+ * `GET /metrics` (Prometheus text; behind the token when there is one, since it tells an outsider
+ * how the system is doing); any other request is left to the caller, so a process with a server of
+ * its own mounts these beside its own.
  */
-export function createHealthRoutes(metrics: Metrics, isReady: () => boolean = () => true): Router {
+export function createHealthRoutes({
+  metrics,
+  isReady = () => true,
+  metricsToken = null,
+}: HealthRoutesOptions): Router {
+  const isAuthorized = metricsToken === null ? () => true : createBearerCheck(metricsToken);
   return createRouter([
     {
       method: "GET",
@@ -23,7 +42,9 @@ export function createHealthRoutes(metrics: Metrics, isReady: () => boolean = ()
     {
       method: "GET",
       path: "/metrics",
-      async handle({ response }) {
+      async handle({ request, response }) {
+        if (!isAuthorized(request.headers.authorization))
+          throw new HttpError(401, "missing or wrong bearer token");
         response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
         response.end(await metrics.render());
       },
@@ -31,12 +52,10 @@ export function createHealthRoutes(metrics: Metrics, isReady: () => boolean = ()
   ]);
 }
 
-export interface HealthServerOptions {
+export interface HealthServerOptions extends HealthRoutesOptions {
   port: number;
+  /** Default `LOCAL_DEFAULTS.HOST` (loopback). */
   host?: string;
-  metrics: Metrics;
-  /** Reports whether the process is doing its job (e.g. joined its consumer group). */
-  isReady?: () => boolean;
   /** Timeouts and connection cap of the server. Default `HTTP_SERVER_DEFAULTS`. */
   httpLimits?: Partial<HttpServerLimits>;
 }
@@ -45,11 +64,10 @@ export interface HealthServerOptions {
 export async function startHealthServer({
   port,
   host = LOCAL_DEFAULTS.HOST,
-  metrics,
-  isReady,
   httpLimits,
+  ...routeOptions
 }: HealthServerOptions): Promise<HttpService> {
-  const routes = createHealthRoutes(metrics, isReady);
+  const routes = createHealthRoutes(routeOptions);
   const service = createHttpService({
     async handle(request, response) {
       if (!(await routes(request, response))) throw new HttpError(404, "not found");

@@ -34,9 +34,18 @@ describe("readKafkaRestConfig", () => {
   it("listens anywhere with a password of its own", () => {
     const config = readKafkaRestConfig({
       KAFKA_REST_BIND: "0.0.0.0",
-      KAFKA_REST_PASSWORD: "a-password-of-its-own",
+      KAFKA_REST_PASSWORD: "a-password-of-its-own-32-bytes-long",
     });
-    expect(config).toMatchObject({ host: "0.0.0.0", password: "a-password-of-its-own" });
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      password: "a-password-of-its-own-32-bytes-long",
+    });
+  });
+
+  it("refuses a password of its own shorter than 32 bytes, and says which", () => {
+    expect(() => readKafkaRestConfig({ KAFKA_REST_PASSWORD: "a-password-of-its-own" })).toThrow(
+      /KAFKA_REST_PASSWORD is 21 bytes long.*at least 32/,
+    );
   });
 
   it("reads comma-separated brokers and topics", () => {

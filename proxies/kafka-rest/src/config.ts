@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { KAFKA_REST_DEFAULTS, LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
-import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
+import { assertCredentialsFitHost, assertSecretLength } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
 import { type HttpServerLimits, readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 
@@ -64,6 +64,11 @@ export function readKafkaRestConfig(
     credentialVariables: ["KAFKA_REST_USERNAME", "KAFKA_REST_PASSWORD"],
     // The username is no secret; the published password is what makes these the development ones.
     usesDevelopmentCredentials: c.KAFKA_REST_PASSWORD === LOCAL_DEFAULTS.KAFKA_REST_PASSWORD,
+  });
+  assertSecretLength({
+    variable: "KAFKA_REST_PASSWORD",
+    value: c.KAFKA_REST_PASSWORD,
+    developmentValue: LOCAL_DEFAULTS.KAFKA_REST_PASSWORD,
   });
   return {
     host,

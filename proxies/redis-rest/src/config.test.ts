@@ -35,9 +35,19 @@ describe("readRedisRestConfig", () => {
     const config = readRedisRestConfig({
       REDIS_REST_URL: "http://redis-rest:8079",
       REDIS_REST_BIND: "0.0.0.0",
-      REDIS_REST_TOKEN: "a-token-of-its-own",
+      REDIS_REST_TOKEN: "a-token-of-its-own-at-least-32-bytes",
     });
-    expect(config).toMatchObject({ host: "0.0.0.0", port: 8079, token: "a-token-of-its-own" });
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      port: 8079,
+      token: "a-token-of-its-own-at-least-32-bytes",
+    });
+  });
+
+  it("refuses a token of its own shorter than 32 bytes, on loopback too", () => {
+    expect(() => readRedisRestConfig({ REDIS_REST_TOKEN: "a-token-of-its-own" })).toThrow(
+      /REDIS_REST_TOKEN is 18 bytes long.*at least 32/,
+    );
   });
 
   it("says which variable is wrong", () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LOCAL_DEFAULTS, REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
-import { assertCredentialsFitHost } from "#shared/http-kit/credentials-rule.ts";
+import { assertCredentialsFitHost, assertSecretLength } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
 import { type HttpServerLimits, readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
@@ -51,6 +51,11 @@ export function readRedisRestConfig(
     host,
     credentialVariables: ["REDIS_REST_TOKEN"],
     usesDevelopmentCredentials: c.REDIS_REST_TOKEN === LOCAL_DEFAULTS.REDIS_REST_TOKEN,
+  });
+  assertSecretLength({
+    variable: "REDIS_REST_TOKEN",
+    value: c.REDIS_REST_TOKEN,
+    developmentValue: LOCAL_DEFAULTS.REDIS_REST_TOKEN,
   });
   return {
     host,

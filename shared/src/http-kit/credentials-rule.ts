@@ -1,5 +1,11 @@
 import { isLoopbackHost } from "./listen-address.ts";
 
+/**
+ * The shortest secret of its own a process accepts: 32 bytes, the HS256 key size RFC 7518 asks
+ * for, and more than anyone guesses through an HTTP endpoint. `openssl rand -hex 32` makes one.
+ */
+export const MIN_SECRET_BYTES = 32;
+
 export interface CredentialsRuleInput {
   /** The host the service is about to listen on. */
   host: string;
@@ -26,4 +32,54 @@ export function assertCredentialsFitHost({
         `loopback only: set ${credentialVariables.join(" and ")} to credentials of its own`,
     );
   }
+}
+
+export interface SecretSetting {
+  /** The variable that sets the secret, named in a refusal. */
+  variable: string;
+  value: string;
+  /** The published development value (shared/src/defaults.ts); none for a secret without one. */
+  developmentValue?: string;
+}
+
+/**
+ * A secret of its own is long enough to resist guessing: at least `MIN_SECRET_BYTES` bytes of
+ * UTF-8. The published development value is exempt (the credentials rule keeps it on loopback).
+ */
+export function assertSecretLength({ variable, value, developmentValue }: SecretSetting): void {
+  if (value === developmentValue) return;
+  const bytes = new TextEncoder().encode(value).length;
+  if (bytes < MIN_SECRET_BYTES)
+    throw new Error(
+      `${variable} is ${bytes} bytes long, and a secret of its own must be at least ` +
+        `${MIN_SECRET_BYTES}: set ${variable} to a longer one (e.g. openssl rand -hex 32)`,
+    );
+}
+
+export interface SecretUse extends SecretSetting {
+  /** The host the process listens on while it checks this secret. */
+  listensOn?: string;
+  /** The host the process sends this secret to. */
+  sendsTo?: string;
+}
+
+/**
+ * Both halves of the rule for one secret: the development value only while every host it is used
+ * on (listened on, or sent to) is loopback, any other value at least `MIN_SECRET_BYTES` long.
+ * Throws the one line that names the variable to set.
+ */
+export function assertSecretFitsUse({ listensOn, sendsTo, ...secret }: SecretUse): void {
+  assertSecretLength(secret);
+  if (secret.value !== secret.developmentValue) return;
+  if (listensOn !== undefined)
+    assertCredentialsFitHost({
+      host: listensOn,
+      credentialVariables: [secret.variable],
+      usesDevelopmentCredentials: true,
+    });
+  if (sendsTo !== undefined && !isLoopbackHost(sendsTo))
+    throw new Error(
+      `refusing to send the development ${secret.variable} to ${sendsTo}, as it is accepted on ` +
+        `loopback only: set ${secret.variable} to the secret that service was given`,
+    );
 }
