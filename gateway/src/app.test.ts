@@ -1,3 +1,4 @@
+import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { createGatewayApp } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
@@ -11,23 +12,11 @@ const app = createGatewayApp(
   readGatewayConfig({ JWT_SECRET: SECRET, INTERNAL_API_URL: "http://127.0.0.1:9/" }),
 );
 
-const b64url = (data: string | Uint8Array) => {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const base64 = btoa(String.fromCharCode(...bytes));
-  return base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-};
-
+/** A token signed with `secret`, valid for five minutes unless `claims` says otherwise. */
 async function token(claims: Record<string, unknown>, secret = SECRET): Promise<string> {
-  const head = `${b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}`;
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(head));
-  return `${head}.${b64url(new Uint8Array(signature))}`;
+  return new SignJWT({ exp: Math.floor(Date.now() / 1000) + 300, ...claims })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .sign(new TextEncoder().encode(secret));
 }
 
 interface GraphQLBody {
@@ -90,7 +79,11 @@ describe("gateway in JWT mode", () => {
         message: TEMPORARILY_UNAVAILABLE_MESSAGE,
         path: ["deadLetters"],
         locations: [{ line: 2, column: 3 }],
-        extensions: { code: "TEMPORARILY_UNAVAILABLE", retryable: true },
+        extensions: {
+          code: "TEMPORARILY_UNAVAILABLE",
+          retryable: true,
+          correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        },
       },
     ]);
   });

@@ -8,7 +8,7 @@ import { createIssueCoupon, type IssueCouponDeps } from "./admission/issue-coupo
 import type { GatewayConfig } from "./config.ts";
 import { createIssueEventProducer } from "./events/issue-event-producer.ts";
 import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
-import { resolveCaller } from "./identity/resolve-caller.ts";
+import { createResolveCaller } from "./identity/resolve-caller.ts";
 import { PROJECT_DOCUMENTS } from "./project-documents.ts";
 import { useBodyLimit } from "./protection/body-limit.ts";
 import { corsPolicy, useVaryOnOrigin } from "./protection/cors-policy.ts";
@@ -18,7 +18,7 @@ import { trustedDocumentPlugins } from "./protection/trusted-documents.ts";
 import { createUpstashScriptTransport } from "./redis/upstash-script-transport.ts";
 import type { GatewayContext } from "./schema/builder.ts";
 import { schema } from "./schema/index.ts";
-import { maskError } from "./schema/mask-error.ts";
+import { createErrorMask } from "./schema/mask-error.ts";
 import { createRequestIndex } from "./status/request-index.ts";
 import { createRequestStatus } from "./status/request-status.ts";
 import { createSubscriptionSlots } from "./status/subscription-slots.ts";
@@ -53,6 +53,7 @@ export function createGatewayApp(
     topic: config.issueTopic,
     timeoutMs: config.produceTimeoutMs,
   });
+  const resolveCaller = createResolveCaller(config.identity);
   const services: GatewayContext["services"] = {
     store,
     internalApi,
@@ -67,6 +68,8 @@ export function createGatewayApp(
     }),
     subscriptionSlots: createSubscriptionSlots(config.subscriptions),
   };
+
+  const errors = createErrorMask();
 
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -86,13 +89,15 @@ export function createGatewayApp(
     graphiql: config.graphiql
       ? { title: "coupon drop", defaultQuery: GRAPHIQL_DEFAULT_QUERY }
       : false,
+    // A token that fails throws here, and the whole request is answered 401 (schema/errors.ts).
     context: async ({ request }) => ({
-      caller: await resolveCaller(request, config.jwtSecret),
-      devMode: config.jwtSecret === null,
+      caller: await resolveCaller(request),
+      devMode: config.identity.mode === "development",
       services,
       request,
     }),
     // A dependency that blinked is the caller's cue to retry, not an internal error: see mask-error.ts.
-    maskedErrors: { maskError },
+    maskedErrors: { maskError: errors.maskError },
+    logging: errors.logger,
   });
 }

@@ -14,3 +14,114 @@ describe("gateway configuration", () => {
     expect(() => readGatewayConfig({ REDIS_KEY_PREFIX: "a,b" })).toThrow(/REDIS_KEY_PREFIX/);
   });
 });
+
+const SECRET = "s".repeat(32);
+const OWN = "o".repeat(32);
+/** What a gateway facing the network sends to services of their own credentials. */
+const PRODUCTION_SERVICES = {
+  REDIS_REST_URL: "https://redis-rest.internal",
+  REDIS_REST_TOKEN: OWN,
+  KAFKA_REST_URL: "https://kafka-rest.internal",
+  KAFKA_REST_PASSWORD: OWN,
+  INTERNAL_API_URL: "http://control.internal:4001",
+  INTERNAL_API_TOKEN: OWN,
+};
+
+describe("gateway configuration: AUTH_MODE", () => {
+  it("is development mode by default on loopback, as npm start runs it", () => {
+    expect(readGatewayConfig({}).identity).toEqual({ mode: "development" });
+    for (const HOST of ["localhost", "::1", "127.0.0.2"])
+      expect(readGatewayConfig({ HOST }).identity).toEqual({ mode: "development" });
+  });
+
+  it("refuses to start on any other address without AUTH_MODE, and says what to set", () => {
+    expect(() => readGatewayConfig({ HOST: "0.0.0.0" })).toThrow(
+      /^refusing to start on HOST=0\.0\.0\.0 without AUTH_MODE: .*set AUTH_MODE=jwt and JWT_SECRET or JWT_JWKS_URL$/,
+    );
+    expect(() => readGatewayConfig({ HOST: "10.0.0.5", AUTH_MODE: "development" })).toThrow(
+      /^refusing to start on HOST=10\.0\.0\.5 with AUTH_MODE=development: .*serves loopback only/,
+    );
+  });
+
+  it("refuses JWT mode without a key, with two, or with a secret under 32 bytes", () => {
+    expect(() => readGatewayConfig({ AUTH_MODE: "jwt" })).toThrow(
+      /^refusing to start in JWT mode without a key: set JWT_SECRET \(HS256, at least 32 bytes\) or JWT_JWKS_URL$/,
+    );
+    // A JWT setting alone means JWT mode: it never falls back to trusting x-user-id.
+    expect(() => readGatewayConfig({ JWT_ISSUER: "https://id.example" })).toThrow(
+      /JWT mode without a key/,
+    );
+    expect(() =>
+      readGatewayConfig({ JWT_SECRET: SECRET, JWT_JWKS_URL: "https://id.example/jwks.json" }),
+    ).toThrow(/^set one of JWT_SECRET and JWT_JWKS_URL, not both$/);
+    expect(() => readGatewayConfig({ JWT_SECRET: SECRET.slice(1) })).toThrow(
+      /^JWT_SECRET is 31 bytes long, and a secret of its own must be at least 32: set JWT_SECRET/,
+    );
+  });
+
+  it("refuses development mode told to ignore JWT settings", () => {
+    expect(() => readGatewayConfig({ AUTH_MODE: "development", JWT_SECRET: SECRET })).toThrow(
+      /^AUTH_MODE=development ignores JWT_SECRET: set AUTH_MODE=jwt, or unset them$/,
+    );
+  });
+
+  it("fetches a JWKS over https, or over http from loopback only", () => {
+    expect(() => readGatewayConfig({ JWT_JWKS_URL: "http://id.example/jwks.json" })).toThrow(
+      /^JWT_JWKS_URL must be https/,
+    );
+    expect(
+      readGatewayConfig({ JWT_JWKS_URL: "http://127.0.0.1:8000/jwks" }).identity,
+    ).toMatchObject({ mode: "jwt", jwksUrl: "http://127.0.0.1:8000/jwks", secret: null });
+  });
+
+  it("reads JWT mode with its issuer and audiences, on any address", () => {
+    expect(
+      readGatewayConfig({
+        ...PRODUCTION_SERVICES,
+        HOST: "0.0.0.0",
+        AUTH_MODE: "jwt",
+        JWT_JWKS_URL: "https://id.example/.well-known/jwks.json",
+        JWT_ISSUER: "https://id.example/",
+        JWT_AUDIENCE: "coupon-drop, coupon-drop-admin",
+      }).identity,
+    ).toEqual({
+      mode: "jwt",
+      secret: null,
+      jwksUrl: "https://id.example/.well-known/jwks.json",
+      issuer: "https://id.example/",
+      audience: ["coupon-drop", "coupon-drop-admin"],
+    });
+    expect(readGatewayConfig({ HOST: "0.0.0.0", JWT_SECRET: SECRET }).identity).toEqual({
+      mode: "jwt",
+      secret: SECRET,
+      jwksUrl: null,
+      issuer: null,
+      audience: null,
+    });
+  });
+});
+
+describe("gateway configuration: the credentials it sends", () => {
+  it("sends the development credentials to loopback only, and names the variable", () => {
+    for (const [url, variable] of [
+      ["REDIS_REST_URL", "REDIS_REST_TOKEN"],
+      ["KAFKA_REST_URL", "KAFKA_REST_PASSWORD"],
+      ["INTERNAL_API_URL", "INTERNAL_API_TOKEN"],
+    ] as const) {
+      const env = { ...PRODUCTION_SERVICES, [variable]: undefined };
+      expect(() => readGatewayConfig(env), variable).toThrow(
+        new RegExp(
+          `^refusing to send the development ${variable} to .*\\.internal.*set ${variable}`,
+        ),
+      );
+      expect(() => readGatewayConfig({ [url]: PRODUCTION_SERVICES[url] })).toThrow(variable);
+    }
+    expect(() => readGatewayConfig(PRODUCTION_SERVICES)).not.toThrow();
+  });
+
+  it("refuses a credential of its own under 32 bytes", () => {
+    expect(() => readGatewayConfig({ INTERNAL_API_TOKEN: "short-own-token" })).toThrow(
+      /^INTERNAL_API_TOKEN is 15 bytes long/,
+    );
+  });
+});

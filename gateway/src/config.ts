@@ -6,6 +6,12 @@ import {
   TOPICS,
 } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
+import { messageOf } from "#shared/errors/message-of.ts";
+import {
+  assertSecretFitsUse,
+  assertSecretLength,
+  type SecretUse,
+} from "#shared/http-kit/credentials-rule.ts";
 import { isLoopbackHost } from "#shared/http-kit/listen-address.ts";
 import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
@@ -40,8 +46,18 @@ const envSchema = z.object({
   KAFKA_REST_PASSWORD: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_PASSWORD),
   INTERNAL_API_URL: z.url().default(LOCAL_DEFAULTS.INTERNAL_API_URL),
   INTERNAL_API_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
-  /** HS256 secret; when set, callers are identified by a JWT instead of the x-user-id header. */
-  JWT_SECRET: z.string().min(16).optional(),
+  /**
+   * `development` (callers name themselves with x-user-id, admin operations open) is the default
+   * on a loopback HOST and refused anywhere else; `jwt` is the default once a JWT_* is set.
+   */
+  AUTH_MODE: z.enum(["development", "jwt"]).optional(),
+  /** HS256 key, at least 32 bytes. */
+  JWT_SECRET: z.string().min(1).optional(),
+  /** An identity provider's JWKS (RS256/ES256 keys); https, or http on loopback. */
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  /** Comma-separated; a token's aud must name one of them. */
+  JWT_AUDIENCE: z.string().min(1).optional(),
   /** How long a produce may take before the admission is undone and the caller told to retry. */
   PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.produceTimeoutMs),
   /** How long a requestStatus subscription may stay open. */
@@ -75,13 +91,99 @@ const envSchema = z.object({
   TRUSTED_DOCUMENTS: z.enum(["off", "allow", "only"]).default("off"),
 });
 
+type Env = z.infer<typeof envSchema>;
+
+const DEVELOPMENT_MODE_REFUSED =
+  "development mode (callers name themselves with x-user-id, admin operations open) serves " +
+  "loopback only: set AUTH_MODE=jwt and JWT_SECRET or JWT_JWKS_URL";
+
+/**
+ * `AUTH_MODE` and its keys, failing closed (docs/architecture.md, "Identity"): development mode only
+ * on a loopback HOST; JWT mode only with exactly one key source, a secret long enough, a JWKS
+ * fetched over https (or from loopback). Throws the one line that names what to set.
+ */
+function readIdentity(c: Env) {
+  const jwtSettings = ["JWT_SECRET", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"] as const;
+  const jwtSet = jwtSettings.filter((name) => c[name] !== undefined);
+  const mode = c.AUTH_MODE ?? (jwtSet.length > 0 ? "jwt" : "development");
+  if (mode === "development") {
+    if (!isLoopbackHost(c.HOST))
+      throw new Error(
+        `refusing to start on HOST=${c.HOST} ${c.AUTH_MODE ? "with AUTH_MODE=development" : "without AUTH_MODE"}: ${DEVELOPMENT_MODE_REFUSED}`,
+      );
+    if (jwtSet.length > 0)
+      throw new Error(
+        `AUTH_MODE=development ignores ${jwtSet.join(", ")}: set AUTH_MODE=jwt, or unset them`,
+      );
+    return { mode } as const;
+  }
+  if (c.JWT_SECRET === undefined && c.JWT_JWKS_URL === undefined)
+    throw new Error(
+      "refusing to start in JWT mode without a key: set JWT_SECRET (HS256, at least 32 bytes) or JWT_JWKS_URL",
+    );
+  if (c.JWT_SECRET !== undefined && c.JWT_JWKS_URL !== undefined)
+    throw new Error("set one of JWT_SECRET and JWT_JWKS_URL, not both");
+  if (c.JWT_SECRET !== undefined)
+    assertSecretLength({ variable: "JWT_SECRET", value: c.JWT_SECRET });
+  if (c.JWT_JWKS_URL !== undefined) {
+    const jwks = new URL(c.JWT_JWKS_URL);
+    if (jwks.protocol !== "https:" && !isLoopbackHost(jwks.hostname))
+      throw new Error(
+        `JWT_JWKS_URL must be https (http only on loopback), or anyone on the way could hand out keys: got ${c.JWT_JWKS_URL}`,
+      );
+  }
+  const audience = c.JWT_AUDIENCE?.split(",")
+    .map((a) => a.trim())
+    .filter(Boolean);
+  return {
+    mode,
+    secret: c.JWT_SECRET ?? null,
+    jwksUrl: c.JWT_JWKS_URL ?? null,
+    issuer: c.JWT_ISSUER ?? null,
+    audience: audience?.length ? audience : null,
+  } as const;
+}
+
+/**
+ * The secrets the gateway sends to the services behind it: the development ones only to
+ * loopback, any other at least 32 bytes (shared/src/http-kit/credentials-rule.ts).
+ */
+function assertClientSecrets(c: Env): void {
+  const uses: SecretUse[] = [
+    {
+      variable: "REDIS_REST_TOKEN",
+      value: c.REDIS_REST_TOKEN,
+      developmentValue: LOCAL_DEFAULTS.REDIS_REST_TOKEN,
+      sendsTo: new URL(c.REDIS_REST_URL).hostname,
+    },
+    {
+      variable: "KAFKA_REST_PASSWORD",
+      value: c.KAFKA_REST_PASSWORD,
+      developmentValue: LOCAL_DEFAULTS.KAFKA_REST_PASSWORD,
+      sendsTo: new URL(c.KAFKA_REST_URL).hostname,
+    },
+    {
+      variable: "INTERNAL_API_TOKEN",
+      value: c.INTERNAL_API_TOKEN,
+      developmentValue: LOCAL_DEFAULTS.INTERNAL_API_TOKEN,
+      sendsTo: new URL(c.INTERNAL_API_URL).hostname,
+    },
+  ];
+  for (const use of uses) assertSecretFitsUse(use);
+}
+
 export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
 
-/** Reads the gateway's configuration once, from whatever environment the runtime hands over. */
+/**
+ * Reads the gateway's configuration once, from whatever environment the runtime hands over.
+ * Throws one line naming what to set when a setting is invalid or unsafe where it would run.
+ */
 export function readGatewayConfig(env: Record<string, string | undefined>) {
   const c = parseOrThrow(envSchema, env, "gateway configuration");
-  // Development mode: no identity configured and only this machine can reach the gateway.
-  const development = c.JWT_SECRET === undefined && isLoopbackHost(c.HOST);
+  const identity = readIdentity(c);
+  assertClientSecrets(c);
+  // Development mode: callers name themselves, and only this machine can reach the gateway.
+  const development = identity.mode === "development";
   return {
     port: c.PORT,
     host: c.HOST,
@@ -92,7 +194,7 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
       password: c.KAFKA_REST_PASSWORD,
     },
     internalApi: { url: c.INTERNAL_API_URL, token: c.INTERNAL_API_TOKEN },
-    jwtSecret: c.JWT_SECRET ?? null,
+    identity,
     produceTimeoutMs: c.PRODUCE_TIMEOUT_MS,
     issueTopic: c.ISSUE_TOPIC,
     redisKeyPrefix: c.REDIS_KEY_PREFIX,
@@ -119,4 +221,20 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
     /** Used by the Node entry; Deno.serve has no such settings (README, Security). */
     httpLimits: readHttpServerLimits(env),
   };
+}
+
+/**
+ * For the entry points (main-deno.ts, main-node.ts): the configuration, or the refusal as one line
+ * on stderr, not a stack trace, and `exit(1)`.
+ */
+export function loadGatewayConfig(
+  env: Record<string, string | undefined>,
+  exit: (code: number) => never,
+): GatewayConfig {
+  try {
+    return readGatewayConfig(env);
+  } catch (error) {
+    console.error(`gateway did not start: ${messageOf(error)}`);
+    return exit(1);
+  }
 }

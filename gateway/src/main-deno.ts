@@ -1,8 +1,8 @@
 // The gateway on Deno: `deno run --node-modules-dir=manual --allow-net --allow-env --allow-read gateway/src/main-deno.ts`
 import { createGatewayApp } from "./app.ts";
-import { readGatewayConfig } from "./config.ts";
+import { loadGatewayConfig } from "./config.ts";
 
-const config = readGatewayConfig(Deno.env.toObject());
+const config = loadGatewayConfig(Deno.env.toObject(), Deno.exit);
 // Deno.serve has no header or request timeout, keep-alive setting or connection cap to set
 // (config.httpLimits apply to the Node entry): in production, a reverse proxy in front enforces
 // them. The limits inside the app (body size, operation shape, subscriptions) hold here as well.

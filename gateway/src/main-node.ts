@@ -2,9 +2,9 @@
 // The one gateway module allowed Node's own APIs (the import-direction check enforces it).
 import { createLimitedServer } from "#shared/http-kit/limited-server.ts";
 import { createGatewayApp } from "./app.ts";
-import { readGatewayConfig } from "./config.ts";
+import { loadGatewayConfig } from "./config.ts";
 
-const config = readGatewayConfig(process.env);
+const config = loadGatewayConfig(process.env, process.exit);
 // Fault injection for the test suite only (FAULT_INJECTION=1): SIGUSR2 arms a crash that strikes
 // the next admission between Redis and Kafka, as a power cut would.
 const faultInjection = process.env.FAULT_INJECTION === "1";

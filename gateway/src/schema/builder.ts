@@ -17,7 +17,7 @@ export interface GatewayServices {
 
 export interface GatewayContext {
   caller: Caller | null;
-  /** No JWT configured: callers name themselves with x-user-id and admin operations are open. */
+  /** AUTH_MODE=development: callers name themselves with x-user-id and admin operations are open. */
   devMode: boolean;
   services: GatewayServices;
   request: Request;

@@ -2,6 +2,7 @@ import { GraphQLError, type GraphQLErrorOptions } from "graphql";
 import { CouponDropError } from "#shared/errors/coupon-drop-error.ts";
 import { RequestNotFoundError } from "#shared/errors/request-not-found-error.ts";
 import { CouponStateLostError, IssueNotRecordedError } from "../admission/issue-coupon.ts";
+import { InvalidTokenError } from "../identity/invalid-token-error.ts";
 
 /** Bad input from the caller: a clear message, never a 500. */
 export function badInput(message: string, field?: string): GraphQLError {
@@ -10,8 +11,30 @@ export function badInput(message: string, field?: string): GraphQLError {
   });
 }
 
-export function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED" } });
+/** No caller where one is needed: HTTP 401 where the whole answer is this error. */
+export function unauthenticated(message: string, place: ErrorPlace = {}): GraphQLError {
+  return new GraphQLError(message, {
+    ...place,
+    extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+  });
+}
+
+/**
+ * What a caller whose token failed hears, whatever failed: which check it was is for the log, not
+ * for someone trying tokens.
+ */
+export const INVALID_TOKEN_MESSAGE =
+  "The bearer token was refused: it is malformed, expired, or not signed by a trusted key.";
+
+/** A token that failed (RFC 6750's `invalid_token`): the whole request is answered 401. */
+export function invalidToken(place: ErrorPlace = {}): GraphQLError {
+  return new GraphQLError(INVALID_TOKEN_MESSAGE, {
+    ...place,
+    extensions: {
+      code: "UNAUTHENTICATED",
+      http: { status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } },
+    },
+  });
 }
 
 export function forbidden(message: string): GraphQLError {
@@ -50,14 +73,23 @@ export type ErrorPlace = Pick<
   "nodes" | "source" | "positions" | "path" | "originalError"
 >;
 
-/** A dependency is down; the same call may succeed in a moment. */
+/**
+ * A dependency is down; the same call may succeed in a moment. For the whole request (`wholeRequest`:
+ * it failed before any field ran, e.g. while the caller was identified) the answer is HTTP 503,
+ * not the 500 of an unexpected error.
+ */
 export function temporarilyUnavailable(
   message: string = TEMPORARILY_UNAVAILABLE_MESSAGE,
   place: ErrorPlace = {},
+  wholeRequest = false,
 ): GraphQLError {
   return new GraphQLError(message, {
     ...place,
-    extensions: { code: "TEMPORARILY_UNAVAILABLE", retryable: true },
+    extensions: {
+      code: "TEMPORARILY_UNAVAILABLE",
+      retryable: true,
+      ...(wholeRequest ? { http: { status: 503 } } : {}),
+    },
   });
 }
 
@@ -67,14 +99,20 @@ export function notFound(message: string, place: ErrorPlace = {}): GraphQLError 
 
 /**
  * The project's errors whose class says what the caller should do, as coded GraphQL errors at
- * `place` (the field that failed, and the cause); undefined for anything else, which is unexpected.
+ * `place` (the field that failed, and the cause), or for the `wholeRequest` when no field ran;
+ * undefined for anything else, which is unexpected.
  */
-export function codedError(error: unknown, place: ErrorPlace = {}): GraphQLError | undefined {
+export function codedError(
+  error: unknown,
+  place: ErrorPlace = {},
+  wholeRequest = false,
+): GraphQLError | undefined {
   if (error instanceof RequestNotFoundError) return notFound(error.message, place);
+  if (error instanceof InvalidTokenError) return invalidToken(place);
   // Messages written for the caller: the request was not counted, or the coupon is reloading.
   if (error instanceof IssueNotRecordedError || error instanceof CouponStateLostError)
-    return temporarilyUnavailable(error.message, place);
+    return temporarilyUnavailable(error.message, place, wholeRequest);
   if (error instanceof CouponDropError && error.retriable)
-    return temporarilyUnavailable(TEMPORARILY_UNAVAILABLE_MESSAGE, place);
+    return temporarilyUnavailable(TEMPORARILY_UNAVAILABLE_MESSAGE, place, wholeRequest);
   return undefined;
 }

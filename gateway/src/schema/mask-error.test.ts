@@ -6,7 +6,7 @@ import { RequestNotFoundError } from "#shared/errors/request-not-found-error.ts"
 import { InternalApiError } from "#shared/internal-api/internal-api-client.ts";
 import { IssueNotRecordedError } from "../admission/issue-coupon.ts";
 import { badInput, TEMPORARILY_UNAVAILABLE_MESSAGE, temporarilyUnavailable } from "./errors.ts";
-import { maskError } from "./mask-error.ts";
+import { createErrorMask } from "./mask-error.ts";
 
 // The mask through Yoga's own pipeline, in-process: each field of `probe` throws one kind of error.
 const REQUEST_ID = "0190c4d2-8f3a-7000-8000-000000000001";
@@ -24,6 +24,9 @@ const throwing = {
     temporarilyUnavailable("Try again.", { originalError: new Error("broker 10.0.0.9 down") }),
 };
 type Probe = keyof typeof throwing;
+
+const logged: Array<{ line: string; error: unknown }> = [];
+const mask = createErrorMask({ log: (line, error) => logged.push({ line, error }) });
 
 const yoga = createYoga({
   schema: createSchema({
@@ -43,7 +46,7 @@ const yoga = createYoga({
       ),
     },
   }),
-  maskedErrors: { maskError },
+  maskedErrors: { maskError: mask.maskError },
   logging: false,
 });
 
@@ -59,6 +62,18 @@ async function errorOf(field: Probe) {
 }
 
 const at = (field: Probe) => ({ path: ["probe", field], locations: [{ line: 3, column: 5 }] });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const correlationId = expect.stringMatching(UUID);
+
+const correlationIdOf = (error: Record<string, unknown> | undefined) =>
+  (error?.extensions as { correlationId?: string } | undefined)?.correlationId;
+
+/** The log line the mask wrote for the error the client saw with `id`. */
+function loggedFor(id: unknown): { line: string; error: unknown } {
+  const lines = logged.filter(({ line }) => typeof id === "string" && line.includes(id));
+  expect(lines).toHaveLength(1);
+  return lines[0] as { line: string; error: unknown };
+}
 
 describe("maskError", () => {
   it("turns a request that does not exist into NOT_FOUND, at the field that asked", async () => {
@@ -74,8 +89,24 @@ describe("maskError", () => {
       expect(await errorOf(field)).toEqual({
         message: TEMPORARILY_UNAVAILABLE_MESSAGE,
         ...at(field),
-        extensions: { code: "TEMPORARILY_UNAVAILABLE", retryable: true },
+        extensions: { code: "TEMPORARILY_UNAVAILABLE", retryable: true, correlationId },
       });
+    }
+  });
+
+  it("keeps SQL text and host names of a retriable error for the log, under a correlation id", async () => {
+    for (const [field, detail] of [
+      ["redisAway", "10.0.0.7:6379"],
+      ["internalApiAway", "SELECT 1 FROM coupon failed"],
+    ] as const) {
+      const error = await errorOf(field);
+      expect(JSON.stringify(error)).not.toContain(detail);
+      const id = correlationIdOf(error);
+      const { line, error: original } = loggedFor(id);
+      expect(line).toBe(
+        `TEMPORARILY_UNAVAILABLE ${id} at probe.${field}: ${(original as Error).message}`,
+      );
+      expect(line).toContain(detail);
     }
   });
 
@@ -84,17 +115,22 @@ describe("maskError", () => {
       message:
         "Your request could not be recorded right now and was not counted; please try again.",
       ...at("notRecorded"),
-      extensions: { code: "TEMPORARILY_UNAVAILABLE", retryable: true },
+      extensions: { code: "TEMPORARILY_UNAVAILABLE", retryable: true, correlationId },
     });
   });
 
   it("masks the unexpected, permanent errors and bugs alike, and still says where", async () => {
     for (const field of ["permanent", "bug"] as const) {
-      expect(await errorOf(field)).toEqual({
+      const error = await errorOf(field);
+      expect(error).toEqual({
         message: "Unexpected error.",
         ...at(field),
-        extensions: { code: "INTERNAL_SERVER_ERROR" },
+        extensions: { code: "INTERNAL_SERVER_ERROR", correlationId },
       });
+      const id = correlationIdOf(error);
+      expect(loggedFor(id).line).toMatch(
+        field === "permanent" ? /ERR syntax error$/ : /reading 'status'\)$/,
+      );
     }
   });
 
