@@ -86,10 +86,12 @@ describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
       timeoutMs: 30_000,
       what: "300 rows in user_coupon",
     });
-    const statuses = await mapWithConcurrency(accepted, 50, async ({ result }) => {
-      const reply = await gql.request<{ issueRequest: { status: string } }>(ISSUE_REQUEST, {
-        requestId: result.requestId,
-      });
+    const statuses = await mapWithConcurrency(accepted, 50, async ({ userId, result }) => {
+      const reply = await gql.request<{ issueRequest: { status: string } }>(
+        ISSUE_REQUEST,
+        { requestId: result.requestId },
+        userId,
+      );
       return reply.data?.issueRequest.status;
     });
     expect(statuses.every((s) => s === "ISSUED")).toBe(true);
@@ -140,7 +142,7 @@ describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
         REQUEST_STATUS,
         { requestId: accepted.requestId },
         // The first event (PENDING) means the subscription listens: now the workers may decide.
-        { onEvent: () => void resumeWorkers() },
+        { onEvent: () => void resumeWorkers(), userId: "77" },
       );
       expect(events.map((e) => e.data?.requestStatus.status)).toEqual(["PENDING", "ISSUED"]);
       expect(completed).toBe(true);

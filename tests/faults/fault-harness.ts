@@ -72,8 +72,8 @@ export async function expectIssuanceWorks(system: SystemUnderTest): Promise<void
   const couponId = await createCoupon(gql, 1);
   const drop = await startDrop(gql, { couponId, users: 1, twice: 0, attempts: 20 }).done;
   expect(drop.accepted).toBe(1);
-  const [requestId] = [...drop.known.keys()] as [string];
-  await waitUntil(async () => (await statusOf(gql, requestId)) === "ISSUED", {
+  const [[requestId, userId]] = [...drop.known] as [[string, string]];
+  await waitUntil(async () => (await statusOf(gql, requestId, userId)) === "ISSUED", {
     timeoutMs: 60_000,
     intervalMs: 300,
     what: "a request after recovery to be ISSUED",

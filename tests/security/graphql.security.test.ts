@@ -370,10 +370,20 @@ describe("subscriptions cannot be hoarded", () => {
     const held: Array<{ close: () => void }> = [];
     try {
       const requestId = await pendingRequest(couponId, "5201");
-      for (let i = 0; i < PER_CALLER; i++) held.push(await open(requestId));
-      const refused = await open(requestId);
-      held.push(refused);
-      expect(refused.first.errors?.[0]?.extensions?.code).toBe("TOO_MANY_SUBSCRIPTIONS");
+      // An anonymous caller owns no request: each subscription gets what an unknown id gets and
+      // ends, so beyond the share as within it, none stays open.
+      for (let i = 0; i <= PER_CALLER; i++) {
+        const anonymous = await open(requestId);
+        held.push(anonymous);
+        expect(anonymous.first.data).toBeFalsy();
+        expect(anonymous.first.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+      }
+      // Nothing of the owner's share went to them.
+      for (let i = 0; i < PER_CALLER; i++) {
+        const owner = await open(requestId, "5201");
+        held.push(owner);
+        expect(owner.first.data?.requestStatus.status).toBe("PENDING");
+      }
     } finally {
       for (const subscription of held) subscription.close();
       await system.resumeWorkers();

@@ -54,9 +54,11 @@ async function couponWithAnIssuedRequest(userId: string) {
     userId,
   );
   const requestId = pressed.data?.issueCoupon.requestId as string;
-  const watched = await gql.subscribe<{ requestStatus: { status: string } }>(REQUEST_STATUS, {
-    requestId,
-  });
+  const watched = await gql.subscribe<{ requestStatus: { status: string } }>(
+    REQUEST_STATUS,
+    { requestId },
+    { userId },
+  );
   expect(watched.events.at(-1)?.data?.requestStatus.status).toBe("ISSUED");
   return { couponId, requestId };
 }
@@ -130,9 +132,11 @@ describe("the Redis REST proxy, with its token in the wrong hands", () => {
       "4444",
     );
     expect(pressed.data?.issueCoupon.__typename).toBe("IssueAccepted");
-    const watched = await gql.subscribe<{ requestStatus: { status: string } }>(REQUEST_STATUS, {
-      requestId: pressed.data?.issueCoupon.requestId,
-    });
+    const watched = await gql.subscribe<{ requestStatus: { status: string } }>(
+      REQUEST_STATUS,
+      { requestId: pressed.data?.issueCoupon.requestId },
+      { userId: "4444" },
+    );
     expect(watched.events.at(-1)?.data?.requestStatus.status).toBe("ISSUED");
   });
 });

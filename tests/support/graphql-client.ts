@@ -18,18 +18,26 @@ export function createGraphqlClient(endpoint: string) {
     return (await response.json()) as GraphqlResponse<T>;
   }
 
-  /** Collects every event of a subscription over SSE until the server completes it (or the timeout). */
+  /**
+   * Collects every event of a subscription over SSE until the server completes it (or the timeout),
+   * as `userId` (development mode's x-user-id): a request's status is its owner's to watch.
+   */
   async function subscribe<T>(
     query: string,
     variables: Record<string, unknown>,
     {
       timeoutMs = 30_000,
       onEvent,
-    }: { timeoutMs?: number; onEvent?: (event: GraphqlResponse<T>) => void } = {},
+      userId,
+    }: { timeoutMs?: number; onEvent?: (event: GraphqlResponse<T>) => void; userId?: string } = {},
   ): Promise<{ events: Array<GraphqlResponse<T>>; completed: boolean }> {
     const response = await fetch(endpoint, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        ...(userId ? { "x-user-id": userId } : {}),
+      },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(timeoutMs),
     });

@@ -46,11 +46,20 @@ export interface CheckOptions {
 
 type Status = "PENDING" | "ISSUED" | "FAILED" | "UNKNOWN";
 
-/** A request's status as its user sees it (UNKNOWN when the gateway knows no such request). */
-export async function statusOf(gql: GraphqlClient, requestId: string): Promise<Status> {
-  const reply = await gql.request<{ issueRequest: { status: Status } | null }>(ISSUE_REQUEST, {
-    requestId,
-  });
+/**
+ * A request's status as its user (`userId`, who owns it) sees it: UNKNOWN when the gateway knows no
+ * such request of theirs.
+ */
+export async function statusOf(
+  gql: GraphqlClient,
+  requestId: string,
+  userId: string,
+): Promise<Status> {
+  const reply = await gql.request<{ issueRequest: { status: Status } | null }>(
+    ISSUE_REQUEST,
+    { requestId },
+    userId,
+  );
   return reply.data?.issueRequest?.status ?? "UNKNOWN";
 }
 
@@ -86,7 +95,7 @@ export async function settleAndCheck({
         open.filter((id) => !settledInDb.has(id)),
         20,
         async (id) => {
-          const status = await statusOf(gql, id);
+          const status = await statusOf(gql, id, drop.known.get(id) as string);
           if (status === "ISSUED" || status === "FAILED") settled.add(id);
         },
       );
@@ -99,7 +108,7 @@ export async function settleAndCheck({
 
     const statuses = new Map<string, Status>();
     await mapWithConcurrency([...drop.known.keys()], 30, async (id) => {
-      statuses.set(id, await statusOf(gql, id));
+      statuses.set(id, await statusOf(gql, id, drop.known.get(id) as string));
     });
     const slots = await redis.hgetall(keys.users);
     const pendingLeft = await redis.zrange(keys.pending, "0", "-1");

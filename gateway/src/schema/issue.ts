@@ -81,9 +81,11 @@ builder.queryField("issueRequest", (t) =>
   t.field({
     type: IssueRequest,
     nullable: true,
+    description:
+      "A request of the caller's own (any request for an admin); null when unknown or not theirs.",
     args: { requestId: t.arg.id({ required: true }) },
-    resolve: (_root, args, { services }) =>
-      services.requestStatus.get(requestIdArg(args.requestId)),
+    resolve: (_root, args, { caller, services }) =>
+      services.requestStatus.get(requestIdArg(args.requestId), caller),
   }),
 );
 
@@ -91,7 +93,8 @@ builder.subscriptionField("requestStatus", (t) =>
   t.field({
     type: IssueRequest,
     description:
-      "The request's current state at once, then each change; completes after ISSUED or FAILED.",
+      "The request's current state at once, then each change; completes after ISSUED or FAILED. " +
+      "For the request's owner or an admin; to anyone else it is an unknown request.",
     args: { requestId: t.arg.id({ required: true }) },
     subscribe: (_root, args, { caller, services, request }) => {
       const requestId = requestIdArg(args.requestId);
@@ -112,7 +115,7 @@ builder.subscriptionField("requestStatus", (t) =>
       };
       return holdingSlot(
         claim,
-        () => services.requestStatus.watch(requestId, request.signal),
+        () => services.requestStatus.watch(requestId, caller, request.signal),
         request.signal,
       );
     },

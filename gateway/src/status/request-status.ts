@@ -5,6 +5,8 @@ import { isFinalStatus } from "#shared/lifecycle/issue-status.ts";
 import { requestRecordFromReply } from "#shared/lifecycle/lua-replies.ts";
 import { type RequestView, viewOfRecord } from "#shared/lifecycle/request-view.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
+import { maySeeRequest } from "../identity/ownership.ts";
+import type { Caller } from "../identity/resolve-caller.ts";
 import { toRedisError } from "../redis/redis-unreachable.ts";
 import type { RequestIndex } from "./request-index.ts";
 
@@ -22,7 +24,11 @@ export interface RequestStatusDeps {
   idleTimeoutMs: number;
 }
 
-/** Reads a request's status (Redis first, PostgreSQL when Redis no longer has it) and streams changes. */
+/**
+ * Reads a request's status (Redis first, PostgreSQL when Redis no longer has it) and streams
+ * changes, for its owner or an admin only: to anyone else a request is as unknown as an id that
+ * was never issued (ownership.ts).
+ */
 export function createRequestStatus({
   redis,
   store,
@@ -31,7 +37,7 @@ export function createRequestStatus({
   timeoutMs,
   idleTimeoutMs,
 }: RequestStatusDeps) {
-  async function get(requestId: string): Promise<IssueRequestView | null> {
+  async function read(requestId: string): Promise<IssueRequestView | null> {
     const couponId = await requestIndex.lookup(requestId);
     if (couponId !== null) {
       const record = await store.readRequest(couponId, requestId);
@@ -40,12 +46,23 @@ export function createRequestStatus({
     return internalApi.getRequest(requestId);
   }
 
+  /** The request as `viewer` may see it: null when unknown, or not theirs. */
+  async function get(requestId: string, viewer: Caller | null): Promise<IssueRequestView | null> {
+    const view = await read(requestId);
+    return view && maySeeRequest(viewer, view.userId) ? view : null;
+  }
+
   /**
    * Yields the current state, then every change, and ends after ISSUED or FAILED, at the timeout,
    * or once no change came for the idle timeout (a stream held open for nothing is a stream to
    * Redis held for nothing). It listens before it reads, so a change between the two is not missed.
+   * A request `viewer` may not see fails as an unknown one does, after the same steps.
    */
-  async function* watch(requestId: string, signal?: AbortSignal): AsyncGenerator<IssueRequestView> {
+  async function* watch(
+    requestId: string,
+    viewer: Caller | null,
+    signal?: AbortSignal,
+  ): AsyncGenerator<IssueRequestView> {
     const subscriber = redis.subscribe<unknown>(store.keys.statusChannel(requestId));
     const queue: IssueRequestView[] = [];
     let wake: (() => void) | undefined;
@@ -85,7 +102,7 @@ export function createRequestStatus({
     try {
       await Promise.race([subscribed, stop]);
       if (deadline.aborted) return;
-      const current = await get(requestId);
+      const current = await get(requestId, viewer);
       if (!current) throw new RequestNotFoundError(requestId);
       yield current;
       if (isFinalStatus(current.status)) return;
