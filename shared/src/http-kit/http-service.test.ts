@@ -141,7 +141,7 @@ describe("createHttpService", () => {
     let accepted = 0;
     service.server.on("connection", () => accepted++);
     const open = [connect(Number(url.port), url.hostname), connect(Number(url.port), url.hostname)];
-    while (accepted < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitUntil(() => accepted === 2, { intervalMs: 5, what: "two connections accepted" });
     const third = connect(Number(url.port), url.hostname);
     third.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
     expect(await untilClosed(third)).toBe("");
