@@ -55,3 +55,26 @@ describe("consumer configuration", () => {
     );
   });
 });
+
+describe("consumer configuration: the event keys", () => {
+  it("takes the development key while the brokers are on loopback, and a key of its own anywhere", () => {
+    expect(readConsumerConfig({}).eventKeys).toEqual({
+      signingKey: "dev-event-signing-key",
+      verificationKeys: ["dev-event-signing-key"],
+    });
+    expect(() =>
+      readConsumerConfig({ KAFKA_BROKERS: "127.0.0.1:9092,kafka-2.internal:9092" }),
+    ).toThrow(
+      /^refusing the development event signing key with KAFKA_BROKERS on kafka-2\.internal.*set EVENT_SIGNING_KEY/,
+    );
+    const current = "c".repeat(32);
+    const previous = "p".repeat(32);
+    expect(
+      readConsumerConfig({
+        KAFKA_BROKERS: "kafka-1.internal:9092",
+        EVENT_SIGNING_KEY: current,
+        EVENT_VERIFICATION_KEYS: previous,
+      }).eventKeys,
+    ).toEqual({ signingKey: current, verificationKeys: [current, previous] });
+  });
+});

@@ -10,6 +10,7 @@ import {
 } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { eventKeysEnv, hostsOfBrokerList, readEventKeys } from "#shared/event-signing-keys.ts";
 import { assertSecretFitsUse } from "#shared/http-kit/credentials-rule.ts";
 import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
@@ -24,6 +25,7 @@ const envSchema = z.object({
    * one is accepted on loopback only; one of its own is at least 32 bytes (credentials-rule.ts).
    */
   INTERNAL_API_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
+  ...eventKeysEnv,
   WORKER_ID: z.string().default("1"),
   /** Where a worker serves `/health` and `/metrics`: loopback unless a scraper elsewhere needs it. */
   METRICS_HOST: z.string().min(1).default(LOCAL_DEFAULTS.HOST),
@@ -70,12 +72,21 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
   assertSecretFitsUse({ ...token, listensOn: internal.hostname });
   assertSecretFitsUse({ ...token, listensOn: c.METRICS_HOST });
   const development = c.INTERNAL_API_TOKEN === LOCAL_DEFAULTS.INTERNAL_API_TOKEN;
+  const kafkaBrokers = c.KAFKA_BROKERS.split(",")
+    .map((b) => b.trim())
+    .filter(Boolean);
+  // Events come from and go to the brokers: the development key only while nobody but this
+  // machine can reach them.
+  const eventKeys = readEventKeys(
+    c,
+    hostsOfBrokerList(kafkaBrokers).map((host) => ({ host, what: "KAFKA_BROKERS" })),
+  );
   return {
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
-    kafkaBrokers: c.KAFKA_BROKERS.split(",")
-      .map((b) => b.trim())
-      .filter(Boolean),
+    kafkaBrokers,
+    /** Signs what the reconciler and replay produce; verifies what the workers consume. */
+    eventKeys,
     internalApi: {
       url: c.INTERNAL_API_URL,
       host: internal.hostname,

@@ -3,6 +3,7 @@ import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
 import { createYoga } from "graphql-yoga";
 import { createInternalApiClient } from "#shared/internal-api/internal-api-client.ts";
+import { createEventSigner } from "#shared/issue-event-signature.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIssueCoupon, type IssueCouponDeps } from "./admission/issue-coupon.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -50,6 +51,7 @@ export function createGatewayApp(
   const requestIndex = createRequestIndex(redis, store.keys);
   const producer = createIssueEventProducer({
     kafka,
+    signer: createEventSigner(config.eventSigningKey),
     topic: config.issueTopic,
     timeoutMs: config.produceTimeoutMs,
   });

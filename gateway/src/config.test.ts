@@ -25,6 +25,7 @@ const PRODUCTION_SERVICES = {
   KAFKA_REST_PASSWORD: OWN,
   INTERNAL_API_URL: "http://control.internal:4001",
   INTERNAL_API_TOKEN: OWN,
+  EVENT_SIGNING_KEY: OWN,
 };
 
 describe("gateway configuration: AUTH_MODE", () => {
@@ -91,7 +92,9 @@ describe("gateway configuration: AUTH_MODE", () => {
       issuer: "https://id.example/",
       audience: ["coupon-drop", "coupon-drop-admin"],
     });
-    expect(readGatewayConfig({ HOST: "0.0.0.0", JWT_SECRET: SECRET }).identity).toEqual({
+    expect(
+      readGatewayConfig({ HOST: "0.0.0.0", JWT_SECRET: SECRET, EVENT_SIGNING_KEY: OWN }).identity,
+    ).toEqual({
       mode: "jwt",
       secret: SECRET,
       jwksUrl: null,
@@ -123,5 +126,37 @@ describe("gateway configuration: the credentials it sends", () => {
     expect(() => readGatewayConfig({ INTERNAL_API_TOKEN: "short-own-token" })).toThrow(
       /^INTERNAL_API_TOKEN is 15 bytes long/,
     );
+  });
+});
+
+describe("gateway configuration: the event signing key", () => {
+  it("signs with the development key on loopback only, and names the variable", () => {
+    expect(readGatewayConfig({}).eventSigningKey).toBe("dev-event-signing-key");
+    const jwt = { JWT_SECRET: SECRET };
+    expect(() => readGatewayConfig({ ...jwt, HOST: "0.0.0.0" })).toThrow(
+      /^refusing the development event signing key with HOST on 0\.0\.0\.0.*set EVENT_SIGNING_KEY/,
+    );
+    const { EVENT_SIGNING_KEY: _, ...withoutKey } = PRODUCTION_SERVICES;
+    expect(() => readGatewayConfig(withoutKey)).toThrow(
+      /^refusing the development event signing key with KAFKA_REST_URL on kafka-rest\.internal/,
+    );
+    expect(() =>
+      readGatewayConfig({
+        ...PRODUCTION_SERVICES,
+        EVENT_VERIFICATION_KEYS: "dev-event-signing-key",
+      }),
+    ).toThrow(/development event signing key/);
+    expect(
+      readGatewayConfig({ ...jwt, HOST: "0.0.0.0", EVENT_SIGNING_KEY: OWN }).eventSigningKey,
+    ).toBe(OWN);
+  });
+
+  it("refuses a key of its own under 32 bytes", () => {
+    expect(() => readGatewayConfig({ EVENT_SIGNING_KEY: "k".repeat(31) })).toThrow(
+      /^EVENT_SIGNING_KEY is 31 bytes long/,
+    );
+    expect(() =>
+      readGatewayConfig({ EVENT_SIGNING_KEY: OWN, EVENT_VERIFICATION_KEYS: `${SECRET},short` }),
+    ).toThrow(/^EVENT_VERIFICATION_KEYS is 5 bytes long/);
   });
 });

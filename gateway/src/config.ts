@@ -7,6 +7,7 @@ import {
 } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { eventKeysEnv, readEventKeys } from "#shared/event-signing-keys.ts";
 import {
   assertSecretFitsUse,
   assertSecretLength,
@@ -46,6 +47,7 @@ const envSchema = z.object({
   KAFKA_REST_PASSWORD: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_PASSWORD),
   INTERNAL_API_URL: z.url().default(LOCAL_DEFAULTS.INTERNAL_API_URL),
   INTERNAL_API_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
+  ...eventKeysEnv,
   /**
    * `development` (callers name themselves with x-user-id, admin operations open) is the default
    * on a loopback HOST and refused anywhere else; `jwt` is the default once a JWT_* is set.
@@ -182,6 +184,12 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
   const c = parseOrThrow(envSchema, env, "gateway configuration");
   const identity = readIdentity(c);
   assertClientSecrets(c);
+  // The gateway signs what it produces through the Kafka REST proxy: the development key only
+  // while both it and the proxy are on loopback.
+  const eventKeys = readEventKeys(c, [
+    { host: c.HOST, what: "HOST" },
+    { host: new URL(c.KAFKA_REST_URL).hostname, what: "KAFKA_REST_URL" },
+  ]);
   // Development mode: callers name themselves, and only this machine can reach the gateway.
   const development = identity.mode === "development";
   return {
@@ -194,6 +202,8 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
       password: c.KAFKA_REST_PASSWORD,
     },
     internalApi: { url: c.INTERNAL_API_URL, token: c.INTERNAL_API_TOKEN },
+    /** Signs every event produced (issue-event-signature.ts). */
+    eventSigningKey: eventKeys.signingKey,
     identity,
     produceTimeoutMs: c.PRODUCE_TIMEOUT_MS,
     issueTopic: c.ISSUE_TOPIC,

@@ -23,6 +23,8 @@ export const LOCAL_DEFAULTS = {
   KAFKA_REST_PASSWORD: "dev-kafka-password",
   INTERNAL_API_URL: "http://127.0.0.1:4001",
   INTERNAL_API_TOKEN: "dev-internal-token",
+  /** The HMAC key issue events are signed with (gateway, reconciler, replay) and verified by. */
+  EVENT_SIGNING_KEY: "dev-event-signing-key",
 } as const;
 
 /** Kafka names pinned in docs/architecture.md ("Pinned names"). */
@@ -90,6 +92,12 @@ export const CONSUMER_DEFAULTS = {
   persistChunkSize: 500,
   /** PostgreSQL connections per process. */
   databasePoolSize: 5,
+  /**
+   * How far an event's requestedAt (the gateway's clock) may lie outside its coupon's window before
+   * PostgreSQL refuses it OUTSIDE_WINDOW: admission checked the window on Redis's clock, and the
+   * two clocks may disagree by a little.
+   */
+  windowLeewayMs: 5_000,
 } as const;
 
 /** Worker `i` (1-based) serves `/health` and `/metrics` on this port unless told otherwise. */

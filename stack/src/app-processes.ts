@@ -14,7 +14,8 @@ export type StackEnv = Record<
   | "KAFKA_REST_USERNAME"
   | "KAFKA_REST_PASSWORD"
   | "INTERNAL_API_URL"
-  | "INTERNAL_API_TOKEN",
+  | "INTERNAL_API_TOKEN"
+  | "EVENT_SIGNING_KEY",
   string
 >;
 

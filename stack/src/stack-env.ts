@@ -16,5 +16,6 @@ export function stackEnv(env: Record<string, string | undefined> = process.env):
     KAFKA_REST_PASSWORD: pick("KAFKA_REST_PASSWORD"),
     INTERNAL_API_URL: pick("INTERNAL_API_URL"),
     INTERNAL_API_TOKEN: pick("INTERNAL_API_TOKEN"),
+    EVENT_SIGNING_KEY: pick("EVENT_SIGNING_KEY"),
   };
 }

@@ -12,6 +12,7 @@ import { type AlertWebhook, startAlertWebhook } from "../support/alert-webhook.t
 import { waitForGroupCaughtUp } from "../support/kafka-lag.ts";
 import { type OwnBroker, startOwnBroker } from "../support/own-broker.ts";
 import { recreateTopics } from "../support/recreate-topics.ts";
+import { signedHeaders } from "../support/signed-records.ts";
 import { type SystemUnderTest, startSystem } from "../support/system.ts";
 import { waitUntil } from "../support/wait.ts";
 
@@ -83,13 +84,23 @@ describe("fault: topics recreated while PostgreSQL keeps its dead letters", () =
     }
   }
 
-  /** A record no worker can decode, on partition 0 of the issue topic: dead-lettered at once. */
-  const poison = (name: string) =>
-    send(TOPICS.issueRequests, {
-      partition: 0,
+  /**
+   * A record no worker can decode (signed, so that it gets that far), on partition 0 of the issue
+   * topic: dead-lettered at once.
+   */
+  const poison = async (name: string) => {
+    const record = {
+      topic: TOPICS.issueRequests,
       key: `poison:${run}`,
       value: `{"${name} of ${run}`,
+    };
+    return send(TOPICS.issueRequests, {
+      partition: 0,
+      key: record.key,
+      value: record.value,
+      headers: await signedHeaders(record),
     });
+  };
 
   /** A DLT record as a worker wrote it before workers named their dead letters (no key header). */
   const oldWorkerLetter = (name: string, partition: number, lastFailureAt: string) =>

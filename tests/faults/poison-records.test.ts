@@ -9,6 +9,7 @@ import { deadLettersCli } from "../support/dead-letters-cli.ts";
 import { createGraphqlClient } from "../support/graphql-client.ts";
 import { expectInvariantsHold } from "../support/invariants.ts";
 import { waitForGroupCaughtUp } from "../support/kafka-lag.ts";
+import { signedHeaders } from "../support/signed-records.ts";
 import { type SystemUnderTest, startSystem } from "../support/system.ts";
 import { waitUntil } from "../support/wait.ts";
 import { dropUnderFault, FAST_RECONCILER } from "./fault-harness.ts";
@@ -65,11 +66,20 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
       scenario: "poison records",
       system,
       fault: async (couponId) => {
-        // On the drop's own partition, between its requests.
-        await producer.send({
-          topic: TOPICS.issueRequests,
-          messages: poison.map((value) => ({ key: issueEventKey(couponId), value })),
-        });
+        // On the drop's own partition, between its requests. Signed, as by a gateway with a bug:
+        // past the signature check, poison for what they hold.
+        const key = issueEventKey(couponId);
+        const messages = await Promise.all(
+          poison.map(async (value) => ({
+            key,
+            value,
+            headers: await signedHeaders(
+              { topic: TOPICS.issueRequests, key, value },
+              system.env.EVENT_SIGNING_KEY,
+            ),
+          })),
+        );
+        await producer.send({ topic: TOPICS.issueRequests, messages });
         return Date.now();
       },
     });

@@ -1,5 +1,6 @@
 // The control process: internal API for the gateway, DLT monitor, reconciler, metrics.
 import { runServiceProcess } from "#shared/http-kit/service-process.ts";
+import { createEventSigner, createEventVerifier } from "#shared/issue-event-signature.ts";
 import { readConsumerConfig } from "../config.ts";
 import { createCouponService } from "../coupons/coupon-service.ts";
 import { createAlertSink } from "../dead-letter/alert-sink.ts";
@@ -20,8 +21,11 @@ await runServiceProcess({
     const { metrics, database, redis, store, kafka, producer } = resources;
 
     const deadLetterRepository = createDeadLetterRepository(database.orm.em);
+    const signer = createEventSigner(config.eventKeys.signingKey);
     const replay = createDeadLetterReplay(deadLetterRepository, producer, {
       topic: config.issueTopic,
+      signer,
+      verifier: createEventVerifier(config.eventKeys.verificationKeys),
     });
     metrics.gauge("dead_letters", "Dead letters recorded in PostgreSQL.", async () => [
       [{}, await deadLetterRepository.count()],
@@ -51,6 +55,7 @@ await runServiceProcess({
       redis,
       store,
       producer,
+      signer,
       topic: config.issueTopic,
       findOutcome: database.findOutcome,
       metrics,

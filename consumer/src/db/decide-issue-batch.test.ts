@@ -97,4 +97,52 @@ describe("decideIssueBatch", () => {
     expect(decision.settled.get(unknown.requestId)).toEqual({ kind: "coupon-not-found" });
     expect(decision.toFail).toEqual([]);
   });
+
+  it("fails a request made outside its coupon's window OUTSIDE_WINDOW, using no stock or slot", () => {
+    const window = {
+      startsAt: new Date("2026-12-01T12:00:00Z"),
+      endsAt: new Date("2026-12-01T13:00:00Z"),
+    };
+    const made = (iso: string, user: string) => ({ ...issueEvent("7", user), requestedAt: iso });
+    const early = made("2026-12-01T11:59:54.999Z", "1");
+    const late = made("2026-12-01T13:00:05.000Z", "2");
+    const unreadable = made("not a time", "3");
+    // Within the leeway either side: the gateway's clock and Redis's may disagree a little.
+    const atStart = made("2026-12-01T11:59:55.000Z", "4");
+    const atEnd = made("2026-12-01T13:00:04.999Z", "5");
+    const decision = decideIssueBatch(
+      [early, late, unreadable, atStart, atEnd],
+      state({ remaining: new Map([["7", 2]]), windows: new Map([["7", window]]) }),
+      5_000,
+    );
+    expect(decision.toFail).toEqual(
+      [early, late, unreadable].map((event) => ({
+        event,
+        reason: "OUTSIDE_WINDOW",
+        existingRequestId: null,
+      })),
+    );
+    expect(decision.settled.get(late.requestId)).toEqual({
+      kind: "failed",
+      reason: "OUTSIDE_WINDOW",
+    });
+    expect(decision.toIssue).toEqual([atStart, atEnd]);
+  });
+
+  it("checks the window after a withdrawal and before the user's slot and the stock", () => {
+    const window = { startsAt: null, endsAt: new Date("2026-12-01T13:00:00Z") };
+    const held = issueEvent("7", "1");
+    const withdrawnLate = { ...issueEvent("7", "2"), requestedAt: "2026-12-01T14:00:00Z" };
+    const heldLate = { ...issueEvent("7", "1"), requestedAt: "2026-12-01T14:00:00Z" };
+    const decision = decideIssueBatch(
+      [withdrawnLate, heldLate],
+      state({
+        remaining: new Map([["7", 0]]),
+        issued: [{ requestId: held.requestId, userId: "1", couponId: "7", issuedAt: at }],
+        withdrawn: new Set([withdrawnLate.requestId]),
+        windows: new Map([["7", window]]),
+      }),
+    );
+    expect(decision.toFail.map((f) => f.reason)).toEqual(["NOT_RECORDED", "OUTSIDE_WINDOW"]);
+  });
 });

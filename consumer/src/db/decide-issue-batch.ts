@@ -1,3 +1,4 @@
+import { CONSUMER_DEFAULTS } from "#shared/defaults.ts";
 import type { IssueEvent } from "#shared/issue-event.ts";
 import type { PersistedFailureReason } from "#shared/lifecycle/failure-reason.ts";
 import { type Decision, failed, issued } from "#shared/lifecycle/outcome.ts";
@@ -13,6 +14,30 @@ export interface IssueBatchState {
   failed: Map<string, FailureColumns>;
   /** Requests the gateway withdrew before a consumer claimed them: they fail NOT_RECORDED. */
   withdrawn?: ReadonlySet<string>;
+  /** The window of each coupon that has one (no entry: always open). */
+  windows?: ReadonlyMap<string, CouponWindow>;
+}
+
+/** When a coupon may be requested: from `startsAt` (inclusive) until `endsAt` (exclusive). */
+export interface CouponWindow {
+  startsAt: Date | null;
+  endsAt: Date | null;
+}
+
+/**
+ * Whether a request made at `requestedAt` lies in the window, give or take `leewayMs` (admission
+ * checked it on Redis's clock, `requestedAt` is the gateway's). A time that does not parse is out.
+ */
+export function isWithinWindow(
+  requestedAt: string,
+  window: CouponWindow | undefined,
+  leewayMs: number = CONSUMER_DEFAULTS.windowLeewayMs,
+): boolean {
+  const at = Date.parse(requestedAt);
+  if (Number.isNaN(at)) return false;
+  if (window?.startsAt && at < window.startsAt.getTime() - leewayMs) return false;
+  if (window?.endsAt && at >= window.endsAt.getTime() + leewayMs) return false;
+  return true;
 }
 
 export interface IssueBatchDecision {
@@ -31,11 +56,14 @@ const slotKey = (couponId: string, userId: string) => `${couponId}:${userId}`;
  * already decided gets its earlier outcome again and writes nothing, so a redelivered or replayed
  * event changes nothing. Otherwise: the user already holds this coupon under another request (from
  * before, or earlier in this batch) → ALREADY_ISSUED_TO_USER; stock left → issue; else SOLD_OUT.
- * A request withdrawn at the gateway fails NOT_RECORDED first: its caller was told so.
+ * A request withdrawn at the gateway fails NOT_RECORDED first: its caller was told so. One made
+ * outside its coupon's window (which the gateway never admits) fails OUTSIDE_WINDOW next, using no
+ * stock and holding no slot: the window is checked here again, not trusted to the producer.
  */
 export function decideIssueBatch(
   events: readonly IssueEvent[],
   state: IssueBatchState,
+  windowLeewayMs: number = CONSUMER_DEFAULTS.windowLeewayMs,
 ): IssueBatchDecision {
   const remaining = new Map(state.remaining);
   const issuedAtByRequest = new Map(state.issued.map((row) => [row.requestId, row.issuedAt]));
@@ -68,11 +96,13 @@ export function decideIssueBatch(
     const holder = holders.get(slotKey(couponId, userId));
     const reason: PersistedFailureReason | null = state.withdrawn?.has(requestId)
       ? "NOT_RECORDED"
-      : holder !== undefined
-        ? "ALREADY_ISSUED_TO_USER"
-        : left <= 0
-          ? "SOLD_OUT"
-          : null;
+      : !isWithinWindow(event.requestedAt, state.windows?.get(couponId), windowLeewayMs)
+        ? "OUTSIDE_WINDOW"
+        : holder !== undefined
+          ? "ALREADY_ISSUED_TO_USER"
+          : left <= 0
+            ? "SOLD_OUT"
+            : null;
     if (reason) {
       const existingRequestId = reason === "ALREADY_ISSUED_TO_USER" ? (holder ?? null) : null;
       decision.settled.set(requestId, failed(reason, existingRequestId));

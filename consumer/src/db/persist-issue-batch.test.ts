@@ -51,6 +51,28 @@ async function waitForLockWaiter(): Promise<number> {
 }
 
 describe("persistIssueBatch", () => {
+  it("refuses a request made outside the coupon's window, for good, and issues the rest", async () => {
+    const id = await coupon(5);
+    await orm.em
+      .fork()
+      .execute(
+        "UPDATE coupon SET starts_at = now() - interval '1 hour', ends_at = now() - interval '1 minute' WHERE id = ?",
+        [id],
+      );
+    const inWindow = {
+      ...issueEvent(id, "1"),
+      requestedAt: new Date(Date.now() - 1_800_000).toISOString(),
+    };
+    const afterEnd = issueEvent(id, "2");
+    const { outcomes } = await persistIssueBatch(orm, [inWindow, afterEnd]);
+    expect(kinds([inWindow, afterEnd], outcomes)).toEqual(["issued", "OUTSIDE_WINDOW"]);
+    expect(await state(id)).toEqual({ rows: 1, issuedCount: 1, failures: 1 });
+    // Decided: a redelivery gets the same answer and writes nothing.
+    const again = await persistIssueBatch(orm, [afterEnd]);
+    expect(kinds([afterEnd], again.outcomes)).toEqual(["OUTSIDE_WINDOW"]);
+    expect(await state(id)).toEqual({ rows: 1, issuedCount: 1, failures: 1 });
+  });
+
   it("issues up to the total in event order and fails the rest SOLD_OUT, recording them", async () => {
     const id = await coupon(3);
     const events = users(id, 100, 5);

@@ -4,6 +4,7 @@ import { isPersistedFailureReason } from "#shared/lifecycle/failure-reason.ts";
 import { type Decision, issued } from "#shared/lifecycle/outcome.ts";
 import { classifyingDbErrors, DatabaseError } from "./db-errors.ts";
 import {
+  type CouponWindow,
   decideIssueBatch,
   type IssueBatchDecision,
   type IssueBatchState,
@@ -37,13 +38,14 @@ export async function persistIssueBatch(
   orm: MikroORM,
   events: readonly IssueEvent[],
   withdrawn: ReadonlySet<string> = new Set(),
+  windowLeewayMs?: number,
 ): Promise<PersistIssueBatchResult> {
   if (events.length === 0) return { outcomes: new Map(), issuedCounts: new Map() };
   return classifyingDbErrors(() =>
     orm.em.fork().transactional(
       async (em) => {
         const { state, issuedCounts } = await lockAndRead(em, events);
-        const decision = decideIssueBatch(events, { ...state, withdrawn });
+        const decision = decideIssueBatch(events, { ...state, withdrawn }, windowLeewayMs);
         const issuedAt = await insertIssued(em, decision.toIssue);
         await recordFailures(em, decision.toFail);
         for (const { couponId } of decision.toIssue) {
@@ -60,20 +62,33 @@ export async function persistIssueBatch(
 
 async function lockAndRead(em: EntityManager, events: readonly IssueEvent[]) {
   const coupons = await em.execute<
-    Array<{ id: string; total_quantity: number; issued_count: number }>
+    Array<{
+      id: string;
+      total_quantity: number;
+      issued_count: number;
+      starts_at: unknown;
+      ends_at: unknown;
+    }>
   >(
-    `SELECT id::text, total_quantity, issued_count FROM coupon
+    `SELECT id::text, total_quantity, issued_count, starts_at, ends_at FROM coupon
       WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)
       ORDER BY id FOR UPDATE`,
     [jsonParam([...new Set(events.map((e) => e.couponId))])],
   );
   const remaining = new Map(coupons.map((c) => [c.id, c.total_quantity - c.issued_count]));
   const issuedCounts = new Map(coupons.map((c) => [c.id, c.issued_count]));
+  const windows = new Map<string, CouponWindow>();
+  for (const c of coupons)
+    if (c.starts_at !== null || c.ends_at !== null)
+      windows.set(c.id, {
+        startsAt: c.starts_at === null ? null : dateFromSql(c.starts_at),
+        endsAt: c.ends_at === null ? null : dateFromSql(c.ends_at),
+      });
   // Only events of existing coupons can have rows; the others are answered coupon-not-found.
   const known = events.filter((e) => remaining.has(e.couponId));
   if (known.length === 0) {
     return {
-      state: { remaining, issued: [], failed: new Map() } satisfies IssueBatchState,
+      state: { remaining, issued: [], failed: new Map(), windows } satisfies IssueBatchState,
       issuedCounts,
     };
   }
@@ -118,7 +133,10 @@ async function lockAndRead(em: EntityManager, events: readonly IssueEvent[]) {
     couponId: row.coupon_id,
     issuedAt: dateFromSql(row.issued_at),
   }));
-  return { state: { remaining, issued, failed } satisfies IssueBatchState, issuedCounts };
+  return {
+    state: { remaining, issued, failed, windows } satisfies IssueBatchState,
+    issuedCounts,
+  };
 }
 
 /** Inserts the decided rows in event order (so ids follow it); returns each request's `issued_at`. */

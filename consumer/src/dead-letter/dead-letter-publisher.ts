@@ -1,4 +1,4 @@
-import type { Producer } from "kafkajs";
+import type { IHeaders, Producer } from "kafkajs";
 import { TOPICS } from "#shared/defaults.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
 import { DLT_HEADERS, type FailureInfo } from "./dead-letter-headers.ts";
@@ -14,7 +14,7 @@ export function createDeadLetterPublisher(
 ) {
   return {
     async publish(record: ConsumedRecord, failure: FailureInfo): Promise<void> {
-      const headers: Record<string, Buffer | string> = {};
+      const headers: IHeaders = {};
       for (const [name, value] of Object.entries(record.headers)) {
         if (value !== undefined) headers[name] = value;
       }

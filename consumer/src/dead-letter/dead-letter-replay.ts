@@ -1,6 +1,13 @@
 import type { Producer } from "kafkajs";
 import { TOPICS } from "#shared/defaults.ts";
+import { ForgedEventError } from "#shared/errors/forged-event-error.ts";
 import { decodeIssueEvent } from "#shared/issue-event.ts";
+import {
+  EVENT_SIGNATURE_HEADER,
+  type EventSigner,
+  type EventVerifier,
+} from "#shared/issue-event-signature.ts";
+import { DLT_HEADERS } from "./dead-letter-headers.ts";
 import type { DeadLetterRepository, DeadLetterRow } from "./dead-letter-repository.ts";
 
 export type ReplayResult =
@@ -9,24 +16,48 @@ export type ReplayResult =
   | { kind: "not-replayable"; id: string; reason: string };
 
 export interface DeadLetterReplayOptions {
+  /** Signs the replayed event for the topic it goes to. */
+  signer: EventSigner;
+  /** Checks the signature the original record carried (the event keys, current first). */
+  verifier: EventVerifier;
   /** Where replayed events go. Default `coupon-issue-requests`. */
   topic?: string;
 }
 
 /**
  * Puts dead letters back on the issue topic once their cause is fixed. Only records that decode as
- * events are replayed (a malformed one would only come back); the consumer is idempotent by request
- * id, so replaying twice issues nothing twice.
+ * events are replayed (a malformed one would only come back), and only those whose original record
+ * carried a valid signature: replay signs what it produces, so it must not turn a forged event
+ * into a signed one. The consumer is idempotent by request id, so replaying twice issues nothing
+ * twice.
  */
 export function createDeadLetterReplay(
   repository: DeadLetterRepository,
   producer: Producer,
-  { topic = TOPICS.issueRequests }: DeadLetterReplayOptions = {},
+  { signer, verifier, topic = TOPICS.issueRequests }: DeadLetterReplayOptions,
 ) {
+  /** Why the row's original record was not signed by a key holder, or null when it was. */
+  async function unsigned(row: DeadLetterRow): Promise<string | null> {
+    if (row.errorClass === ForgedEventError.name)
+      return "forged: it was dead-lettered for its signature, and no fix makes it valid";
+    const verified = await verifier.verify(
+      {
+        topic: row.headers[DLT_HEADERS.originalTopic] ?? topic,
+        key: row.recordKey,
+        value: row.payload,
+      },
+      row.headers[EVENT_SIGNATURE_HEADER],
+    );
+    return verified.ok ? null : `not signed by the gateway: ${verified.message}`;
+  }
+
   async function replayRow(row: DeadLetterRow): Promise<ReplayResult> {
     const decoded = decodeIssueEvent(row.payload);
     if (!decoded.ok)
       return { kind: "not-replayable", id: row.id, reason: `${decoded.error}: ${decoded.message}` };
+    const refusal = await unsigned(row);
+    if (refusal !== null) return { kind: "not-replayable", id: row.id, reason: refusal };
+    const signature = await signer.sign({ topic, key: row.recordKey, value: row.payload });
     await producer.send({
       topic,
       acks: -1,
@@ -34,7 +65,7 @@ export function createDeadLetterReplay(
         {
           key: row.recordKey,
           value: row.payload,
-          headers: { "x-replayed-from-dead-letter": row.id },
+          headers: { "x-replayed-from-dead-letter": row.id, [EVENT_SIGNATURE_HEADER]: signature },
         },
       ],
     });

@@ -1,6 +1,8 @@
 import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
+import { ForgedEventError } from "#shared/errors/forged-event-error.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { decodeIssueEvent, type IssueEvent } from "#shared/issue-event.ts";
+import { EVENT_SIGNATURE_HEADER, type EventVerifier } from "#shared/issue-event-signature.ts";
 import {
   failed,
   type RequestRef,
@@ -29,6 +31,8 @@ export interface IssueBatchProcessorDeps {
   store: AdmissionStore;
   deadLetter: (record: ConsumedRecord, failure: FailureInfo) => Promise<void>;
   metrics: Metrics;
+  /** Checks each record's signature (the event keys, current first) before anything else. */
+  verifier: EventVerifier;
   /** Waits between attempts of a permanent failure; keeps the group membership alive meanwhile. */
   wait: (ms: number) => Promise<void>;
   permanentAttempts?: number;
@@ -48,15 +52,17 @@ interface Decoded {
 }
 
 /**
- * One chunk of a partition's records, in offset order: bad records to the DLT, the rest persisted in
- * one transaction, then every outcome recorded in Redis (status, slot, stock) and published.
- * Throws only what the caller should retry (transient); offsets may be committed when it returns.
+ * One chunk of a partition's records, in offset order: records without a valid signature and bad
+ * records to the DLT, the rest persisted in one transaction, then every outcome recorded in Redis
+ * (status, slot, stock) and published. Throws only what the caller should retry (transient);
+ * offsets may be committed when it returns.
  */
 export function createIssueBatchProcessor({
   persist,
   store,
   deadLetter,
   metrics,
+  verifier,
   wait,
   permanentAttempts = RETRY_DEFAULTS.permanentAttempts,
   permanentBaseMs = RETRY_DEFAULTS.permanentBaseMs,
@@ -98,6 +104,15 @@ export function createIssueBatchProcessor({
     deadLettered.inc(1, { error_class: errorClass });
   }
 
+  /** Whether a signer wrote exactly this record, for this topic and key; why not, when not. */
+  async function forgery(record: ConsumedRecord): Promise<ForgedEventError | null> {
+    const verified = await verifier.verify(
+      { topic: record.topic, key: record.key, value: record.value },
+      record.headers[EVENT_SIGNATURE_HEADER],
+    );
+    return verified.ok ? null : new ForgedEventError(verified.message);
+  }
+
   async function settle(decoded: Decoded[], result: PersistIssueBatchResult): Promise<void> {
     const byCoupon = new Map<string, Settlement[]>();
     for (const { event } of decoded) {
@@ -123,6 +138,8 @@ export function createIssueBatchProcessor({
     firstFailureAt: Date,
   ): Promise<void> {
     await sendToDlt(record, error.name || "Error", error.message, attempts, firstFailureAt);
+    // Only a signed event names a request its signer admitted: a forged one must not fail anyone's.
+    if (await forgery(record)) return;
     const decoded = decodeIssueEvent(record.value);
     if (!decoded.ok) return;
     const { event } = decoded;
@@ -147,6 +164,13 @@ export function createIssueBatchProcessor({
   async function processChunk(records: ConsumedRecord[]): Promise<void> {
     const decoded: Decoded[] = [];
     for (const record of records) {
+      // Before anything else: a forged event is not decoded, persisted, claimed or settled (it may
+      // name another user's real request), and never retried, as the same bytes never verify.
+      const forged = await forgery(record);
+      if (forged) {
+        await sendToDlt(record, forged.name, forged.message, 1, new Date());
+        continue;
+      }
       const result = decodeIssueEvent(record.value);
       if (result.ok) {
         decoded.push({ record, event: result.event });

@@ -1,6 +1,7 @@
 // An issue worker: one member of the persistence consumer group.
 import { messageOf } from "#shared/errors/message-of.ts";
 import { runServiceProcess } from "#shared/http-kit/service-process.ts";
+import { createEventVerifier } from "#shared/issue-event-signature.ts";
 import { readConsumerConfig } from "../config.ts";
 import { createDeadLetterPublisher } from "../dead-letter/dead-letter-publisher.ts";
 import { startHealthServer } from "../monitoring/health-server.ts";
@@ -23,6 +24,7 @@ await runServiceProcess({
       store,
       deadLetter: deadLetters.publish,
       metrics,
+      verifier: createEventVerifier(config.eventKeys.verificationKeys),
       wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
     const consumer = createIssueConsumer({

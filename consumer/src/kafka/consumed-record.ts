@@ -8,5 +8,6 @@ export interface ConsumedRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: Record<string, Buffer | string | undefined>;
+  /** As kafkajs reads them: a header that repeats is an array. */
+  headers: Record<string, Buffer | string | Array<Buffer | string> | undefined>;
 }

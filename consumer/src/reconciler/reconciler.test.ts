@@ -2,6 +2,11 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { ISSUE_REQUEST_PARTITIONS } from "#shared/defaults.ts";
 import { decodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
+import {
+  createEventSigner,
+  createEventVerifier,
+  EVENT_SIGNATURE_HEADER,
+} from "#shared/issue-event-signature.ts";
 import type { PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
@@ -33,6 +38,7 @@ afterAll(async () => {
   await deleteTopicsAndGroups(brokers, { topics: [topic] });
 });
 
+const EVENT_KEY = "reconciler-test-key-".padEnd(32, "k");
 const AFTER_MS = 30_000;
 const GIVE_UP_MS = 300_000;
 let couponId: string;
@@ -42,6 +48,7 @@ function reconciler(outcome: PersistedRequest | null = null) {
     redis,
     store,
     producer,
+    signer: createEventSigner(EVENT_KEY),
     topic,
     findOutcome: async () => outcome,
     metrics: createMetrics(),
@@ -96,6 +103,14 @@ describe("reconciler", () => {
       ok: true,
       event: { requestId, couponId, userId: "7", source: "API" },
     });
+    // Signed for this topic and key, as the gateway signs: the workers take it.
+    const [record] = produced;
+    expect(
+      await createEventVerifier([EVENT_KEY]).verify(
+        { topic, key: record?.key ?? null, value: record?.value ?? null },
+        record?.headers?.[EVENT_SIGNATURE_HEADER],
+      ),
+    ).toEqual({ ok: true });
     // Still pending: the consumer settles it once the event is persisted.
     expect((await store.readRequest(couponId, requestId))?.status).toBe("PENDING");
   });

@@ -3,6 +3,7 @@ import type { Producer } from "kafkajs";
 import { RECONCILER_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
+import { EVENT_SIGNATURE_HEADER, type EventSigner } from "#shared/issue-event-signature.ts";
 import { outcomeOfPersisted, type PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
@@ -11,6 +12,11 @@ export interface ReconcilerOptions {
   redis: Redis;
   store: AdmissionStore;
   producer: Producer;
+  /**
+   * Signs what it produces again: it re-produces only requests Redis holds as admitted, which is
+   * what the gateway's signature vouches for.
+   */
+  signer: EventSigner;
   /** Where re-produced events go. Default `coupon-issue-requests`. */
   topic?: string;
   /** What PostgreSQL says became of a request, or null while it has no outcome. */
@@ -35,6 +41,7 @@ export function createReconciler({
   redis,
   store,
   producer,
+  signer,
   topic = TOPICS.issueRequests,
   findOutcome,
   metrics,
@@ -91,12 +98,13 @@ export function createReconciler({
           );
         }
       } else {
+        const key = issueEventKey(couponId);
+        const value = encodeIssueEvent({ ...base, source: "API" });
+        const signature = await signer.sign({ topic, key, value });
         await producer.send({
           topic,
           acks: -1,
-          messages: [
-            { key: issueEventKey(couponId), value: encodeIssueEvent({ ...base, source: "API" }) },
-          ],
+          messages: [{ key, value, headers: { [EVENT_SIGNATURE_HEADER]: signature } }],
         });
         reproduced.inc();
         log(`reconciler: re-produced request ${record.requestId} of coupon ${couponId}`);

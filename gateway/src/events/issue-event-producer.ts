@@ -3,6 +3,7 @@ import { GATEWAY_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { encodeIssueEvent, type IssueEvent, issueEventKey } from "#shared/issue-event.ts";
+import { EVENT_SIGNATURE_HEADER, type EventSigner } from "#shared/issue-event-signature.ts";
 
 /**
  * Where a Kafka failure enters the gateway: the produce was refused, failed, or not acknowledged in
@@ -12,6 +13,8 @@ export class ProduceFailedError extends DependencyUnavailableError {}
 
 export interface IssueEventProducerOptions {
   kafka: Kafka;
+  /** Signs each event (`EVENT_SIGNING_KEY`): workers dead-letter what is not signed. */
+  signer: EventSigner;
   /** Default `coupon-issue-requests`. */
   topic?: string;
   /**
@@ -21,9 +24,13 @@ export interface IssueEventProducerOptions {
   timeoutMs?: number;
 }
 
-/** Produces admitted requests to the issue topic, keyed by coupon, within a deadline. */
+/**
+ * Produces admitted requests to the issue topic, keyed by coupon, signed (the signature covers
+ * topic, key and value: issue-event-signature.ts), within a deadline.
+ */
 export function createIssueEventProducer({
   kafka,
+  signer,
   topic = TOPICS.issueRequests,
   timeoutMs = GATEWAY_DEFAULTS.produceTimeoutMs,
 }: IssueEventProducerOptions) {
@@ -38,9 +45,13 @@ export function createIssueEventProducer({
         );
       });
       try {
+        const key = issueEventKey(event.couponId);
+        const value = encodeIssueEvent(event);
+        const signature = await signer.sign({ topic, key, value });
         await Promise.race([
-          producer.produce(topic, encodeIssueEvent(event), {
-            key: issueEventKey(event.couponId),
+          producer.produce(topic, value, {
+            key,
+            headers: [{ key: EVENT_SIGNATURE_HEADER, value: signature }],
           }),
           deadline,
         ]);

@@ -8,6 +8,11 @@ export const FAILURE_REASONS = [
   /** PostgreSQL: the user already holds this coupon through another request. */
   "ALREADY_ISSUED_TO_USER",
   /**
+   * PostgreSQL: the event says the request was made outside the coupon's window (before startsAt or
+   * from endsAt on), which the gateway never admits: a signer's bug or a leaked key, refused for good.
+   */
+  "OUTSIDE_WINDOW",
+  /**
    * Withdrawn before any consumer claimed it: the gateway's produce failed or its outcome was
    * unknown (its caller was told it was not counted), or the reconciler gave up on it. Recorded in
    * PostgreSQL too when the event arrives after all, so it is never issued.
@@ -22,6 +27,7 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
 export const PERSISTED_FAILURE_REASONS = [
   "SOLD_OUT",
   "ALREADY_ISSUED_TO_USER",
+  "OUTSIDE_WINDOW",
   "NOT_RECORDED",
 ] as const satisfies readonly FailureReason[];
 export type PersistedFailureReason = (typeof PERSISTED_FAILURE_REASONS)[number];

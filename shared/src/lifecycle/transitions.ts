@@ -76,7 +76,7 @@ export const TRANSITIONS: readonly Transition[] = [
     from: "CLAIMED",
     step: "settle",
     to: "FAILED",
-    reasons: ["SOLD_OUT", "ALREADY_ISSUED_TO_USER"],
+    reasons: ["SOLD_OUT", "ALREADY_ISSUED_TO_USER", "OUTSIDE_WINDOW"],
     by: ["issue-worker", "reconciler"],
     script: "settle.lua",
     why: "PostgreSQL refused it: stock and slot are given back",

@@ -1,0 +1,167 @@
+/**
+ * Issue events are signed by whoever may put a request on the issue topic (the gateway after
+ * admitting it, the reconciler and dead-letter replay after checking it) and verified by every
+ * worker before anything else: holding the Kafka REST password, or any other way of writing to the
+ * topic, no longer lets anyone mint a coupon.
+ *
+ * The signature is an HMAC-SHA-256 (Web Crypto, so the gateway signs on any runtime) in the record's
+ * `x-signature` header, as `v1=<base64url of the 32-byte MAC>`; the value's JSON is pinned and
+ * stays as it is. What the MAC covers (layout v1), each part length-prefixed so that no two
+ * different records give the same bytes:
+ *
+ * - a context string naming the layout, so a MAC made for anything else never verifies here;
+ * - the topic: a record signed for one topic (another system's, a test's) is forged on another;
+ * - the record key (`coupon:{couponId}`): moving an event to another key would move it to another
+ *   partition, out of its coupon's admission order;
+ * - the value's exact bytes: every field of the event (request, user, coupon, requestedAt, source).
+ *
+ * Not covered, on purpose: the partition (chosen by the proxy's partitioner from the key), the
+ * timestamp and other headers (the Kafka REST proxy passes a client's through; nothing reads them).
+ * A signature proves that a key holder wrote exactly this event for this topic and key; it does
+ * not prove freshness, so a signed record written again is the same request again, which the
+ * workers decide idempotently by request id (docs/architecture.md, "Signed events").
+ *
+ * Key rotation: a verifier takes a list of keys, the current one first, and accepts a MAC by any of
+ * them; signers use the current one.
+ */
+
+export const EVENT_SIGNATURE_HEADER = "x-signature";
+
+/** Names what the MAC covers; a new layout gets a new version (and a new header prefix). */
+const LAYOUT_V1 = "coupon-drop issue event signature v1";
+const PREFIX_V1 = "v1=";
+const MAC_BYTES = 32;
+/** A missing part (a record without key or value) is not the empty string. */
+const ABSENT = 0xffffffff;
+
+/** The parts of a record a signature covers. */
+export interface SignedRecord {
+  topic: string;
+  key: string | Uint8Array | null;
+  value: string | Uint8Array | null;
+}
+
+const utf8 = new TextEncoder();
+const bytesOf = (part: string | Uint8Array): Uint8Array =>
+  typeof part === "string" ? utf8.encode(part) : part;
+
+/** The bytes the MAC is computed over: each part as a 4-byte big-endian length and its bytes. */
+export function signedBytes({ topic, key, value }: SignedRecord): Uint8Array<ArrayBuffer> {
+  const parts = [LAYOUT_V1, topic, key, value].map((part) =>
+    part === null ? null : bytesOf(part),
+  );
+  const size = parts.reduce((sum, part) => sum + 4 + (part?.length ?? 0), 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const part of parts) {
+    view.setUint32(at, part === null ? ABSENT : part.length);
+    at += 4;
+    if (part !== null) {
+      out.set(part, at);
+      at += part.length;
+    }
+  }
+  return out;
+}
+
+function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** Imported once per key: the CryptoKey is reused for every event. */
+function importKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+  return crypto.subtle.importKey(
+    "raw",
+    utf8.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    [usage],
+  );
+}
+
+export interface EventSigner {
+  /** The `x-signature` header value for the record. */
+  sign(record: SignedRecord): Promise<string>;
+}
+
+/** Signs with `secret` (`EVENT_SIGNING_KEY`, the current key). */
+export function createEventSigner(secret: string): EventSigner {
+  const key = importKey(secret, "sign");
+  return {
+    async sign(record) {
+      const mac = await crypto.subtle.sign("HMAC", await key, signedBytes(record));
+      return PREFIX_V1 + base64url(new Uint8Array(mac));
+    },
+  };
+}
+
+/** A header as kafkajs hands it over (a repeated header is an array), or as text. */
+export type HeaderValue = string | Uint8Array | ReadonlyArray<string | Uint8Array> | undefined;
+
+export type Verification =
+  | { ok: true }
+  | { ok: false; reason: "unsigned" | "malformed" | "mismatch"; message: string };
+
+export interface EventVerifier {
+  verify(record: SignedRecord, signature: HeaderValue): Promise<Verification>;
+}
+
+const V1_SIGNATURE = /^v1=([A-Za-z0-9_-]{43})$/;
+
+/** The MAC the header carries, or why it carries none. */
+function macOf(
+  signature: HeaderValue,
+): Uint8Array<ArrayBuffer> | Exclude<Verification, { ok: true }> {
+  if (signature === undefined)
+    return { ok: false, reason: "unsigned", message: `no ${EVENT_SIGNATURE_HEADER} header` };
+  if (Array.isArray(signature))
+    return {
+      ok: false,
+      reason: "malformed",
+      message: `${signature.length} ${EVENT_SIGNATURE_HEADER} headers, where the gateway writes one`,
+    };
+  const single = signature as string | Uint8Array;
+  const text = typeof single === "string" ? single : new TextDecoder().decode(single);
+  const match = V1_SIGNATURE.exec(text);
+  const mac = match?.[1] === undefined ? null : fromBase64url(match[1]);
+  if (mac === null || mac.length !== MAC_BYTES)
+    return {
+      ok: false,
+      reason: "malformed",
+      message: `${EVENT_SIGNATURE_HEADER} is not a v1 signature`,
+    };
+  return mac;
+}
+
+/**
+ * Verifies against every key of `secrets` (current first, then the previous or next ones of a
+ * rotation). Web Crypto's verify compares the MACs in constant time.
+ */
+export function createEventVerifier(secrets: readonly string[]): EventVerifier {
+  if (secrets.length === 0) throw new Error("an event verifier needs at least one key");
+  const keys = secrets.map((secret) => importKey(secret, "verify"));
+  return {
+    async verify(record, signature) {
+      const mac = macOf(signature);
+      if (!(mac instanceof Uint8Array)) return mac;
+      const data = signedBytes(record);
+      for (const key of keys)
+        if (await crypto.subtle.verify("HMAC", await key, mac, data)) return { ok: true };
+      return {
+        ok: false,
+        reason: "mismatch",
+        message: `${EVENT_SIGNATURE_HEADER} matches none of the event verification keys`,
+      };
+    },
+  };
+}
