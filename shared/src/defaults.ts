@@ -53,6 +53,22 @@ export const GATEWAY_DEFAULTS = {
   subscriptionsTotal: 1000,
   /** Largest request body on /graphql: the project's operations are well under 2 KiB. */
   maxBodyBytes: 64 * KiB,
+  /** A coupon id PostgreSQL did not know is answered unknown this long without asking again. */
+  unknownCouponTtlMs: 5000,
+  /** Unknown coupon ids remembered at once (per gateway process); the oldest go first. */
+  unknownCouponsMax: 10_000,
+} as const;
+
+/**
+ * The gateway's rate limits (`RATE_LIMIT_USER_CAPACITY`, ...), token buckets: `capacity` at once,
+ * `refillPerSecond` more each second. Each counts one coupon's presses (and, apart, the lookups of
+ * coupons Redis does not know). A person pressing a button as fast as they can, ten times a second
+ * for a few seconds, stays within the user's; the address's leaves room for the hundreds of people
+ * a mobile carrier or an office puts behind one address.
+ */
+export const RATE_LIMIT_DEFAULTS = {
+  user: { capacity: 30, refillPerSecond: 5 },
+  address: { capacity: 600, refillPerSecond: 200 },
 } as const;
 
 /**

@@ -34,6 +34,12 @@ describe("admission script replies", () => {
     expect(admitResultFromReply(["NOT_LOADED"])).toEqual({ kind: "not-loaded" });
     expect(admitResultFromReply(["NOT_STARTED"])).toEqual({ kind: "not-started" });
     expect(admitResultFromReply(["ENDED"])).toEqual({ kind: "ended" });
+    expect(admitResultFromReply(["RATE_LIMITED", 250])).toEqual({
+      kind: "rate-limited",
+      retryAfterMs: 250,
+    });
+    expect(() => admitResultFromReply(["RATE_LIMITED", 0])).toThrow(/admit script answered/);
+    expect(() => admitResultFromReply(["RATE_LIMITED"])).toThrow(/admit script answered/);
     expect(() => admitResultFromReply(["ALREADY", "r1", "LOST"])).toThrow(/admit script answered/);
     expect(() => admitResultFromReply(["MAYBE"])).toThrow(/admit script answered/);
   });

@@ -73,10 +73,16 @@ export type AdmitResult =
   | { kind: "sold-out" }
   | { kind: "not-loaded" }
   | { kind: "not-started" }
-  | { kind: "ended" };
+  | { kind: "ended" }
+  /** The caller's rate limit: nothing was admitted; a token is back after `retryAfterMs`. */
+  | { kind: "rate-limited"; retryAfterMs: number };
+
+/** A wait in whole milliseconds, at least 1 (take-tokens.lua, admit.lua's RATE_LIMITED). */
+export const retryAfterMsReply = z.coerce.number().int().positive();
 
 const admitReply = z.union([
   z.tuple([z.literal("ACCEPTED"), z.string()]),
+  z.tuple([z.literal("RATE_LIMITED"), retryAfterMsReply]),
   z.tuple([z.literal("ALREADY"), z.string(), z.union([z.enum(ISSUE_STATUSES), z.literal("")])]),
   z.tuple([z.enum(["SOLD_OUT", "NOT_LOADED", "NOT_STARTED", "ENDED"])]),
 ]);
@@ -98,6 +104,8 @@ export function admitResultFromReply(reply: unknown): AdmitResult {
       return { kind: "accepted", requestId: value[1] };
     case "ALREADY":
       return { kind: "already-requested", requestId: value[1], status: value[2] || null };
+    case "RATE_LIMITED":
+      return { kind: "rate-limited", retryAfterMs: value[1] };
     default:
       return PLAIN_ADMIT_REPLIES[value[0]];
   }

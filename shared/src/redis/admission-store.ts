@@ -17,6 +17,7 @@ import {
   type ScriptName,
   type ScriptTransport,
 } from "./script-transport.ts";
+import { bucketArguments, type SubjectLimit, waitFromTakeReply } from "./token-buckets.ts";
 
 export interface CouponAdmissionState {
   total: number;
@@ -54,28 +55,60 @@ export function createAdmissionStore(
 ) {
   const keys = createRedisKeys(keyPrefix);
   const scripts = loadScripts();
-  async function run(name: ScriptName, couponId: string, args: string[]): Promise<unknown> {
+  async function run(
+    name: ScriptName,
+    couponId: string,
+    args: string[],
+    moreKeys: string[] = [],
+  ): Promise<unknown> {
     const script: LuaScript = (await scripts)[name];
-    return transport.evalScript(script, keys.couponList(couponId), args);
+    return transport.evalScript(script, [...keys.couponList(couponId), ...moreKeys], args);
   }
 
   return {
     /** The key layout the store works in; whoever reads the same state uses the same one. */
     keys,
 
+    /**
+     * Admits a press after one token from the bucket of each of `limits` for this coupon
+     * (keys.pressBucket: in the coupon's slot, so in the same atomic step); none, no rate limit. A
+     * limited press is answered `rate-limited` and nothing of it is written.
+     */
     async admit(input: {
       couponId: string;
       userId: string;
       requestId: string;
       requestedAt: string;
+      limits?: readonly SubjectLimit[];
     }): Promise<AdmitResult> {
-      const reply = await run("admit", input.couponId, [
-        input.userId,
-        input.requestId,
+      const limits = bucketArguments(input.limits ?? [], (subject) =>
+        keys.pressBucket(input.couponId, subject),
+      );
+      const reply = await run(
+        "admit",
         input.couponId,
-        input.requestedAt,
-      ]);
+        [input.userId, input.requestId, input.couponId, input.requestedAt, ...limits.args],
+        limits.keys,
+      );
       return admitResultFromReply(reply);
+    },
+
+    /**
+     * Takes one token from the lookup bucket of each of `limits` (keys.lookupBucket: a subject's
+     * lookups of coupons Redis does not know, across coupons). Each bucket lives in its subject's
+     * slot, so each is a call of its own; they go out together. Returns 0 when every token was
+     * taken, or the longest wait in ms. A bucket that refused took nothing; one that allowed keeps
+     * its token even when another refused.
+     */
+    async takeLookupTokens(limits: readonly SubjectLimit[]): Promise<number> {
+      const script = (await scripts)["take-tokens"];
+      const waits = await Promise.all(
+        limits.map(async (limit) => {
+          const { keys: bucket, args } = bucketArguments([limit], keys.lookupBucket);
+          return waitFromTakeReply(await transport.evalScript(script, bucket, args));
+        }),
+      );
+      return Math.max(0, ...waits);
     },
 
     /**

@@ -29,6 +29,26 @@ describe("the Redis key layout", () => {
     expect(keys.coupon("7").meta).toBe("t1:coupon:{coupon:7}:meta");
   });
 
+  it("puts a coupon's press buckets in the coupon's slot, and lookup buckets in their subject's", () => {
+    const keys = createRedisKeys("t1:");
+    const hashTag = (key: string) => /\{([^}]*)\}/.exec(key)?.[1];
+    const user = { kind: "user", id: "42" } as const;
+    const address = { kind: "address", id: "2001:db8:0:0" } as const;
+    expect(keys.pressBucket("7", user)).toBe("t1:coupon:{coupon:7}:rate:user:42");
+    for (const subject of [user, address])
+      expect(hashTag(keys.pressBucket("7", subject))).toBe(hashTag(keys.coupon("7").meta));
+    expect(keys.lookupBucket(user)).toBe("t1:rate:{user:42}:lookups");
+    expect(hashTag(keys.lookupBucket(address))).toBe("address:2001:db8:0:0");
+  });
+
+  it("refuses a rate-limit subject that would move a bucket's hash tag", () => {
+    const keys = createRedisKeys();
+    for (const id of ["{x}", "a}b", "a b", ""]) {
+      expect(() => keys.pressBucket("7", { kind: "address", id })).toThrow(/invalid rate-limit/);
+      expect(() => keys.lookupBucket({ kind: "user", id })).toThrow(/invalid rate-limit/);
+    }
+  });
+
   it("refuses a prefix that would move the hash tag or break pub/sub lines", () => {
     for (const prefix of ["{t}:", "a,b:", "a b:"])
       expect(() => createRedisKeys(prefix)).toThrow(/invalid Redis key prefix/);

@@ -14,6 +14,12 @@ export interface CouponKeys {
   requests: string;
 }
 
+/**
+ * Whom a rate limit counts: a user, or a client address (keys.ts takes it as the gateway normalised
+ * it: digits, hex, dots and colons only, never a brace).
+ */
+export type RateLimitSubject = { kind: "user"; id: string } | { kind: "address"; id: string };
+
 /** Every key and channel name the system uses in Redis, under one prefix. */
 export interface RedisKeys {
   /** The prefix every name starts with ("" for the system's own names). */
@@ -29,6 +35,19 @@ export interface RedisKeys {
   statusChannel(requestId: string): string;
   /** Held by the reconciler pass that re-produces a request, so concurrent passes do it once. */
   reconcileClaim(requestId: string): string;
+  /**
+   * The token bucket of a subject's presses of one coupon (admit.lua). It carries the coupon's hash
+   * tag: admit.lua takes it in the same atomic step as the admission, in the coupon's cluster slot.
+   * A bucket per subject across coupons could not share that slot (every coupon has its own), so it
+   * would cost a second call on every press: the limits are per coupon instead.
+   */
+  pressBucket(couponId: string, subject: RateLimitSubject): string;
+  /**
+   * The token bucket of a subject's lookups of coupons Redis does not know (take-tokens.lua), each
+   * loaded from PostgreSQL: across coupons, in the subject's own slot. Checked only on that path,
+   * which costs an internal-API call anyway.
+   */
+  lookupBucket(subject: RateLimitSubject): string;
   /** Whether `key` is a request index key (the Redis REST proxy lets the gateway touch only those). */
   isRequestIndex(key: string): boolean;
   /** Whether `name` is a request's status channel (the only channels the gateway subscribes to). */
@@ -50,6 +69,13 @@ const templateOf = (build: (id: string) => string) =>
       .replace("\u0000", UUID)}$`,
   );
 
+/** A subject id as a key part: a brace would move a key's hash tag, so none may pass. */
+function subjectPart(id: string): string {
+  if (/[{}\s]/.test(id) || id === "")
+    throw new Error(`invalid rate-limit subject ${JSON.stringify(id)}`);
+  return id;
+}
+
 /**
  * The key layout under `prefix`. The default (no prefix) is the system's own layout; a prefix lets
  * processes or tests share one Redis database without seeing each other's keys.
@@ -59,8 +85,9 @@ export function createRedisKeys(prefix = ""): RedisKeys {
     throw new Error(
       `invalid Redis key prefix ${JSON.stringify(prefix)}: no braces, commas or spaces`,
     );
+  const couponTag = (couponId: string) => `${prefix}coupon:{coupon:${couponId}}`;
   const coupon = (couponId: string): CouponKeys => {
-    const tag = `${prefix}coupon:{coupon:${couponId}}`;
+    const tag = couponTag(couponId);
     return {
       meta: `${tag}:meta`,
       users: `${tag}:users`,
@@ -81,6 +108,9 @@ export function createRedisKeys(prefix = ""): RedisKeys {
     },
     requestIndex,
     loadedCoupons: `${prefix}coupons:loaded`,
+    pressBucket: (couponId, { kind, id }) =>
+      `${couponTag(couponId)}:rate:${kind}:${subjectPart(id)}`,
+    lookupBucket: ({ kind, id }) => `${prefix}rate:{${kind}:${subjectPart(id)}}:lookups`,
     statusChannel,
     reconcileClaim: (requestId) => `${prefix}reconcile-claim:{${requestId}}`,
     isRequestIndex: (key) => requestIndexPattern.test(key),

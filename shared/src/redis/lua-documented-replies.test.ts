@@ -107,6 +107,22 @@ const CASES: Record<ScriptName, Cases> = {
       const couponId = await loaded(1, { endsAt: new Date(Date.now() - 60_000) });
       expect(await run("admit", couponId, ["1", uuidV7(), couponId, now()])).toEqual(["ENDED"]);
     },
+    '{"RATE_LIMITED", retryAfterMs}': async () => {
+      const couponId = await loaded(5);
+      // One client address's bucket of one press, refilled once a second, for two users.
+      const bucket = keys.pressBucket(couponId, { kind: "address", id: "192.0.2.1" });
+      const press = async (userId: string) =>
+        transport.evalScript(
+          (await loadScripts()).admit,
+          [...keys.couponList(couponId), bucket],
+          [userId, uuidV7(), couponId, now(), "1", "1"],
+        );
+      expect(await press("1")).toEqual(["ACCEPTED", expect.any(String)]);
+      const reply = (await press("2")) as [string, number];
+      expect(reply[0]).toBe("RATE_LIMITED");
+      expect(reply[1]).toBeGreaterThan(0);
+      expect(reply[1]).toBeLessThanOrEqual(1000);
+    },
   },
   claim: {
     "{requestId, ...} (the withdrawn ones)": async () => {
@@ -212,6 +228,22 @@ const CASES: Record<ScriptName, Cases> = {
         { ...claimed, status: "FAILED", reason: "NOT_RECORDED", unlessClaimed: true },
       ]);
       expect(await run("settle", couponId, ["", now(), "test-channel:", withdrawal])).toBe(0);
+    },
+  },
+  // Its keys are rate-limit buckets, not a coupon's.
+  "take-tokens": {
+    "0 (every token taken)": async () => {
+      const bucket = keys.lookupBucket({ kind: "user", id: newCouponId() });
+      const script = (await loadScripts())["take-tokens"];
+      expect(await transport.evalScript(script, [bucket], ["2", "1"])).toBe(0);
+    },
+    "retryAfterMs (a bucket is empty: nothing taken)": async () => {
+      const bucket = keys.lookupBucket({ kind: "user", id: newCouponId() });
+      const script = (await loadScripts())["take-tokens"];
+      expect(await transport.evalScript(script, [bucket], ["1", "2"])).toBe(0);
+      const wait = await transport.evalScript(script, [bucket], ["1", "2"]);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(500);
     },
   },
   // Its key is the set of loaded coupons, not a coupon's.

@@ -1,16 +1,26 @@
--- Admission of one user's request for one coupon, in one atomic step.
--- Remaining stock is derived, never stored: total - issued - |pending|, so nothing is ever
+-- Admission of one user's request for one coupon, in one atomic step, behind the caller's rate
+-- limits. Remaining stock is derived, never stored: total - issued - |pending|, so nothing is ever
 -- decremented and then given back.
+-- The rate limits are token buckets in the coupon's own cluster slot (keys.ts: per coupon and user,
+-- per coupon and client address), taken here so that they cost no round trip and a limited press
+-- is refused before anything else is read or written. Every press of a known coupon takes a token,
+-- whatever its answer; NOT_LOADED takes none (the gateway limits those lookups apart).
 -- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests
+-- KEYS[5..] the caller's rate-limit buckets (none: no limit)
 -- ARGV[1] userId  ARGV[2] requestId  ARGV[3] couponId  ARGV[4] requestedAt (ISO-8601)
+-- ARGV[5] ARGV[6] capacity and refill per second of KEYS[5]; ARGV[7] ARGV[8] of KEYS[6]; ...
 -- Returns {"ACCEPTED", requestId} | {"ALREADY", requestId, status or ""} | {"SOLD_OUT"}
---       | {"NOT_LOADED"} | {"NOT_STARTED"} | {"ENDED"}
+--       | {"NOT_LOADED"} | {"NOT_STARTED"} | {"ENDED"} | {"RATE_LIMITED", retryAfterMs}
+--@include lib/token-bucket.lua
 local meta = redis.call('HMGET', KEYS[1], 'total', 'issued', 'startsAt', 'endsAt')
 if not meta[1] then
   return {'NOT_LOADED'}
 end
-local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local nowMs = clockMs()
+local retryAfterMs = takeTokens(5, 5, nowMs)
+if retryAfterMs > 0 then
+  return {'RATE_LIMITED', retryAfterMs}
+end
 if meta[3] and meta[3] ~= '' and nowMs < tonumber(meta[3]) then
   return {'NOT_STARTED'}
 end
