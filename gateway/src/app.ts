@@ -5,10 +5,12 @@ import { createYoga } from "graphql-yoga";
 import { createInternalApiClient } from "#shared/internal-api/internal-api-client.ts";
 import { createEventSigner } from "#shared/issue-event-signature.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
+import { createCouponLookups } from "./admission/coupon-lookups.ts";
 import { createIssueCoupon, type IssueCouponDeps } from "./admission/issue-coupon.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createIssueEventProducer } from "./events/issue-event-producer.ts";
 import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
+import { rateLimitAddress } from "./identity/client-address.ts";
 import { createResolveCaller } from "./identity/resolve-caller.ts";
 import { PROJECT_DOCUMENTS } from "./project-documents.ts";
 import { useBodyLimit } from "./protection/body-limit.ts";
@@ -23,6 +25,15 @@ import { createErrorMask } from "./schema/mask-error.ts";
 import { createRequestIndex } from "./status/request-index.ts";
 import { createRequestStatus } from "./status/request-status.ts";
 import { createSubscriptionSlots } from "./status/subscription-slots.ts";
+
+/**
+ * What the runtime's entry point hands the app with each request (`app.fetch(request, context)` on
+ * Deno, the third argument of the Node listener): what a Web-standard Request does not carry.
+ */
+export interface GatewayServerContext {
+  /** The socket's peer address: the client, unless a trusted proxy names another. */
+  clientAddress?: string;
+}
 
 export interface GatewayAppOptions {
   /** Test seam: runs between admission and produce (the fault suite crashes the process there). */
@@ -56,10 +67,23 @@ export function createGatewayApp(
     timeoutMs: config.produceTimeoutMs,
   });
   const resolveCaller = createResolveCaller(config.identity);
+  const couponLookups = createCouponLookups({
+    internalApi,
+    unknownTtlMs: config.unknownCouponTtlMs,
+  });
   const services: GatewayContext["services"] = {
     store,
     internalApi,
-    issueCoupon: createIssueCoupon({ store, producer, internalApi, requestIndex, afterAdmission }),
+    couponLookups,
+    issueCoupon: createIssueCoupon({
+      store,
+      producer,
+      internalApi,
+      requestIndex,
+      lookups: couponLookups,
+      rateLimits: config.rateLimits,
+      afterAdmission,
+    }),
     requestStatus: createRequestStatus({
       redis,
       store,
@@ -72,8 +96,13 @@ export function createGatewayApp(
   };
 
   const errors = createErrorMask();
+  const addressOptions = {
+    trustedProxy: config.trustedProxy,
+    // Local load tests run many users from one address (DESIGN.md, Identity).
+    exemptLoopback: config.development,
+  };
 
-  return createYoga<Record<string, unknown>, GatewayContext>({
+  return createYoga<GatewayServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
@@ -92,11 +121,12 @@ export function createGatewayApp(
       ? { title: "coupon drop", defaultQuery: GRAPHIQL_DEFAULT_QUERY }
       : false,
     // A token that fails throws here, and the whole request is answered 401 (schema/errors.ts).
-    context: async ({ request }) => ({
+    context: async ({ request, clientAddress }) => ({
       caller: await resolveCaller(request),
       devMode: config.identity.mode === "development",
       services,
       request,
+      rateLimitAddress: rateLimitAddress(request, clientAddress, addressOptions),
     }),
     // A dependency that blinked is the caller's cue to retry, not an internal error: see mask-error.ts.
     maskedErrors: { maskError: errors.maskError },

@@ -13,6 +13,48 @@ describe("gateway configuration", () => {
     });
     expect(() => readGatewayConfig({ REDIS_KEY_PREFIX: "a,b" })).toThrow(/REDIS_KEY_PREFIX/);
   });
+
+  it("limits presses per user and per client address by default, and reads the limits given", () => {
+    expect(readGatewayConfig({})).toMatchObject({
+      rateLimits: {
+        user: { capacity: 30, refillPerSecond: 5 },
+        address: { capacity: 600, refillPerSecond: 200 },
+      },
+      trustedProxy: null,
+      unknownCouponTtlMs: 5000,
+    });
+    expect(
+      readGatewayConfig({
+        RATE_LIMIT_USER_CAPACITY: "3",
+        RATE_LIMIT_USER_REFILL_PER_SECOND: "0.5",
+        RATE_LIMIT_IP_CAPACITY: "10",
+        RATE_LIMIT_IP_REFILL_PER_SECOND: "2",
+        TRUSTED_PROXY_HEADER: "X-Forwarded-For",
+        TRUSTED_PROXY_HOPS: "2",
+        UNKNOWN_COUPON_CACHE_MS: "0",
+      }),
+    ).toMatchObject({
+      rateLimits: {
+        user: { capacity: 3, refillPerSecond: 0.5 },
+        address: { capacity: 10, refillPerSecond: 2 },
+      },
+      trustedProxy: { header: "x-forwarded-for", hops: 2 },
+      unknownCouponTtlMs: 0,
+    });
+  });
+
+  it("refuses rate limits that would limit nothing or everything, and a header that is no name", () => {
+    for (const [name, value] of [
+      ["RATE_LIMIT_USER_CAPACITY", "0"],
+      ["RATE_LIMIT_IP_CAPACITY", "1.5"],
+      ["RATE_LIMIT_USER_REFILL_PER_SECOND", "0"],
+      ["RATE_LIMIT_IP_REFILL_PER_SECOND", "Infinity"],
+      ["TRUSTED_PROXY_HEADER", "x forwarded for"],
+      ["TRUSTED_PROXY_HOPS", "0"],
+      ["UNKNOWN_COUPON_CACHE_MS", "-1"],
+    ] as const)
+      expect(() => readGatewayConfig({ [name]: value }), name).toThrow(new RegExp(name));
+  });
 });
 
 const SECRET = "s".repeat(32);

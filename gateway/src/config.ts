@@ -3,6 +3,7 @@ import {
   GATEWAY_DEFAULTS,
   GRAPHQL_LIMIT_DEFAULTS,
   LOCAL_DEFAULTS,
+  RATE_LIMIT_DEFAULTS,
   TOPICS,
 } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
@@ -18,6 +19,13 @@ import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 
 const positiveInt = z.coerce.number().int().positive();
+/** Tokens a second: fractions allowed (0.5 is one every two seconds). */
+const perSecond = z.coerce.number().positive().finite();
+/** An HTTP header name, compared in lower case as Headers does. */
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name, e.g. x-forwarded-for")
+  .transform((name) => name.toLowerCase());
 /** `true` or `false`; unset leaves the decision to the mode. */
 const flag = z.enum(["true", "false"]).optional();
 /** Comma-separated origins (`https://shop.example`), each checked to be one. */
@@ -91,6 +99,25 @@ const envSchema = z.object({
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(GRAPHQL_LIMIT_DEFAULTS.maxDirectives),
   /** `only`: the project's own documents by id and nothing else (protection/trusted-documents.ts). */
   TRUSTED_DOCUMENTS: z.enum(["off", "allow", "only"]).default("off"),
+  /** Presses of one coupon by one user at once, and taken back each second (token bucket). */
+  RATE_LIMIT_USER_CAPACITY: positiveInt.default(RATE_LIMIT_DEFAULTS.user.capacity),
+  RATE_LIMIT_USER_REFILL_PER_SECOND: perSecond.default(RATE_LIMIT_DEFAULTS.user.refillPerSecond),
+  /** Presses of one coupon from one client address (an IPv6 /64) at once, and each second. */
+  RATE_LIMIT_IP_CAPACITY: positiveInt.default(RATE_LIMIT_DEFAULTS.address.capacity),
+  RATE_LIMIT_IP_REFILL_PER_SECOND: perSecond.default(RATE_LIMIT_DEFAULTS.address.refillPerSecond),
+  /**
+   * The header a proxy of one's own in front of the gateway names the client in; unset, the
+   * socket's peer is the client. Set it only behind such a proxy: anyone can send the header.
+   */
+  TRUSTED_PROXY_HEADER: headerName.optional(),
+  /** How many proxies of one's own stand in front, each appending to the header. */
+  TRUSTED_PROXY_HOPS: positiveInt.default(1),
+  /** A coupon id PostgreSQL did not know is answered unknown this long without asking; 0: off. */
+  UNKNOWN_COUPON_CACHE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(GATEWAY_DEFAULTS.unknownCouponTtlMs),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -228,6 +255,21 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
       maxDirectives: c.GRAPHQL_MAX_DIRECTIVES,
     },
     trustedDocuments: c.TRUSTED_DOCUMENTS,
+    rateLimits: {
+      user: {
+        capacity: c.RATE_LIMIT_USER_CAPACITY,
+        refillPerSecond: c.RATE_LIMIT_USER_REFILL_PER_SECOND,
+      },
+      address: {
+        capacity: c.RATE_LIMIT_IP_CAPACITY,
+        refillPerSecond: c.RATE_LIMIT_IP_REFILL_PER_SECOND,
+      },
+    },
+    /** Null: the socket's peer is the client. */
+    trustedProxy: c.TRUSTED_PROXY_HEADER
+      ? { header: c.TRUSTED_PROXY_HEADER, hops: c.TRUSTED_PROXY_HOPS }
+      : null,
+    unknownCouponTtlMs: c.UNKNOWN_COUPON_CACHE_MS,
     /** Used by the Node entry; Deno.serve has no such settings (README, Security). */
     httpLimits: readHttpServerLimits(env),
   };

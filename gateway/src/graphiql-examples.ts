@@ -15,6 +15,7 @@ mutation IssueCoupon($couponId: ID! = "1") {
     ... on AlreadyRequested { requestId status }
     ... on SoldOut { couponId }
     ... on CouponNotAvailable { couponId reason }
+    ... on RateLimited { retryAfterMs }
   }
 }
 

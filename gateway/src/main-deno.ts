@@ -16,7 +16,8 @@ const server = Deno.serve(
     onListen: () =>
       console.log(`gateway (deno) listening on http://${config.host}:${config.port}/graphql`),
   },
-  (request) => app.fetch(request),
+  // The peer's address travels beside the Request: Web-standard Requests do not carry it.
+  (request, info) => app.fetch(request, { clientAddress: info.remoteAddr.hostname }),
 );
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {

@@ -18,7 +18,11 @@ const app = createGatewayApp(config, {
     : undefined,
 });
 // Header, request and keep-alive timeouts and a connection cap: a slow client cannot hold sockets.
-const server = createLimitedServer(app, config.httpLimits);
+// The peer's address travels beside the request as server context (the rate limit counts it).
+const server = createLimitedServer(
+  (req, res) => app(req, res, { clientAddress: req.socket.remoteAddress }),
+  config.httpLimits,
+);
 server.listen(config.port, config.host, () => {
   console.log(`gateway (node) listening on http://${config.host}:${config.port}/graphql`);
 });

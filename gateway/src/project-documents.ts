@@ -12,6 +12,7 @@ export const ISSUE_COUPON = `mutation Issue($couponId: ID!) {
     ... on AlreadyRequested { requestId status }
     ... on SoldOut { couponId }
     ... on CouponNotAvailable { couponId reason }
+    ... on RateLimited { retryAfterMs }
   }
 }`;
 

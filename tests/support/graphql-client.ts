@@ -91,9 +91,15 @@ export {
 } from "#gateway/project-documents.ts";
 
 export interface IssueResult {
-  __typename: "IssueAccepted" | "AlreadyRequested" | "SoldOut" | "CouponNotAvailable";
+  __typename:
+    | "IssueAccepted"
+    | "AlreadyRequested"
+    | "SoldOut"
+    | "CouponNotAvailable"
+    | "RateLimited";
   requestId?: string;
   status?: string;
   couponId?: string;
   reason?: string;
+  retryAfterMs?: number;
 }

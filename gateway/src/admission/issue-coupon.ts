@@ -3,15 +3,31 @@ import type { InternalApiClient } from "#shared/internal-api/internal-api-client
 import type { IssueStatus } from "#shared/lifecycle/issue-status.ts";
 import type { AdmitResult } from "#shared/lifecycle/lua-replies.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
+import type { SubjectLimit, TokenBucketLimit } from "#shared/redis/token-buckets.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
 import type { IssueEventProducer } from "../events/issue-event-producer.ts";
 import type { RequestIndex } from "../status/request-index.ts";
+import type { CouponLookups } from "./coupon-lookups.ts";
 
 export type IssueCouponResult =
   | { kind: "IssueAccepted"; requestId: string; status: "PENDING" }
   | { kind: "AlreadyRequested"; requestId: string; status: IssueStatus }
   | { kind: "SoldOut"; couponId: string }
-  | { kind: "CouponNotAvailable"; couponId: string; reason: "NOT_FOUND" | "NOT_STARTED" | "ENDED" };
+  | { kind: "CouponNotAvailable"; couponId: string; reason: "NOT_FOUND" | "NOT_STARTED" | "ENDED" }
+  | { kind: "RateLimited"; retryAfterMs: number };
+
+/** Who presses: the user, and the client address the per-address limit counts (null: none). */
+export interface Presser {
+  userId: string;
+  /** As `rateLimitAddress` (identity/client-address.ts) gives it; null for an exempt client. */
+  address: string | null;
+}
+
+/** The token buckets a press takes from (`RATE_LIMIT_*`). */
+export interface RateLimits {
+  user: TokenBucketLimit;
+  address: TokenBucketLimit;
+}
 
 /**
  * Redis lost the coupon again between loading and admission (it is being wiped): retry. The
@@ -41,6 +57,9 @@ export interface IssueCouponDeps {
   producer: IssueEventProducer;
   internalApi: InternalApiClient;
   requestIndex: RequestIndex;
+  /** PostgreSQL's coupons, unknown ids remembered (coupon-lookups.ts). */
+  lookups: CouponLookups;
+  rateLimits: RateLimits;
   /** Test seam for the crash between admission and produce (fault-injection suite). */
   afterAdmission?: (requestId: string) => Promise<void>;
 }
@@ -49,35 +68,59 @@ export interface IssueCouponDeps {
  * issueCoupon: one atomic admission in Redis, then the event to Kafka. A produce that fails undoes
  * the admission (FAILED, stock and slot given back) before the caller hears about it, so no request
  * stays PENDING that no consumer will ever see.
+ *
+ * Rate limits, token buckets in Redis: the presser's buckets for this coupon (the user's, and the
+ * client address's unless it is exempt) are taken by the admission script itself, in the coupon's
+ * cluster slot, so they cost no round trip and a limited press is never admitted. A press of a
+ * coupon Redis does not know costs a lookup in PostgreSQL: that path takes from the presser's
+ * lookup buckets (across coupons, each in its own slot: one more call, on that path only), after
+ * the ids remembered unknown.
  */
 export function createIssueCoupon({
   store,
   producer,
   internalApi,
   requestIndex,
+  lookups,
+  rateLimits,
   afterAdmission,
 }: IssueCouponDeps) {
+  function limitsOf({ userId, address }: Presser): SubjectLimit[] {
+    const limits: SubjectLimit[] = [{ subject: { kind: "user", id: userId }, ...rateLimits.user }];
+    if (address !== null)
+      limits.push({ subject: { kind: "address", id: address }, ...rateLimits.address });
+    return limits;
+  }
+
   async function admitLoading(
     couponId: string,
-    userId: string,
+    presser: Presser,
     requestId: string,
     requestedAt: string,
   ): Promise<AdmitResult | null> {
-    const input = { couponId, userId, requestId, requestedAt };
+    const limits = limitsOf(presser);
+    const input = { couponId, userId: presser.userId, requestId, requestedAt, limits };
     const first = await store.admit(input);
     if (first.kind !== "not-loaded") return first;
     // Redis does not know the coupon: new to it, or Redis lost its data. PostgreSQL decides.
-    const loaded = await internalApi.loadCoupon(couponId);
-    if (loaded === null) return null;
+    const loaded = await lookups.load(couponId, () => store.takeLookupTokens(limits));
+    if (loaded.kind === "unknown") return null;
+    if (loaded.kind === "rate-limited") return loaded;
     return store.admit(input);
   }
 
-  return async function issueCoupon(couponId: string, userId: string): Promise<IssueCouponResult> {
+  return async function issueCoupon(
+    couponId: string,
+    presser: Presser,
+  ): Promise<IssueCouponResult> {
+    const { userId } = presser;
     const requestId = uuidV7();
     const requestedAt = new Date().toISOString();
-    const admitted = await admitLoading(couponId, userId, requestId, requestedAt);
+    const admitted = await admitLoading(couponId, presser, requestId, requestedAt);
     if (admitted === null) return { kind: "CouponNotAvailable", couponId, reason: "NOT_FOUND" };
     switch (admitted.kind) {
+      case "rate-limited":
+        return { kind: "RateLimited", retryAfterMs: admitted.retryAfterMs };
       case "already-requested": {
         const status =
           admitted.status ??

@@ -1,6 +1,7 @@
 import SchemaBuilder from "@pothos/core";
 import type { InternalApiClient } from "#shared/internal-api/internal-api-client.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
+import type { CouponLookups } from "../admission/coupon-lookups.ts";
 import type { IssueCoupon } from "../admission/issue-coupon.ts";
 import type { Caller } from "../identity/resolve-caller.ts";
 import type { RequestStatus } from "../status/request-status.ts";
@@ -12,6 +13,8 @@ export interface GatewayServices {
   /** Caps on open requestStatus subscriptions, per caller and in all. */
   subscriptionSlots: SubscriptionSlots;
   internalApi: InternalApiClient;
+  /** Coupons from PostgreSQL, ids found unknown remembered for a moment. */
+  couponLookups: CouponLookups;
   store: AdmissionStore;
 }
 
@@ -21,6 +24,11 @@ export interface GatewayContext {
   devMode: boolean;
   services: GatewayServices;
   request: Request;
+  /**
+   * The client address the per-address rate limit counts (identity/client-address.ts); null for a
+   * loopback client in development mode, which it does not limit.
+   */
+  rateLimitAddress: string | null;
 }
 
 export const builder = new SchemaBuilder<{

@@ -29,7 +29,7 @@ const Coupon = builder.objectRef<CouponView>("Coupon").implement({
           const { services } = context;
           let state = await services.store.readCoupon(coupon.id);
           if (!state) {
-            await services.internalApi.loadCoupon(coupon.id);
+            await services.couponLookups.load(coupon.id);
             state = await services.store.readCoupon(coupon.id);
           }
           return state?.remaining ?? Math.max(0, coupon.totalQuantity - coupon.issuedCount);
@@ -56,9 +56,7 @@ builder.queryField("coupon", (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, context) => {
       const id = idArg(args.id, "id");
-      return oncePerRequest(context, `coupon:${id}`, () =>
-        context.services.internalApi.getCoupon(id),
-      );
+      return oncePerRequest(context, `coupon:${id}`, () => context.services.couponLookups.get(id));
     },
   }),
 );
@@ -81,7 +79,10 @@ builder.mutationField("createCoupon", (t) =>
         const [issue] = fieldIssues(parsed.error);
         throw badInput(issue?.message ?? "invalid coupon", issue?.field);
       }
-      return context.services.internalApi.createCoupon(parsed.data);
+      const coupon = await context.services.internalApi.createCoupon(parsed.data);
+      // Its id may have been looked up before it existed: this gateway answers it from now on.
+      context.services.couponLookups.forget(coupon.id);
+      return coupon;
     },
   }),
 );

@@ -43,9 +43,27 @@ const CouponNotAvailable = builder
     }),
   });
 
-const members = { IssueAccepted, AlreadyRequested, SoldOut, CouponNotAvailable } as const;
+const RateLimited = builder
+  .objectRef<Extract<IssueCouponOutcome, { kind: "RateLimited" }>>("RateLimited")
+  .implement({
+    description:
+      "Pressed too often (this user, or this client address): not admitted, nothing recorded. Press again after retryAfterMs.",
+    fields: (t) => ({
+      retryAfterMs: t.exposeInt("retryAfterMs", {
+        description: "Milliseconds until a press is taken again.",
+      }),
+    }),
+  });
+
+const members = {
+  IssueAccepted,
+  AlreadyRequested,
+  SoldOut,
+  CouponNotAvailable,
+  RateLimited,
+} as const;
 const IssueCouponResult = builder.unionType("IssueCouponResult", {
-  types: [IssueAccepted, AlreadyRequested, SoldOut, CouponNotAvailable],
+  types: [IssueAccepted, AlreadyRequested, SoldOut, CouponNotAvailable, RateLimited],
   resolveType: (value) => members[value.kind],
 });
 
@@ -66,13 +84,16 @@ builder.mutationField("issueCoupon", (t) =>
     type: IssueCouponResult,
     description: "Asks for one coupon. First come, first served; at most one per user.",
     args: { couponId: t.arg.id({ required: true }) },
-    resolve: async (_root, args, { caller, services }) => {
+    resolve: async (_root, args, { caller, services, rateLimitAddress }) => {
       const couponId = idArg(args.couponId, "couponId");
       if (!caller)
         throw unauthenticated(
           "issueCoupon needs a caller: a JWT, or x-user-id in development mode",
         );
-      return services.issueCoupon(couponId, caller.userId);
+      return services.issueCoupon(couponId, {
+        userId: caller.userId,
+        address: rateLimitAddress,
+      });
     },
   }),
 );
