@@ -10,6 +10,11 @@ export interface DeadLetterAlert {
   errorMessage: string;
   attempts: number;
   recordedAt: string;
+  /**
+   * Set when the DLT record's headers were not what a worker writes (ForgedDeadLetterError): what
+   * was wrong. The fields above then hold only what could be read.
+   */
+  malformed?: string;
 }
 
 export interface AlertSinkOptions {

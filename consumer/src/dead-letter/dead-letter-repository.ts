@@ -18,11 +18,16 @@ export interface NewDeadLetter {
   firstFailedAt: Date | null;
   lastFailedAt: Date | null;
   couponId: string | null;
+  /**
+   * Set when the record's headers are not what a worker writes (read-dlt-record.ts): what was wrong.
+   * Absent for a worker's record.
+   */
+  malformed?: string;
 }
 
 /** A dead letter as the internal API sends it: the entity, times as ISO-8601. */
 export interface DeadLetterRow
-  extends Omit<NewDeadLetter, "letterKey" | "firstFailedAt" | "lastFailedAt"> {
+  extends Omit<NewDeadLetter, "letterKey" | "firstFailedAt" | "lastFailedAt" | "malformed"> {
   id: string;
   recordedAt: string;
   replayedAt: string | null;

@@ -1,11 +1,20 @@
-import type { Kafka } from "kafkajs";
+import type { Kafka, KafkaMessage } from "kafkajs";
 import { DLT_MONITOR_GROUP, TOPICS } from "#shared/defaults.ts";
+import { ForgedDeadLetterError } from "#shared/errors/forged-dead-letter-error.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { isTransientDbError } from "../db/db-errors.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 import type { DeadLetterAlert } from "./alert-sink.ts";
 import { DLT_HEADERS } from "./dead-letter-headers.ts";
-import type { DeadLetterRepository } from "./dead-letter-repository.ts";
-import { readDltRecord } from "./read-dlt-record.ts";
+import type { DeadLetterRepository, NewDeadLetter } from "./dead-letter-repository.ts";
+import { placeholderDeadLetter, readDltRecord } from "./read-dlt-record.ts";
+
+/** Where a DLT record was read, and the record. */
+interface Where {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
 
 export interface DltMonitorOptions {
   kafka: Kafka;
@@ -19,7 +28,12 @@ export interface DltMonitorOptions {
   log?: (line: string) => void;
 }
 
-/** Reads the DLT in a group of its own: every dead letter recorded in PostgreSQL, alerted, counted. */
+/**
+ * Reads the DLT in a group of its own: every dead letter recorded in PostgreSQL, alerted, counted.
+ * It never stops on one record: whatever a record holds is read into something storable
+ * (read-dlt-record.ts), one PostgreSQL still refuses is recorded as a marked placeholder, and only a
+ * PostgreSQL that is away holds the partition (the record is fine; it is recorded once it is back).
+ */
 export function createDltMonitor({
   kafka,
   repository,
@@ -35,6 +49,53 @@ export function createDltMonitor({
     "Dead letters recorded by the DLT monitor.",
   );
 
+  /** Stores the entry; a permanent refusal stores a placeholder instead, and then gives up. */
+  async function store(
+    entry: NewDeadLetter,
+    where: Where,
+  ): Promise<{ stored: { id: string; inserted: boolean }; entry: NewDeadLetter } | null> {
+    const at = `${where.topic}[${where.partition}]@${where.message.offset}`;
+    let refusal: unknown;
+    try {
+      return { stored: await repository.record(entry), entry };
+    } catch (error) {
+      if (isTransientDbError(error)) throw error;
+      refusal = error;
+    }
+    log(
+      `DLT record ${at} could not be stored as read: ${messageOf(refusal)}; storing a placeholder`,
+    );
+    const placeholder = placeholderDeadLetter(
+      where.topic,
+      where.partition,
+      where.message,
+      messageOf(refusal),
+    );
+    try {
+      return { stored: await repository.record(placeholder), entry: placeholder };
+    } catch (error) {
+      if (isTransientDbError(error)) throw error;
+      log(
+        JSON.stringify({
+          level: "alert",
+          event: "dead_letter_not_recorded",
+          record: at,
+          error: messageOf(error),
+        }),
+      );
+      return null;
+    }
+  }
+
+  /** The record as a dead letter; should reading it ever throw, a placeholder of it. */
+  function read({ topic, partition, message }: Where): NewDeadLetter {
+    try {
+      return readDltRecord(topic, partition, message);
+    } catch (error) {
+      return placeholderDeadLetter(topic, partition, message, `unreadable: ${messageOf(error)}`);
+    }
+  }
+
   return {
     async start(): Promise<void> {
       await consumer.connect();
@@ -42,22 +103,28 @@ export function createDltMonitor({
       await consumer.run({
         // The default autoCommit commits only offsets of messages whose handler returned.
         eachMessage: async ({ topic, partition, message }) => {
-          const entry = readDltRecord(topic, partition, message);
-          const stored = await repository.record(entry);
+          const where = { topic, partition, message };
+          const result = await store(read(where), where);
           // Recorded before: a redelivery of the same DLT record, alerted already.
-          if (!stored.inserted) return;
-          recorded.inc(1, { error_class: entry.errorClass });
-          const originalPartition = entry.headers[DLT_HEADERS.originalPartition];
+          if (!result?.stored.inserted) return;
+          const { stored, entry } = result;
+          // A record no worker wrote: its headers say nothing trustworthy (nor a bounded label).
+          const worker = entry.malformed === undefined;
+          recorded.inc(1, { error_class: worker ? entry.errorClass : ForgedDeadLetterError.name });
+          const originalPartition = worker
+            ? entry.headers[DLT_HEADERS.originalPartition]
+            : undefined;
           await alert({
             deadLetterId: stored.id,
-            topic: entry.headers[DLT_HEADERS.originalTopic] ?? TOPICS.issueRequests,
+            topic: (worker && entry.headers[DLT_HEADERS.originalTopic]) || TOPICS.issueRequests,
             originalPartition: originalPartition === undefined ? null : Number(originalPartition),
-            originalOffset: entry.headers[DLT_HEADERS.originalOffset] ?? null,
+            originalOffset: (worker && entry.headers[DLT_HEADERS.originalOffset]) || null,
             couponId: entry.couponId,
             errorClass: entry.errorClass,
             errorMessage: entry.errorMessage,
             attempts: entry.attempts,
             recordedAt: new Date().toISOString(),
+            ...(worker ? {} : { malformed: entry.malformed }),
           }).catch((error) => log(`alert failed: ${messageOf(error)}`));
         },
       });

@@ -25,6 +25,8 @@ export const DeadLetterSchema = defineEntity({
     recordedAt: p.datetime().defaultRaw("now()"),
     /** Parsed from the payload when it was readable. */
     couponId: p.bigint("string").nullable(),
+    /** What was wrong with a DLT record no worker wrote as it stands; null for a worker's. */
+    malformed: p.text().nullable(),
     replayedAt: p.datetime().nullable(),
     replayCount: p.integer().default(0),
   },
