@@ -120,6 +120,20 @@ describe("coupon lookups", () => {
     expect(gated).toBe(1);
   });
 
+  it("makes one call when many callers pass a slow gate and the first call ends before the last gate", async () => {
+    const fake = fakeInternalApi(new Set());
+    const lookups = createCouponLookups({ internalApi: fake.api });
+    const gates: Array<() => void> = [];
+    const gate = () => new Promise<number>((resolve) => gates.push(() => resolve(0)));
+    const answers = Array.from({ length: 5 }, () => lookups.load("9", gate));
+    await Promise.resolve();
+    gates[0]?.();
+    expect(await answers[0]).toEqual({ kind: "unknown" });
+    for (const open of gates.slice(1)) open();
+    expect(await Promise.all(answers)).toEqual(Array(5).fill({ kind: "unknown" }));
+    expect(fake.calls.load).toBe(1);
+  });
+
   it("keeps at most maxUnknown ids, forgetting the oldest first", async () => {
     const fake = fakeInternalApi(new Set());
     const lookups = createCouponLookups({ internalApi: fake.api, maxUnknown: 2 });

@@ -83,6 +83,8 @@ export function createCouponLookups({
       if (running) return running;
       const retryAfterMs = gate ? await gate() : 0;
       if (retryAfterMs > 0) return { kind: "rate-limited", retryAfterMs };
+      // While the gate was asked, a call of another caller may have found the id unknown.
+      if (isUnknown(couponId)) return { kind: "unknown" };
       return shared(loads, couponId, async () => {
         const startedAfter = creations;
         const loaded = await internalApi.loadCoupon(couponId);
