@@ -4,10 +4,10 @@
 // thousands of held subscriptions, and a client that never finishes its headers. The gateway runs in
 // the configuration of a public deployment (GraphiQL and introspection off, one allowed origin); its
 // internal-API calls pass through a counter, so "nothing was called" is counted, not assumed.
-import { createServer, request as httpRequest, type Server } from "node:http";
 import { connect } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCountingForwarder } from "#test-support/counting-forwarder.ts";
 import { createCoupon } from "#test-support/coupon-drop.ts";
 import {
   CREATE_COUPON,
@@ -16,7 +16,7 @@ import {
   ISSUE_COUPON,
   REQUEST_STATUS,
 } from "#test-support/graphql-client.ts";
-import { freePort, type SystemUnderTest, startSystem } from "#test-support/system.ts";
+import { type SystemUnderTest, startSystem } from "#test-support/system.ts";
 import { waitUntil } from "#test-support/wait.ts";
 
 const SHOP = "https://shop.example";
@@ -53,49 +53,6 @@ afterAll(async () => {
   await system?.stop();
   await internalApi.close();
 });
-
-/**
- * An HTTP forwarder in front of the control process's internal API that counts the calls the
- * gateway makes: each is a PostgreSQL read or write on the other side.
- */
-function createCountingForwarder() {
-  let target: URL | undefined;
-  let calls = 0;
-  let server: Server | undefined;
-  return {
-    get calls() {
-      return calls;
-    },
-    async listen() {
-      const port = await freePort();
-      server = createServer((incoming, outgoing) => {
-        calls++;
-        if (!target) {
-          outgoing.writeHead(503).end();
-          return;
-        }
-        const upstream = httpRequest(
-          new URL(incoming.url ?? "/", target),
-          { method: incoming.method, headers: incoming.headers },
-          (answer) => {
-            outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(outgoing);
-          },
-        );
-        upstream.on("error", () => outgoing.writeHead(502).end());
-        incoming.pipe(upstream);
-      });
-      await new Promise<void>((resolve) => server?.listen(port, "127.0.0.1", resolve));
-      return `http://127.0.0.1:${port}`;
-    },
-    forwardTo(url: string) {
-      target = new URL(url);
-    },
-    close() {
-      return new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    },
-  };
-}
 
 async function postJson(body: string, headers: Record<string, string> = {}) {
   const response = await fetch(system.graphqlUrl, {

@@ -84,6 +84,7 @@ export type GraphqlClient = ReturnType<typeof createGraphqlClient>;
 
 // The project's own documents: the test client sends exactly what a trusted-documents gateway runs.
 export {
+  COUPON,
   CREATE_COUPON,
   ISSUE_COUPON,
   ISSUE_REQUEST,
