@@ -21,6 +21,11 @@ export type StackEnv = Record<
 
 export interface AppProcessesOptions {
   env: StackEnv;
+  /**
+   * The Redis REST proxy's REDIS_URL: with its own ACL user's credentials (redis-proxy-user.ts).
+   * Every other process keeps `env.REDIS_URL`. Default `env.REDIS_URL`.
+   */
+  redisRestRedisUrl?: string;
   /** Default `STACK_DEFAULTS.consumerCount`. */
   workers?: number;
   /** Default `STACK_DEFAULTS.gatewayRuntime`. */
@@ -39,6 +44,7 @@ const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
 /** The system's processes in start order: proxies, control (internal API), workers, gateway. */
 export function appProcesses({
   env,
+  redisRestRedisUrl = env.REDIS_URL,
   workers = STACK_DEFAULTS.consumerCount,
   gatewayRuntime = STACK_DEFAULTS.gatewayRuntime,
   workerMetricsPort = defaultWorkerMetricsPort,
@@ -50,7 +56,7 @@ export function appProcesses({
       name: "redis-rest",
       command: node,
       args: [...nodeFlags, "proxies/redis-rest/src/main.ts"],
-      env,
+      env: { ...env, REDIS_URL: redisRestRedisUrl },
       healthUrl: health(env.REDIS_REST_URL),
     },
     {

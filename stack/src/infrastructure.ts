@@ -1,7 +1,9 @@
 import { migrate } from "#consumer/db/migrate.ts";
+import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import { createKafkaBroker, type KafkaBroker } from "./kafka/kafka-broker.ts";
 import { isKafkaReady, kafkaAdminClient } from "./kafka/kafka-probe.ts";
 import { ensureTopics } from "./kafka/kafka-topics.ts";
+import { ensureProxyRedisUser, proxyRedisUser } from "./redis-proxy-user.ts";
 import { ensureDatabase, ensurePostgres } from "./services/postgres-server.ts";
 import { ensureRedis, type StartedService } from "./services/redis-server.ts";
 
@@ -9,33 +11,49 @@ export interface InfrastructureOptions {
   databaseUrl: string;
   redisUrl: string;
   kafkaBrokers: string;
+  /** The Redis REST proxy's token, from which its Redis user's password is derived. */
+  redisRestToken?: string;
   log?: (service: string, line: string) => void;
 }
 
 export interface Infrastructure {
   /** The broker this run started, or null when one was already running. */
   kafka: KafkaBroker | null;
+  /**
+   * The Redis URL the Redis REST proxy connects with: as its own ACL user (redis-proxy-user.ts), or
+   * `redisUrl` itself when that user could not be made.
+   */
+  redisRestRedisUrl: string;
   stop(): Promise<void>;
 }
 
 /**
  * Kafka, Redis and PostgreSQL: each reused when already reachable at its configured address, else
- * started here; then the database, its migrations and the topics. Stops only what it started.
+ * started here; then the Redis REST proxy's ACL user, the database, its migrations and the topics.
+ * Stops only what it started.
  */
 export async function startInfrastructure({
   databaseUrl,
   redisUrl,
   kafkaBrokers,
+  redisRestToken = LOCAL_DEFAULTS.REDIS_REST_TOKEN,
   log = (s, l) => console.log(`[${s}] ${l}`),
 }: InfrastructureOptions): Promise<Infrastructure> {
   const started: StartedService[] = [];
   let kafka: KafkaBroker | null = null;
+  let redisRestRedisUrl = redisUrl;
   const stop = async () => {
     await kafka?.stop();
     for (const service of started.reverse()) await service.stop();
   };
   try {
-    started.push(await ensureRedis(redisUrl, (line) => log("redis", line)));
+    const proxyUser = proxyRedisUser(redisRestToken);
+    const logRedis = (line: string) => log("redis", line);
+    started.push(await ensureRedis(redisUrl, logRedis, { proxyUser }));
+    ({ url: redisRestRedisUrl } = await ensureProxyRedisUser(redisUrl, {
+      user: proxyUser,
+      log: logRedis,
+    }));
     started.push(await ensurePostgres(databaseUrl, (line) => log("postgres", line)));
     await ensureDatabase(databaseUrl);
     await migrate(databaseUrl);
@@ -66,5 +84,5 @@ export async function startInfrastructure({
     await stop().catch(() => undefined);
     throw error;
   }
-  return { kafka, stop };
+  return { kafka, redisRestRedisUrl, stop };
 }

@@ -44,9 +44,11 @@ try {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     kafkaBrokers: env.KAFKA_BROKERS,
+    redisRestToken: env.REDIS_REST_TOKEN,
     log: write,
   });
-  for (const spec of appProcesses({ env, workers, gatewayRuntime })) {
+  const { redisRestRedisUrl } = infrastructure;
+  for (const spec of appProcesses({ env, redisRestRedisUrl, workers, gatewayRuntime })) {
     if (shuttingDown) break;
     await supervisor.start(spec);
     write("stack", `${spec.name} up`);

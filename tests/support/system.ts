@@ -4,6 +4,7 @@ import { TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { appProcesses } from "#stack/app-processes.ts";
 import { issueTopics } from "#stack/kafka/kafka-topics.ts";
+import { ensureProxyRedisUser, proxyRedisUser } from "#stack/redis-proxy-user.ts";
 import { stackEnv } from "#stack/stack-env.ts";
 import {
   createSupervisor,
@@ -85,6 +86,13 @@ export async function startSystem({
     }),
     ...(names ? namesEnv(names) : {}),
   };
+  // As npm start does: the Redis REST proxy connects as its own ACL user (in a Redis of the test's
+  // own too), everyone else with REDIS_URL.
+  const lines: string[] = [];
+  const { url: redisRestRedisUrl } = await ensureProxyRedisUser(infra.REDIS_URL, {
+    user: proxyRedisUser(env.REDIS_REST_TOKEN),
+    log: (line) => lines.push(`[redis] ${line}`),
+  });
   const removeNames = async () => {
     if (!names) return;
     await deleteTopicsAndGroups(brokers, {
@@ -92,7 +100,6 @@ export async function startSystem({
       groups: [names.consumerGroup, names.dltMonitorGroup],
     });
   };
-  const lines: string[] = [];
   const echo = prefixedWriter();
   const supervisor = createSupervisor({
     write: (name, line) => {
@@ -102,6 +109,7 @@ export async function startSystem({
   });
   const specs = appProcesses({
     env,
+    redisRestRedisUrl,
     workers,
     gatewayRuntime,
     workerMetricsPort: (worker) => metricsPorts[worker - 1] as number,
@@ -122,6 +130,8 @@ export async function startSystem({
     env,
     /** The topics and groups the system works on (the pinned ones unless it was given its own). */
     issueTopic: names?.issueTopic ?? TOPICS.issueRequests,
+    /** The Redis URL the Redis REST proxy connects with (its own ACL user's, normally). */
+    redisRestRedisUrl,
     graphqlUrl: `http://127.0.0.1:${gateway}/graphql`,
     internalApiUrl: env.INTERNAL_API_URL,
     process: byName,

@@ -25,7 +25,8 @@ type Command = readonly CommandArgument[];
 const words = (text: string) => new Set(text.split(/\s+/).filter(Boolean));
 
 /** Served in the `upstash` profile besides the scripts: data commands that touch no server state. */
-const UPSTASH_DATA_COMMANDS = words(`append bitcount bitpos dbsize decr decrby del echo exists
+export const UPSTASH_DATA_COMMANDS =
+  words(`append bitcount bitpos dbsize decr decrby del echo exists
   expire expireat expiretime get getbit getdel getex getrange getset hdel hexists hget hgetall
   hincrby hincrbyfloat hkeys hlen hmget hmset hrandfield hscan hset hsetnx hstrlen hvals incr incrby
   incrbyfloat lindex linsert llen lmove lmpop lpop lpos lpush lpushx lrange lrem lset ltrim mget mset
@@ -37,7 +38,7 @@ const UPSTASH_DATA_COMMANDS = words(`append bitcount bitpos dbsize decr decrby d
   zrangebyscore zrangestore zrank zrem zremrangebylex zremrangebyrank zremrangebyscore zrevrange
   zrevrangebylex zrevrangebyscore zrevrank zscan zscore zunion zunionstore`);
 
-const SCRIPT_COMMANDS = words("eval eval_ro evalsha evalsha_ro");
+export const SCRIPT_COMMANDS = words("eval eval_ro evalsha evalsha_ro");
 
 /** A project script: its source and SHA-1, the name Redis caches it under. */
 export interface KnownScript {

@@ -1,5 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { Redis } from "ioredis";
+import {
+  ensureProxyRedisUser,
+  type ProxyRedisUser,
+  proxyRedisUser,
+  proxyUserDirective,
+} from "../redis-proxy-user.ts";
 import { forwardLines } from "../supervisor/line-forwarder.ts";
 import { commandExists } from "./command-exists.ts";
 
@@ -28,12 +34,27 @@ export interface StartedService {
 }
 
 /**
+ * The proxy user's commands this machine's redis-server accepted when it was first started here:
+ * from then on it is started with the user on its command line (`--user`), so a restart has it
+ * before the first connection. Learnt, not listed: a rule naming a command the server does not
+ * know stops it from starting, and which commands it knows depends on its version.
+ */
+let acceptedProxyCommands: string[] | undefined;
+
+export interface EnsureRedisOptions {
+  /** The Redis REST proxy's ACL user, made in a Redis started here. Default: the development token's. */
+  proxyUser?: ProxyRedisUser;
+}
+
+/**
  * Redis at `url`: reused when it answers PING (and then never stopped by us), else started from the
- * machine's `redis-server` without persistence, as a child we stop on exit.
+ * machine's `redis-server` without persistence, as a child we stop on exit, with the Redis REST
+ * proxy's ACL user (redis-proxy-user.ts) in it, on every start.
  */
 export async function ensureRedis(
   url: string,
   log: (line: string) => void = console.log,
+  { proxyUser = proxyRedisUser() }: EnsureRedisOptions = {},
 ): Promise<StartedService & { process?: ChildProcess }> {
   if (await isRedisReady(url)) return { started: false, stop: async () => undefined };
   const { hostname, port } = new URL(url);
@@ -45,7 +66,10 @@ export async function ensureRedis(
   log(`starting redis-server on ${hostname}:${port || 6379}`);
   const child = spawn(
     "redis-server",
-    ["--bind", hostname, "--port", port || "6379", "--save", "", "--appendonly", "no"],
+    [
+      ...["--bind", hostname, "--port", port || "6379", "--save", "", "--appendonly", "no"],
+      ...(acceptedProxyCommands ? proxyUserDirective(proxyUser, acceptedProxyCommands) : []),
+    ],
     {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
@@ -60,6 +84,9 @@ export async function ensureRedis(
       throw new Error(`redis-server did not start on ${url}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // On the first start, and again on every other (idempotent): the user with its current rules.
+  const access = await ensureProxyRedisUser(url, { user: proxyUser, log });
+  acceptedProxyCommands ??= access.commands ?? undefined;
   return {
     started: true,
     process: child,
