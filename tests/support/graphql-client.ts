@@ -29,7 +29,14 @@ export function createGraphqlClient(endpoint: string) {
       timeoutMs = 30_000,
       onEvent,
       userId,
-    }: { timeoutMs?: number; onEvent?: (event: GraphqlResponse<T>) => void; userId?: string } = {},
+      headers = {},
+    }: {
+      timeoutMs?: number;
+      onEvent?: (event: GraphqlResponse<T>) => void;
+      userId?: string;
+      /** More request headers, e.g. JWT mode's `authorization`. */
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<{ events: Array<GraphqlResponse<T>>; completed: boolean }> {
     const response = await fetch(endpoint, {
       method: "POST",
@@ -37,6 +44,7 @@ export function createGraphqlClient(endpoint: string) {
         "content-type": "application/json",
         accept: "text/event-stream",
         ...(userId ? { "x-user-id": userId } : {}),
+        ...headers,
       },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(timeoutMs),
