@@ -94,8 +94,9 @@ export function createKafkaBroker({
       java([
         "kafka.tools.StorageTool",
         "format",
-        "-t",
-        clusterId,
+        // One argument, `--cluster-id=<id>`: an id may start with "-" (base64url), which the
+        // tool's parser would take for an option if it came as an argument of its own.
+        `--cluster-id=${clusterId}`,
         "-c",
         configFile,
         "--ignore-formatted",
