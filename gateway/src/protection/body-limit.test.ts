@@ -1,8 +1,12 @@
 import { createSchema, createYoga } from "graphql-yoga";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { useBodyLimit } from "./body-limit.ts";
 
 let executed = 0;
+// Counted per test: a test that runs the operation must not leave its count to the next.
+beforeEach(() => {
+  executed = 0;
+});
 const yoga = createYoga({
   schema: createSchema({
     typeDefs: "type Query { echo(text: String!): String! }",
