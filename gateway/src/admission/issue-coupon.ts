@@ -55,7 +55,8 @@ export class IssueNotRecordedError extends CouponDropError {
 export interface IssueCouponDeps {
   store: AdmissionStore;
   producer: IssueEventProducer;
-  internalApi: InternalApiClient;
+  /** For the status of an earlier request Redis has no record of. */
+  internalApi: Pick<InternalApiClient, "getRequest">;
   requestIndex: RequestIndex;
   /** PostgreSQL's coupons, unknown ids remembered (coupon-lookups.ts). */
   lookups: CouponLookups;
