@@ -98,7 +98,7 @@ export function createGatewayApp(
   const errors = createErrorMask();
   const addressOptions = {
     trustedProxy: config.trustedProxy,
-    // Local load tests run many users from one address (DESIGN.md, Identity).
+    // Local load tests run many users from one address (docs/architecture.md, "Pinned names").
     exemptLoopback: config.development,
   };
 
