@@ -22,6 +22,8 @@ const DECIDING = [
   "METRICS_HOST",
   "REDIS_REST_BIND",
   "KAFKA_REST_BIND",
+  "EVENT_SIGNING_KEY",
+  "EVENT_VERIFICATION_KEYS",
 ];
 
 type Name = "gateway" | "control" | "worker-1" | "redis-rest" | "kafka-rest";
@@ -103,9 +105,10 @@ describe.each(["node", "deno"] as const)("the gateway on %s", (runtime) => {
   });
 
   it("starts in development mode on loopback with nothing set, and in JWT mode anywhere", async () => {
-    for (const env of [{}, { HOST: "0.0.0.0", JWT_SECRET: SECRET }] as Array<
-      Record<string, string>
-    >) {
+    for (const env of [
+      {},
+      { HOST: "0.0.0.0", JWT_SECRET: SECRET, EVENT_SIGNING_KEY: `events-${SECRET}` },
+    ] as Array<Record<string, string>>) {
       const port = String(await freePort());
       const child = processOf("gateway", { ...env, PORT: port }, runtime);
       let exited = false;
