@@ -49,6 +49,8 @@ describe("gateway configuration", () => {
       ["RATE_LIMIT_IP_CAPACITY", "1.5"],
       ["RATE_LIMIT_USER_REFILL_PER_SECOND", "0"],
       ["RATE_LIMIT_IP_REFILL_PER_SECOND", "Infinity"],
+      ["RATE_LIMIT_USER_CAPACITY", "1000001"],
+      ["RATE_LIMIT_USER_REFILL_PER_SECOND", "0.0001"],
       ["TRUSTED_PROXY_HEADER", "x forwarded for"],
       ["TRUSTED_PROXY_HOPS", "0"],
       ["UNKNOWN_COUPON_CACHE_MS", "-1"],

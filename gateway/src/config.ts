@@ -19,8 +19,13 @@ import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 
 const positiveInt = z.coerce.number().int().positive();
-/** Tokens a second: fractions allowed (0.5 is one every two seconds). */
-const perSecond = z.coerce.number().positive().finite();
+/**
+ * Bucket sizes and refills: fractions of a token a second allowed (0.5 is one every two seconds).
+ * The bounds keep a bucket's time to refill (its key's time to live in Redis) within what Redis
+ * takes: at most a million tokens, at least one every thousand seconds.
+ */
+const capacity = positiveInt.max(1_000_000);
+const perSecond = z.coerce.number().min(0.001).finite();
 /** An HTTP header name, compared in lower case as Headers does. */
 const headerName = z
   .string()
@@ -100,10 +105,10 @@ const envSchema = z.object({
   /** `only`: the project's own documents by id and nothing else (protection/trusted-documents.ts). */
   TRUSTED_DOCUMENTS: z.enum(["off", "allow", "only"]).default("off"),
   /** Presses of one coupon by one user at once, and taken back each second (token bucket). */
-  RATE_LIMIT_USER_CAPACITY: positiveInt.default(RATE_LIMIT_DEFAULTS.user.capacity),
+  RATE_LIMIT_USER_CAPACITY: capacity.default(RATE_LIMIT_DEFAULTS.user.capacity),
   RATE_LIMIT_USER_REFILL_PER_SECOND: perSecond.default(RATE_LIMIT_DEFAULTS.user.refillPerSecond),
   /** Presses of one coupon from one client address (an IPv6 /64) at once, and each second. */
-  RATE_LIMIT_IP_CAPACITY: positiveInt.default(RATE_LIMIT_DEFAULTS.address.capacity),
+  RATE_LIMIT_IP_CAPACITY: capacity.default(RATE_LIMIT_DEFAULTS.address.capacity),
   RATE_LIMIT_IP_REFILL_PER_SECOND: perSecond.default(RATE_LIMIT_DEFAULTS.address.refillPerSecond),
   /**
    * The header a proxy of one's own in front of the gateway names the client in; unset, the

@@ -159,6 +159,14 @@ describe("press buckets (admit.lua)", () => {
     expect(await redis.exists(keys.pressBucket(couponId, user("5")))).toBe(0);
   });
 
+  it("takes a refill too fast for the clock's precision (a limit that never limits) without failing", async () => {
+    const couponId = await loadedCoupon();
+    const limits = [{ subject: user("8"), capacity: 1, refillPerSecond: 1e9 }];
+    const kinds = [];
+    for (let i = 0; i < 3; i++) kinds.push((await press(couponId, "8", limits)).kind);
+    expect(kinds).toEqual(["accepted", "already-requested", "already-requested"]);
+  });
+
   it("lets a bucket key expire when the bucket would be full again", async () => {
     const couponId = await loadedCoupon();
     await press(couponId, "6", [{ subject: user("6"), capacity: 4, refillPerSecond: 2 }]);

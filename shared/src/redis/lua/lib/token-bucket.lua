@@ -14,9 +14,10 @@ local function bucketTake(key, capacity, perSecond, nowMs)
   return after, math.ceil(after - nowMs - capacity * interval - 0.001)
 end
 
--- Takes the token bucketTake computed.
+-- Takes the token bucketTake computed. At least 1 ms to live: a refill so fast that its interval
+-- is lost in the clock's magnitude leaves after == nowMs.
 local function bucketStore(key, after, nowMs)
-  redis.call('SET', key, after, 'PX', math.ceil(after - nowMs))
+  redis.call('SET', key, after, 'PX', math.max(1, math.ceil(after - nowMs)))
 end
 
 -- Takes one token from each bucket KEYS[first..], whose capacity and refill per second are
