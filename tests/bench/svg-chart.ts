@@ -60,6 +60,7 @@ export function renderChart(panels: ChartPanel[], caption: string): string {
   const width = W * panels.length;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 20}" font-family="sans-serif" font-size="11">`,
+    `<title>${escapeXml(panels.map((p) => p.title).join(", "))}: ${escapeXml(caption)}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
     ...panels.map((p, i) => panel(p, i * W)),
     `<text x="8" y="${H + 14}" fill="#555">${escapeXml(caption)}</text>`,
