@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { splitCommaList } from "#shared/comma-list.ts";
 import {
   CONSUMER_DEFAULTS,
   CONSUMER_GROUP,
@@ -72,9 +73,7 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
   assertSecretFitsUse({ ...token, listensOn: internal.hostname });
   assertSecretFitsUse({ ...token, listensOn: c.METRICS_HOST });
   const development = c.INTERNAL_API_TOKEN === LOCAL_DEFAULTS.INTERNAL_API_TOKEN;
-  const kafkaBrokers = c.KAFKA_BROKERS.split(",")
-    .map((b) => b.trim())
-    .filter(Boolean);
+  const kafkaBrokers = splitCommaList(c.KAFKA_BROKERS);
   // Events come from and go to the brokers: the development key only while nobody but this
   // machine can reach them.
   const eventKeys = readEventKeys(

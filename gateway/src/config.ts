@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { commaList, splitCommaList } from "#shared/comma-list.ts";
 import {
   GATEWAY_DEFAULTS,
   GRAPHQL_LIMIT_DEFAULTS,
@@ -34,21 +35,13 @@ const headerName = z
 /** `true` or `false`; unset leaves the decision to the mode. */
 const flag = z.enum(["true", "false"]).optional();
 /** Comma-separated origins (`https://shop.example`), each checked to be one. */
-const originList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean),
-  )
-  .pipe(
-    z.array(
-      z
-        .url({ protocol: /^https?$/ })
-        .refine((url) => new URL(url).origin === url, "an origin: scheme://host[:port], no path"),
-    ),
-  );
+const originList = commaList.pipe(
+  z.array(
+    z
+      .url({ protocol: /^https?$/ })
+      .refine((url) => new URL(url).origin === url, "an origin: scheme://host[:port], no path"),
+  ),
+);
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(Number(LOCAL_DEFAULTS.PORT)),
@@ -166,9 +159,7 @@ function readIdentity(c: Env) {
         `JWT_JWKS_URL must be https (http only on loopback), or anyone on the way could hand out keys: got ${c.JWT_JWKS_URL}`,
       );
   }
-  const audience = c.JWT_AUDIENCE?.split(",")
-    .map((a) => a.trim())
-    .filter(Boolean);
+  const audience = c.JWT_AUDIENCE === undefined ? undefined : splitCommaList(c.JWT_AUDIENCE);
   return {
     mode,
     secret: c.JWT_SECRET ?? null,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { splitCommaList } from "./comma-list.ts";
 import { LOCAL_DEFAULTS } from "./defaults.ts";
 import { assertSecretLength } from "./http-kit/credentials-rule.ts";
 import { isLoopbackHost } from "./http-kit/listen-address.ts";
@@ -40,10 +41,7 @@ export function readEventKeys(
   c: { EVENT_SIGNING_KEY: string; EVENT_VERIFICATION_KEYS?: string | undefined },
   usedOn: readonly EventKeyUse[],
 ): EventKeys {
-  const extra = (c.EVENT_VERIFICATION_KEYS ?? "")
-    .split(",")
-    .map((key) => key.trim())
-    .filter(Boolean);
+  const extra = splitCommaList(c.EVENT_VERIFICATION_KEYS ?? "");
   const developmentValue = LOCAL_DEFAULTS.EVENT_SIGNING_KEY;
   assertSecretLength({
     variable: "EVENT_SIGNING_KEY",

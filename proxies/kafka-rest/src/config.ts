@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { commaList } from "#shared/comma-list.ts";
 import { KAFKA_REST_DEFAULTS, LOCAL_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost, assertSecretLength } from "#shared/http-kit/credentials-rule.ts";
@@ -6,20 +7,12 @@ import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
 import { type HttpServerLimits, readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 
 const positiveInt = z.coerce.number().int().positive();
-const commaList = (what: string) =>
-  z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .refine((items) => items.length > 0, `at least one ${what}`);
+const nonEmptyList = (what: string) =>
+  commaList.refine((items) => items.length > 0, `at least one ${what}`);
 
 const envSchema = z.object({
   /** The Kafka bootstrap brokers, comma-separated `host:port`. */
-  KAFKA_BROKERS: commaList("broker").default([LOCAL_DEFAULTS.KAFKA_BROKERS]),
+  KAFKA_BROKERS: nonEmptyList("broker").default([LOCAL_DEFAULTS.KAFKA_BROKERS]),
   /** The URL callers use; the proxy listens on its host and port. */
   KAFKA_REST_URL: z.url({ protocol: /^https?$/ }).default(LOCAL_DEFAULTS.KAFKA_REST_URL),
   KAFKA_REST_USERNAME: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_USERNAME),
@@ -31,7 +24,7 @@ const envSchema = z.object({
    * default: the gateway produces nothing else, and a writable dead-letter topic would let whoever
    * holds the password forge dead letters.
    */
-  KAFKA_REST_TOPICS: commaList("topic").default([TOPICS.issueRequests]),
+  KAFKA_REST_TOPICS: nonEmptyList("topic").default([TOPICS.issueRequests]),
   KAFKA_REST_MAX_BODY_BYTES: positiveInt.default(KAFKA_REST_DEFAULTS.maxBodyBytes),
   /** How long a produce may wait for the broker before the caller hears 503. */
   KAFKA_REST_PRODUCE_TIMEOUT_MS: positiveInt.default(KAFKA_REST_DEFAULTS.produceTimeoutMs),
