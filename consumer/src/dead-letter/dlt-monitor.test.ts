@@ -17,6 +17,7 @@ import type { DeadLetterAlert } from "./alert-sink.ts";
 import { DLT_HEADERS } from "./dead-letter-headers.ts";
 import { createDeadLetterRepository, type DeadLetterRepository } from "./dead-letter-repository.ts";
 import { createDltMonitor } from "./dlt-monitor.ts";
+import { WORKER_FAILURE_HEADERS } from "./test-support/worker-failure-headers.ts";
 
 // The DLT monitor against a real broker and PostgreSQL, fed records no worker wrote, the way
 // someone who can write to the dead-letter topic would forge them. Each must be recorded (marked)
@@ -35,17 +36,7 @@ afterEach(async () => {
 
 /** What a worker writes on a DLT record: every header, valid, with a key of its own. */
 function workerHeaders(): Record<string, string> {
-  return {
-    [DLT_HEADERS.originalTopic]: TOPICS.issueRequests,
-    [DLT_HEADERS.originalPartition]: "1",
-    [DLT_HEADERS.originalOffset]: "340",
-    [DLT_HEADERS.attempts]: "3",
-    [DLT_HEADERS.errorClass]: "CouponNotFound",
-    [DLT_HEADERS.errorMessage]: "coupon 7 does not exist in PostgreSQL",
-    [DLT_HEADERS.firstFailureAt]: "2026-11-25T05:00:00.000Z",
-    [DLT_HEADERS.lastFailureAt]: "2026-11-25T05:00:03.000Z",
-    [DLT_HEADERS.deadLetterKey]: uuidV7(),
-  };
+  return { ...WORKER_FAILURE_HEADERS, [DLT_HEADERS.deadLetterKey]: uuidV7() };
 }
 
 const event = encodeIssueEvent({

@@ -4,6 +4,7 @@ import { encodeIssueEvent } from "#shared/issue-event.ts";
 import { DLT_HEADERS } from "./dead-letter-headers.ts";
 import { newDeadLetterKey } from "./dead-letter-key.ts";
 import { readDltRecord } from "./read-dlt-record.ts";
+import { WORKER_FAILURE_HEADERS } from "./test-support/worker-failure-headers.ts";
 
 const DLT = "coupon-issue-requests.DLT";
 
@@ -19,16 +20,7 @@ function message(offset: string, value: string, headers: Record<string, string>)
   };
 }
 
-const failure = {
-  [DLT_HEADERS.originalTopic]: "coupon-issue-requests",
-  [DLT_HEADERS.originalPartition]: "1",
-  [DLT_HEADERS.originalOffset]: "340",
-  [DLT_HEADERS.attempts]: "3",
-  [DLT_HEADERS.errorClass]: "CouponNotFound",
-  [DLT_HEADERS.errorMessage]: "coupon 7 does not exist in PostgreSQL",
-  [DLT_HEADERS.firstFailureAt]: "2026-11-25T05:00:00.000Z",
-  [DLT_HEADERS.lastFailureAt]: "2026-11-25T05:00:03.000Z",
-};
+const failure = WORKER_FAILURE_HEADERS;
 const event = encodeIssueEvent({
   requestId: "0190f5a4-1c2b-7d3e-8f40-123456789abc",
   userId: "3",
