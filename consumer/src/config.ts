@@ -6,6 +6,7 @@ import {
   DLT_MONITOR_GROUP,
   LOCAL_DEFAULTS,
   RECONCILER_DEFAULTS,
+  STREAM_DEFAULTS,
   TOPICS,
   workerMetricsPort,
 } from "#shared/defaults.ts";
@@ -55,6 +56,19 @@ const envSchema = z.object({
     .positive()
     .default(RECONCILER_DEFAULTS.giveUpAfterMs),
   ALERT_WEBHOOK_URL: z.url().optional(),
+  /**
+   * Percent (0-100) of coupons created without a named pipeline that get REDIS_STREAM: the gradual
+   * switch. Read by the control process, which creates coupons; a coupon keeps what it got.
+   */
+  ISSUE_PIPELINE_ROLLOUT_PERCENT: z.coerce
+    .number()
+    .min(0)
+    .max(100)
+    .default(STREAM_DEFAULTS.rolloutPercent),
+  STREAM_CONSUMER_GROUP: z.string().min(1).default(STREAM_DEFAULTS.group),
+  STREAM_DLT_MONITOR_GROUP: z.string().min(1).default(STREAM_DEFAULTS.deadLetterGroup),
+  /** An unacknowledged stream entry idle this long is taken over from its (dead) worker. */
+  STREAM_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(STREAM_DEFAULTS.claimIdleMs),
 });
 
 export type ConsumerConfig = ReturnType<typeof readConsumerConfig>;
@@ -112,6 +126,12 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
       giveUpAfterMs: c.RECONCILE_GIVE_UP_AFTER_MS,
     },
     alertWebhookUrl: c.ALERT_WEBHOOK_URL ?? null,
+    pipelineRolloutPercent: c.ISSUE_PIPELINE_ROLLOUT_PERCENT,
+    stream: {
+      group: c.STREAM_CONSUMER_GROUP,
+      deadLetterGroup: c.STREAM_DLT_MONITOR_GROUP,
+      claimIdleMs: c.STREAM_CLAIM_IDLE_MS,
+    },
     /** The internal API's and the health servers' timeouts and connection cap. */
     httpLimits: readHttpServerLimits(env),
   };

@@ -121,6 +121,33 @@ export function workerMetricsPort(worker: number): number {
   return 9100 + worker;
 }
 
+/**
+ * The Redis Stream pipeline (shared/src/issue-pipeline.ts): its workers (`STREAM_CONSUMER_GROUP`,
+ * `STREAM_CLAIM_IDLE_MS`, ...) and the rollout that picks it for new coupons.
+ */
+export const STREAM_DEFAULTS = {
+  /** The consumer group of the stream workers on every coupon's stream. */
+  group: "coupon-issue-stream-group",
+  /** The DLT monitor's group on the stream of dead letters. */
+  deadLetterGroup: "coupon-issue-stream-dlt-monitor",
+  /**
+   * What a stream record names as its topic in dead letters and logs (the stream is per coupon;
+   * this is the pipeline's one name, a valid Kafka topic name so a dead letter reads the same).
+   */
+  source: "coupon-issue-stream",
+  /** Percent of coupons created without a named pipeline that get REDIS_STREAM. */
+  rolloutPercent: 0,
+  /** How long one XREADGROUP waits for new entries. */
+  blockMs: 1000,
+  /**
+   * An entry delivered to a worker and not acknowledged for this long is taken over by another
+   * (XAUTOCLAIM): its worker died. A live worker retrying it keeps it (it claims it again itself).
+   */
+  claimIdleMs: 15_000,
+  /** How often a worker looks for the streams of coupons loaded since. */
+  discoverIntervalMs: 1000,
+} as const;
+
 /** The reconciler in the control process (`RECONCILE_AFTER_MS`, ...). */
 export const RECONCILER_DEFAULTS = {
   /** A pending request this old with no outcome is produced again. */
@@ -158,5 +185,7 @@ export const KAFKA_REST_DEFAULTS = {
 /** `npm start` (`CONSUMER_COUNT`, `GATEWAY_RUNTIME`). */
 export const STACK_DEFAULTS = {
   consumerCount: 3,
+  /** `STREAM_WORKER_COUNT`: stream workers beside the issue workers (the parallel run). */
+  streamWorkerCount: 2,
   gatewayRuntime: "deno",
 } as const;

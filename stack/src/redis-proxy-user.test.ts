@@ -71,14 +71,15 @@ describe("the Redis REST proxy's ACL user", () => {
       keyPrefix: `${uniqueName("acl-test")}:`,
     });
     const couponId = "7";
-    await store.load({
-      couponId,
+    const coupon = (id: string) => ({
+      couponId: id,
       totalQuantity: 1,
       issuedCount: 0,
       startsAt: null,
       endsAt: null,
       issued: [],
     });
+    await store.load(coupon(couponId));
     const request = {
       couponId,
       userId: "3",
@@ -103,6 +104,15 @@ describe("the Redis REST proxy's ACL user", () => {
     expect(await store.readRequest(couponId, request.requestId)).toMatchObject({
       status: "ISSUED",
     });
+
+    // A REDIS_STREAM coupon: admit.lua appends to its stream as this user (scripts run with their
+    // caller's ACL), while the user itself cannot write a stream (the policy refuses it before).
+    const streamed = "8";
+    await store.load({ ...coupon(streamed), pipeline: "REDIS_STREAM" });
+    expect(
+      await store.admit({ ...request, couponId: streamed, requestId: uuidV7() }),
+    ).toMatchObject({ kind: "accepted", pipeline: "REDIS_STREAM" });
+    expect(await connect(testRedisUrl).xlen(store.keys.coupon(streamed).stream)).toBe(1);
   });
 
   it("is made again in a redis-server started here, so the proxy gets in after a restart", async () => {

@@ -282,7 +282,7 @@ async function redisCeiling() {
           "-q",
           "EVALSHA",
           sha,
-          "4",
+          String(keys.length),
           ...keys,
           "__rand_int__",
           "req-__rand_int__",

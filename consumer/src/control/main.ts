@@ -32,7 +32,9 @@ await runServiceProcess({
     ]);
 
     const server = createInternalApiServer({
-      coupons: createCouponService(database.coupons, store),
+      coupons: createCouponService(database.coupons, store, {
+        pipelineRolloutPercent: config.pipelineRolloutPercent,
+      }),
       deadLetters: { deadLetters: deadLetterRepository, replay },
       token: config.internalApi.token,
       fallback: createHealthRoutes({ metrics, metricsToken: config.metricsToken }),

@@ -1,4 +1,6 @@
+import { STREAM_DEFAULTS } from "#shared/defaults.ts";
 import type { CouponJson, CreateCouponInput, RequestJson } from "#shared/internal-api/contract.ts";
+import { choosePipeline } from "#shared/issue-pipeline.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 
 /** What the coupon service needs from PostgreSQL (implemented over MikroORM in consumer/src/db). */
@@ -16,7 +18,18 @@ export interface CouponDatabase {
  * PostgreSQL first, Redis after: a coupon exists once it is committed, and its admission state is
  * (re)loaded from what PostgreSQL has — on creation, and whenever Redis turns out not to know it.
  */
-export function createCouponService(db: CouponDatabase, store: AdmissionStore) {
+export interface CouponServiceOptions {
+  /** Percent of coupons created without a named pipeline that get REDIS_STREAM. Default 0. */
+  pipelineRolloutPercent?: number;
+  /** Test seam for the rollout's dice. */
+  random?: () => number;
+}
+
+export function createCouponService(
+  db: CouponDatabase,
+  store: AdmissionStore,
+  { pipelineRolloutPercent = STREAM_DEFAULTS.rolloutPercent, random }: CouponServiceOptions = {},
+) {
   async function load(id: string): Promise<boolean | null> {
     const issuance = await db.loadIssuance(id);
     if (!issuance) return null;
@@ -27,13 +40,15 @@ export function createCouponService(db: CouponDatabase, store: AdmissionStore) {
       issuedCount: issued.length,
       startsAt: coupon.startsAt ? new Date(coupon.startsAt) : null,
       endsAt: coupon.endsAt ? new Date(coupon.endsAt) : null,
+      pipeline: coupon.pipeline,
       issued,
     });
   }
 
   return {
     async create(input: CreateCouponInput): Promise<CouponJson> {
-      const coupon = await db.createCoupon(input);
+      const pipeline = choosePipeline(input.pipeline, pipelineRolloutPercent, random);
+      const coupon = await db.createCoupon({ ...input, pipeline });
       await load(coupon.id);
       return coupon;
     },

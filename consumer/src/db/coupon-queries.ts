@@ -17,6 +17,7 @@ function toCouponJson(coupon: Coupon): CouponJson {
     issuedCount: coupon.issuedCount,
     startsAt: coupon.startsAt?.toISOString() ?? null,
     endsAt: coupon.endsAt?.toISOString() ?? null,
+    pipeline: coupon.pipeline,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { type FieldIssue, fieldIssues } from "#shared/describe-issues.ts";
 import { createCouponInput } from "#shared/internal-api/contract.ts";
+import { DEFAULT_ISSUE_PIPELINE, type IssuePipeline } from "#shared/issue-pipeline.ts";
 import { classifyingDbErrors } from "./db-errors.ts";
 import { Coupon } from "./entities/coupon.ts";
 
@@ -10,6 +11,8 @@ export interface NewCoupon {
   /** A Date, or an ISO-8601 string with offset as the internal API carries it. */
   startsAt?: Date | string | null;
   endsAt?: Date | string | null;
+  /** Default `KAFKA`: the rollout's pick is made before (coupon-service.ts). */
+  pipeline?: IssuePipeline | null;
 }
 
 export type CreateCouponResult =
@@ -41,12 +44,13 @@ export async function createCoupon(
   if (!parsed.success) {
     return { ok: false, error: "invalid-coupon", issues: fieldIssues(parsed.error) };
   }
-  const { name, totalQuantity, startsAt, endsAt } = parsed.data;
+  const { name, totalQuantity, startsAt, endsAt, pipeline } = parsed.data;
   const coupon = em.create(Coupon, {
     name,
     totalQuantity,
     startsAt: startsAt ? new Date(startsAt) : null,
     endsAt: endsAt ? new Date(endsAt) : null,
+    pipeline: pipeline ?? DEFAULT_ISSUE_PIPELINE,
   });
   await classifyingDbErrors(() => em.persist(coupon).flush());
   return { ok: true, coupon };

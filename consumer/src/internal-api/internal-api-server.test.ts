@@ -27,6 +27,7 @@ const coupon = (id: string, input?: CreateCouponInput): CouponJson => ({
   issuedCount: 0,
   startsAt: input?.startsAt ?? null,
   endsAt: input?.endsAt ?? null,
+  pipeline: input?.pipeline ?? "KAFKA",
 });
 
 const deadLetter = (id: string, couponId: string | null): DeadLetterRow => ({

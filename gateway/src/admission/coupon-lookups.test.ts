@@ -8,6 +8,7 @@ const couponJson = (id: string): CouponJson => ({
   totalQuantity: 1,
   issuedCount: 0,
   startsAt: null,
+  pipeline: "KAFKA",
   endsAt: null,
 });
 

@@ -20,10 +20,11 @@ const LIMITS = {
   address: { capacity: 3, refillPerSecond: 0.01 },
 };
 
-function setUp() {
+function setUp({ failProduce = false } = {}) {
   const produced: IssueEvent[] = [];
   const loads: string[] = [];
   const existing = new Set<string>();
+  const streamed = new Set<string>();
   const lookups = createCouponLookups({
     internalApi: {
       getCoupon: async () => null,
@@ -36,6 +37,7 @@ function setUp() {
           issuedCount: 0,
           startsAt: null,
           endsAt: null,
+          pipeline: streamed.has(couponId) ? "REDIS_STREAM" : "KAFKA",
           issued: [],
         });
         return true;
@@ -44,13 +46,18 @@ function setUp() {
   });
   const issueCoupon = createIssueCoupon({
     store,
-    producer: { produce: async (event) => void produced.push(event) },
+    producer: {
+      async produce(event) {
+        if (failProduce) throw new Error("the Kafka REST proxy is away");
+        produced.push(event);
+      },
+    },
     internalApi: { getRequest: async () => null },
     requestIndex: { remember: async () => {}, lookup: async () => null },
     lookups,
     rateLimits: LIMITS,
   });
-  return { issueCoupon, produced, loads, existing };
+  return { issueCoupon, produced, loads, existing, streamed };
 }
 
 const newCouponId = () => String(3_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
@@ -64,6 +71,36 @@ function setOfUsers() {
     address,
   });
 }
+
+describe("issueCoupon by the coupon's pipeline", () => {
+  it("a REDIS_STREAM coupon's press is enqueued by the admission itself: nothing is produced, a broker away changes nothing", async () => {
+    const { issueCoupon, produced, existing, streamed } = setUp({ failProduce: true });
+    const user = setOfUsers();
+    const couponId = newCouponId();
+    existing.add(couponId);
+    streamed.add(couponId);
+    const answer = await issueCoupon(couponId, user("1"));
+    if (answer.kind !== "IssueAccepted") throw new Error(`answered ${answer.kind}`);
+    expect(produced).toEqual([]);
+    const entries = await redis.xrange(store.keys.coupon(couponId).stream, "-", "+");
+    expect(entries.map(([, fields]) => JSON.parse(fields[1] ?? "").requestId)).toEqual([
+      answer.requestId,
+    ]);
+    expect(await store.readRequest(couponId, answer.requestId)).toMatchObject({
+      status: "PENDING",
+    });
+  });
+
+  it("a KAFKA coupon's press is produced, and withdrawn when the produce fails; its coupon has no stream", async () => {
+    const { issueCoupon, existing } = setUp({ failProduce: true });
+    const user = setOfUsers();
+    const couponId = newCouponId();
+    existing.add(couponId);
+    await expect(issueCoupon(couponId, user("1"))).rejects.toThrow(/not counted/);
+    expect(await redis.exists(store.keys.coupon(couponId).stream)).toBe(0);
+    expect(await store.readCoupon(couponId)).toMatchObject({ pending: 0, remaining: 100 });
+  });
+});
 
 describe("issueCoupon under rate limits", () => {
   it("answers RateLimited past the user's bucket, and produces nothing for it", async () => {

@@ -140,6 +140,12 @@ export function createIssueCoupon({
       case "accepted":
         break;
     }
+    // admit.lua appended it to the coupon's stream in the same step: nothing to produce or undo.
+    if (admitted.pipeline === "REDIS_STREAM") {
+      await afterAdmission?.(requestId);
+      await requestIndex.remember(requestId, couponId).catch(() => undefined);
+      return { kind: "IssueAccepted", requestId, status: "PENDING" };
+    }
     try {
       await afterAdmission?.(requestId);
       // The index only speeds up lookups by id (PostgreSQL answers without it): its failure is

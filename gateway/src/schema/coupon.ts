@@ -1,5 +1,6 @@
 import { fieldIssues } from "#shared/describe-issues.ts";
 import { createCouponInput } from "#shared/internal-api/contract.ts";
+import { ISSUE_PIPELINES, type IssuePipeline } from "#shared/issue-pipeline.ts";
 import { idArg } from "./args.ts";
 import { builder } from "./builder.ts";
 import { badInput, requireAdmin } from "./errors.ts";
@@ -12,7 +13,15 @@ interface CouponView {
   issuedCount: number;
   startsAt: string | null;
   endsAt: string | null;
+  pipeline: IssuePipeline;
 }
+
+const IssuePipelineEnum = builder.enumType("IssuePipeline", {
+  description:
+    "How a coupon's admitted requests reach PostgreSQL: through Kafka, or through a Redis Stream " +
+    "appended in the admission's own atomic step. Fixed when the coupon is created.",
+  values: ISSUE_PIPELINES,
+});
 
 const Coupon = builder.objectRef<CouponView>("Coupon").implement({
   fields: (t) => ({
@@ -37,6 +46,7 @@ const Coupon = builder.objectRef<CouponView>("Coupon").implement({
     }),
     startsAt: t.field({ type: "DateTime", nullable: true, resolve: (c) => c.startsAt }),
     endsAt: t.field({ type: "DateTime", nullable: true, resolve: (c) => c.endsAt }),
+    pipeline: t.field({ type: IssuePipelineEnum, resolve: (c) => c.pipeline }),
   }),
 });
 
@@ -46,6 +56,11 @@ const CreateCouponInput = builder.inputType("CreateCouponInput", {
     totalQuantity: t.int({ required: true }),
     startsAt: t.field({ type: "DateTime", required: false }),
     endsAt: t.field({ type: "DateTime", required: false }),
+    pipeline: t.field({
+      type: IssuePipelineEnum,
+      required: false,
+      description: "Default KAFKA, unless the rollout (ISSUE_PIPELINE_ROLLOUT_PERCENT) picks.",
+    }),
   }),
 });
 
@@ -74,6 +89,7 @@ builder.mutationField("createCoupon", (t) =>
         totalQuantity: input.totalQuantity,
         startsAt: input.startsAt?.toISOString() ?? null,
         endsAt: input.endsAt?.toISOString() ?? null,
+        pipeline: input.pipeline ?? null,
       });
       if (!parsed.success) {
         const [issue] = fieldIssues(parsed.error);

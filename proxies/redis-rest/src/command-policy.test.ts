@@ -12,7 +12,7 @@ describe("the project profile (the default)", () => {
 
   it("serves what the gateway sends: its scripts, the request index, PING", () => {
     for (const command of [
-      ["EVALSHA", admit.sha1, 4, "k1", "k2", "k3", "k4", "1", requestId, "7", "t"],
+      ["EVALSHA", admit.sha1, 5, "k1", "k2", "k3", "k4", "k5", "1", requestId, "7", "t"],
       ["evalsha", admit.sha1.toUpperCase(), 0],
       ["GET", requestIndexKey(requestId)],
       ["set", requestIndexKey(requestId), "7", "ex", 604800],
@@ -143,5 +143,26 @@ describe("the upstash profile", () => {
       "refused",
       expect.stringMatching(/'script kill' is not allowed/),
     );
+  });
+});
+
+describe("a coupon's issue stream (the REDIS_STREAM pipeline)", () => {
+  it("is written only by the project's scripts: every stream command is refused in either profile", () => {
+    const stream = createRedisKeys().coupon("7").stream;
+    for (const profile of ["project", "upstash"] as const) {
+      const policy = createCommandPolicy({ profile });
+      for (const command of [
+        ["XADD", stream, "*", "event", "{}"],
+        ["XDEL", stream, "0-1"],
+        ["XTRIM", stream, "MAXLEN", "0"],
+        ["XACK", stream, "g", "0-1"],
+        ["XGROUP", "DESTROY", stream, "g"],
+        ["XREADGROUP", "GROUP", "g", "c", "STREAMS", stream, ">"],
+        ["XAUTOCLAIM", stream, "g", "c", "0", "0"],
+        ["XSETID", stream, "0-1"],
+      ]) {
+        expect(policy.check(command), `${profile}: ${command[0]}`).toHaveProperty("refused");
+      }
+    }
   });
 });

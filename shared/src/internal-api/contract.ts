@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { idString } from "../ids.ts";
+import { issuePipelineSchema } from "../issue-pipeline.ts";
 import { requestViewSchema } from "../lifecycle/request-view.ts";
 
 /**
@@ -34,6 +35,8 @@ export const createCouponInput = z
       .max(MAX_TOTAL_QUANTITY, `totalQuantity must be at most ${MAX_TOTAL_QUANTITY}`),
     startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
     endsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+    /** Absent: the control process's rollout picks (`ISSUE_PIPELINE_ROLLOUT_PERCENT`). */
+    pipeline: issuePipelineSchema.nullable().optional(),
   })
   .refine((c) => !c.startsAt || !c.endsAt || new Date(c.endsAt) > new Date(c.startsAt), {
     message: "endsAt must be after startsAt",
@@ -48,6 +51,7 @@ export const couponJson = z.object({
   issuedCount: z.number().int(),
   startsAt: z.string().nullable(),
   endsAt: z.string().nullable(),
+  pipeline: issuePipelineSchema,
 });
 export type CouponJson = z.infer<typeof couponJson>;
 

@@ -19,7 +19,17 @@ const record = { ...request, status: "PENDING", updatedAt: request.requestedAt }
 
 describe("admission script replies", () => {
   it("admit: every reply the script documents, and nothing else", () => {
-    expect(admitResultFromReply(["ACCEPTED", "r1"])).toEqual({ kind: "accepted", requestId: "r1" });
+    expect(admitResultFromReply(["ACCEPTED", "r1", "KAFKA"])).toEqual({
+      kind: "accepted",
+      requestId: "r1",
+      pipeline: "KAFKA",
+    });
+    expect(admitResultFromReply(["ACCEPTED", "r1", "REDIS_STREAM"])).toEqual({
+      kind: "accepted",
+      requestId: "r1",
+      pipeline: "REDIS_STREAM",
+    });
+    expect(() => admitResultFromReply(["ACCEPTED", "r1"])).toThrow(/admit script answered/);
     expect(admitResultFromReply(["ALREADY", "r1", "ISSUED"])).toEqual({
       kind: "already-requested",
       requestId: "r1",

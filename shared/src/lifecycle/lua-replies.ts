@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ISSUE_PIPELINES, type IssuePipeline } from "../issue-pipeline.ts";
 import { FAILURE_REASONS, WITHDRAWAL_REASON } from "./failure-reason.ts";
 import { ISSUE_STATUSES, type IssueStatus } from "./issue-status.ts";
 import { type RequestRef, type Settlement, statusOf } from "./outcome.ts";
@@ -19,6 +20,8 @@ export const requestRecordSchema = z.object({
   updatedAt: z.string(),
   /** Set once a consumer holds the event (claim.lua): from then on it cannot be withdrawn. */
   claimed: z.boolean().optional(),
+  /** A REDIS_STREAM coupon's request: the id of the stream entry admit.lua appended. */
+  entryId: z.string().optional(),
 });
 export type RequestRecord = z.infer<typeof requestRecordSchema>;
 
@@ -68,7 +71,11 @@ export function pendingRequestsFromReply(reply: unknown): PendingRequest[] {
 }
 
 export type AdmitResult =
-  | { kind: "accepted"; requestId: string }
+  /**
+   * Admitted. `pipeline` REDIS_STREAM: admit.lua appended it to the coupon's stream already;
+   * KAFKA: the caller produces it.
+   */
+  | { kind: "accepted"; requestId: string; pipeline: IssuePipeline }
   | { kind: "already-requested"; requestId: string; status: IssueStatus | null }
   | { kind: "sold-out" }
   | { kind: "not-loaded" }
@@ -81,7 +88,7 @@ export type AdmitResult =
 export const retryAfterMsReply = z.coerce.number().int().positive();
 
 const admitReply = z.union([
-  z.tuple([z.literal("ACCEPTED"), z.string()]),
+  z.tuple([z.literal("ACCEPTED"), z.string(), z.enum(ISSUE_PIPELINES)]),
   z.tuple([z.literal("RATE_LIMITED"), retryAfterMsReply]),
   z.tuple([z.literal("ALREADY"), z.string(), z.union([z.enum(ISSUE_STATUSES), z.literal("")])]),
   z.tuple([z.enum(["SOLD_OUT", "NOT_LOADED", "NOT_STARTED", "ENDED"])]),
@@ -101,7 +108,7 @@ export function admitResultFromReply(reply: unknown): AdmitResult {
   const value = parsed.data;
   switch (value[0]) {
     case "ACCEPTED":
-      return { kind: "accepted", requestId: value[1] };
+      return { kind: "accepted", requestId: value[1], pipeline: value[2] };
     case "ALREADY":
       return { kind: "already-requested", requestId: value[1], status: value[2] || null };
     case "RATE_LIMITED":

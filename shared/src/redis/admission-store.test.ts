@@ -48,7 +48,7 @@ describe("admission script", () => {
   it("accepts, records the request as PENDING and indexes it as pending", async () => {
     await load(2);
     const requestId = uuidV7();
-    expect(await admit("7", requestId)).toEqual({ kind: "accepted", requestId });
+    expect(await admit("7", requestId)).toEqual({ kind: "accepted", requestId, pipeline: "KAFKA" });
     const record = await store.readRequest(couponId, requestId);
     expect(record).toMatchObject({ requestId, couponId, userId: "7", status: "PENDING" });
     expect(await redis.zscore(store.keys.coupon(couponId).pending, requestId)).not.toBeNull();

@@ -1,3 +1,4 @@
+import { DEFAULT_ISSUE_PIPELINE, type IssuePipeline } from "../issue-pipeline.ts";
 import {
   type AdmitResult,
   admitResultFromReply,
@@ -32,6 +33,8 @@ export interface CouponToLoad {
   issuedCount: number;
   startsAt: Date | null;
   endsAt: Date | null;
+  /** Fixed when the coupon was created. Default `KAFKA`. */
+  pipeline?: IssuePipeline;
   issued: Array<{ userId: string; requestId: string }>;
 }
 
@@ -170,13 +173,36 @@ export function createAdmissionStore(
         String(coupon.issuedCount),
         coupon.startsAt ? String(coupon.startsAt.getTime()) : "",
         coupon.endsAt ? String(coupon.endsAt.getTime()) : "",
+        coupon.pipeline ?? DEFAULT_ISSUE_PIPELINE,
       ]);
-      await transport.evalScript(
-        (await scripts)["track-loaded"],
-        [keys.loadedCoupons],
-        [coupon.couponId],
-      );
+      const track = (await scripts)["track-loaded"];
+      await transport.evalScript(track, [keys.loadedCoupons], [coupon.couponId]);
+      if (coupon.pipeline === "REDIS_STREAM")
+        await transport.evalScript(track, [keys.streamCoupons], [coupon.couponId]);
       return Number(written) === 1;
+    },
+
+    /**
+     * Appends a request's event (its JSON) to its coupon's stream again (enqueue.lua). `pending`,
+     * the reconciler's: only while Redis holds the request admitted and undecided, and its first
+     * entry is gone from the stream. `replay`, dead-letter replay's: always. True when appended.
+     */
+    async enqueue(
+      couponId: string,
+      requestId: string,
+      eventJson: string,
+      mode: "pending" | "replay",
+    ): Promise<boolean> {
+      return Number(await run("enqueue", couponId, [requestId, eventJson, mode])) === 1;
+    },
+
+    /**
+     * A stream worker's acknowledgement of entries whose outcomes are committed and recorded: out
+     * of the group's pending list and deleted from the stream, in one step (acknowledge.lua).
+     */
+    async acknowledge(couponId: string, group: string, entryIds: string[]): Promise<number> {
+      if (entryIds.length === 0) return 0;
+      return Number(await run("acknowledge", couponId, [group, ...entryIds]));
     },
 
     async readCoupon(couponId: string): Promise<CouponAdmissionState | null> {

@@ -9,9 +9,12 @@ describe("the Redis key layout", () => {
       "coupon:{coupon:7}:users",
       "coupon:{coupon:7}:pending",
       "coupon:{coupon:7}:requests",
+      "coupon:{coupon:7}:stream",
     ]);
     expect(keys.requestIndex("r")).toBe("request:{r}:coupon");
     expect(keys.loadedCoupons).toBe("coupons:loaded");
+    expect(keys.streamCoupons).toBe("coupons:streams");
+    expect(keys.streamDeadLetters).toBe("issue-stream:dead-letters");
     expect(keys.statusChannel("r")).toBe("issue-status:r");
     expect(keys.reconcileClaim("r")).toBe("reconcile-claim:{r}");
   });
@@ -22,6 +25,8 @@ describe("the Redis key layout", () => {
       ...keys.couponList("7"),
       keys.requestIndex("r"),
       keys.loadedCoupons,
+      keys.streamCoupons,
+      keys.streamDeadLetters,
       keys.statusChannel("r"),
       keys.reconcileClaim("r"),
     ];

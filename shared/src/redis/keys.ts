@@ -12,6 +12,11 @@ export interface CouponKeys {
   pending: string;
   /** hash: requestId → request record (JSON) */
   requests: string;
+  /**
+   * stream: the admitted requests of a `REDIS_STREAM` coupon, appended by admit.lua in the same
+   * step as the admission, read by the stream workers' group, each entry deleted once persisted.
+   */
+  stream: string;
 }
 
 /**
@@ -25,12 +30,19 @@ export interface RedisKeys {
   /** The prefix every name starts with ("" for the system's own names). */
   prefix: string;
   coupon(couponId: string): CouponKeys;
-  /** The coupon's keys in the order every coupon script declares them (KEYS[1..4]). */
+  /** The coupon's keys in the order every coupon script declares them (KEYS[1..5]). */
   couponList(couponId: string): string[];
   /** requestId → couponId, so a request can be found from its id alone (its own slot). */
   requestIndex(requestId: string): string;
   /** Set of coupon ids loaded into Redis; the reconciler walks their pending indexes. */
   loadedCoupons: string;
+  /** Set of the loaded coupons whose pipeline is `REDIS_STREAM`: the streams the workers read. */
+  streamCoupons: string;
+  /**
+   * stream: the dead letters of the stream workers (the Redis pipeline's `coupon-issue-requests.DLT`),
+   * read by the DLT monitor. Its own slot: a worker writes it apart from any coupon's script.
+   */
+  streamDeadLetters: string;
   /** Pub/sub channel on which every status change of one request is published. */
   statusChannel(requestId: string): string;
   /** Held by the reconciler pass that re-produces a request, so concurrent passes do it once. */
@@ -93,6 +105,7 @@ export function createRedisKeys(prefix = ""): RedisKeys {
       users: `${tag}:users`,
       pending: `${tag}:pending`,
       requests: `${tag}:requests`,
+      stream: `${tag}:stream`,
     };
   };
   const requestIndex = (requestId: string) => `${prefix}request:{${requestId}}:coupon`;
@@ -104,10 +117,12 @@ export function createRedisKeys(prefix = ""): RedisKeys {
     coupon,
     couponList(couponId) {
       const keys = coupon(couponId);
-      return [keys.meta, keys.users, keys.pending, keys.requests];
+      return [keys.meta, keys.users, keys.pending, keys.requests, keys.stream];
     },
     requestIndex,
     loadedCoupons: `${prefix}coupons:loaded`,
+    streamCoupons: `${prefix}coupons:streams`,
+    streamDeadLetters: `${prefix}issue-stream:dead-letters`,
     pressBucket: (couponId, { kind, id }) =>
       `${couponTag(couponId)}:rate:${kind}:${subjectPart(id)}`,
     lookupBucket: ({ kind, id }) => `${prefix}rate:{${kind}:${subjectPart(id)}}:lookups`,

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { uniqueName } from "#test-support/unique-name.ts";
+import type { IssuePipeline } from "../issue-pipeline.ts";
 import { uuidV7 } from "../uuid-v7.ts";
 import { createAdmissionStore } from "./admission-store.ts";
 import { createIoredisScriptTransport } from "./ioredis-script-transport.ts";
@@ -38,7 +39,11 @@ async function run(name: ScriptName, couponId: string, args: string[]): Promise<
   return transport.evalScript((await loadScripts())[name], keys.couponList(couponId), args);
 }
 
-async function loaded(total: number, window: { startsAt?: Date; endsAt?: Date } = {}) {
+async function loaded(
+  total: number,
+  window: { startsAt?: Date; endsAt?: Date } = {},
+  pipeline: IssuePipeline = "KAFKA",
+) {
   const couponId = newCouponId();
   await store.load({
     couponId,
@@ -46,27 +51,46 @@ async function loaded(total: number, window: { startsAt?: Date; endsAt?: Date } 
     issuedCount: 0,
     startsAt: window.startsAt ?? null,
     endsAt: window.endsAt ?? null,
+    pipeline,
     issued: [],
   });
   return couponId;
 }
 
-async function admitted(couponId: string, userId: string) {
+async function admitted(couponId: string, userId: string, pipeline: IssuePipeline = "KAFKA") {
   const request = { requestId: uuidV7(), userId, couponId, requestedAt: now() };
   expect(await run("admit", couponId, [userId, request.requestId, couponId, now()])).toEqual([
     "ACCEPTED",
     request.requestId,
+    pipeline,
   ]);
   return request;
 }
+
+const eventOf = (request: { requestId: string; userId: string; couponId: string }) =>
+  JSON.stringify({ ...request, requestedAt: now(), source: "API", schemaVersion: 1 });
 
 type Cases = Record<string, () => Promise<void>>;
 
 const CASES: Record<ScriptName, Cases> = {
   admit: {
-    '{"ACCEPTED", requestId}': async () => {
-      await admitted(await loaded(1), "1");
-    },
+    '{"ACCEPTED", requestId, pipeline} (KAFKA: produce it; REDIS_STREAM: already enqueued)':
+      async () => {
+        const kafka = await loaded(1);
+        await admitted(kafka, "1");
+        expect(await redis.xlen(keys.coupon(kafka).stream)).toBe(0);
+        const streamed = await loaded(1, {}, "REDIS_STREAM");
+        const request = await admitted(streamed, "1", "REDIS_STREAM");
+        const entries = await redis.xrange(keys.coupon(streamed).stream, "-", "+");
+        expect(entries).toHaveLength(1);
+        const [entryId, fields] = entries[0] ?? ["", []];
+        expect(fields[0]).toBe("event");
+        expect(JSON.parse(fields[1] ?? "")).toMatchObject({ ...request, source: "API" });
+        const record = JSON.parse(
+          (await redis.hget(keys.coupon(streamed).requests, request.requestId)) ?? "",
+        );
+        expect(record.entryId).toBe(entryId);
+      },
     '{"ALREADY", requestId, status or ""}': async () => {
       const couponId = await loaded(5);
       const first = await admitted(couponId, "1");
@@ -117,7 +141,7 @@ const CASES: Record<ScriptName, Cases> = {
           [...keys.couponList(couponId), bucket],
           [userId, uuidV7(), couponId, now(), "1", "1"],
         );
-      expect(await press("1")).toEqual(["ACCEPTED", expect.any(String)]);
+      expect(await press("1")).toEqual(["ACCEPTED", expect.any(String), "KAFKA"]);
       const reply = (await press("2")) as [string, number];
       expect(reply[0]).toBe("RATE_LIMITED");
       expect(reply[1]).toBeGreaterThan(0);
@@ -137,6 +161,55 @@ const CASES: Record<ScriptName, Cases> = {
       const couponId = await loaded(5);
       const request = await admitted(couponId, "1");
       expect(await run("claim", couponId, [JSON.stringify([request.requestId])])).toEqual([]);
+    },
+  },
+  acknowledge: {
+    "n (the entries acknowledged; one acknowledged before counts 0)": async () => {
+      const couponId = await loaded(5, {}, "REDIS_STREAM");
+      const stream = keys.coupon(couponId).stream;
+      await redis.xgroup("CREATE", stream, "g", "0", "MKSTREAM");
+      await admitted(couponId, "1", "REDIS_STREAM");
+      await admitted(couponId, "2", "REDIS_STREAM");
+      const read = (await redis.xreadgroup("GROUP", "g", "c", "STREAMS", stream, ">")) as Array<
+        [string, Array<[string, string[]]>]
+      >;
+      const ids = (read[0]?.[1] ?? []).map(([id]) => id);
+      expect(ids).toHaveLength(2);
+      expect(await run("acknowledge", couponId, ["g", ...ids])).toBe(2);
+      expect(await redis.xlen(stream)).toBe(0);
+      expect(await run("acknowledge", couponId, ["g", ...ids])).toBe(0);
+    },
+  },
+  enqueue: {
+    "1 (appended)": async () => {
+      const couponId = await loaded(5, {}, "REDIS_STREAM");
+      const request = await admitted(couponId, "1", "REDIS_STREAM");
+      // Its first entry gone (say, trimmed by hand): the reconciler's append goes through.
+      await redis.del(keys.coupon(couponId).stream);
+      expect(await run("enqueue", couponId, [request.requestId, eventOf(request), "pending"])).toBe(
+        1,
+      );
+      // A replay is appended whatever Redis holds.
+      expect(await run("enqueue", couponId, [uuidV7(), eventOf(request), "replay"])).toBe(1);
+      expect(await redis.xlen(keys.coupon(couponId).stream)).toBe(2);
+    },
+    "0 (not appended: no longer pending, or its entry still waits)": async () => {
+      const couponId = await loaded(5, {}, "REDIS_STREAM");
+      const waiting = await admitted(couponId, "1", "REDIS_STREAM");
+      expect(await run("enqueue", couponId, [waiting.requestId, eventOf(waiting), "pending"])).toBe(
+        0,
+      );
+      const decided = await admitted(couponId, "2", "REDIS_STREAM");
+      await store.settle(
+        couponId,
+        [{ request: decided, outcome: { kind: "issued", issuedAt: new Date() } }],
+        1,
+      );
+      await redis.del(keys.coupon(couponId).stream);
+      expect(await run("enqueue", couponId, [decided.requestId, eventOf(decided), "pending"])).toBe(
+        0,
+      );
+      expect(await redis.xlen(keys.coupon(couponId).stream)).toBe(0);
     },
   },
   "load-coupon": {

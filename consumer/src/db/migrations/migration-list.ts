@@ -3,6 +3,7 @@ import { InitialSchema } from "./0001-initial-schema.ts";
 import { IssuedCountFollowsRows } from "./0002-issued-count-follows-rows.ts";
 import { DeadLetterKey } from "./0003-dead-letter-key.ts";
 import { DeadLetterMalformed } from "./0004-dead-letter-malformed.ts";
+import { CouponPipeline } from "./0005-coupon-pipeline.ts";
 
 /**
  * Every migration, in order. Listed here rather than discovered from files, so running them needs no
@@ -13,4 +14,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: "0002-issued-count-follows-rows", class: IssuedCountFollowsRows },
   { name: "0003-dead-letter-key", class: DeadLetterKey },
   { name: "0004-dead-letter-malformed", class: DeadLetterMalformed },
+  { name: "0005-coupon-pipeline", class: CouponPipeline },
 ];

@@ -5,19 +5,23 @@
 -- per coupon and client address), taken here so that they cost no round trip and a limited press
 -- is refused before anything else is read or written. Every press of a known coupon takes a token,
 -- whatever its answer; NOT_LOADED takes none (the gateway limits those lookups apart).
--- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests
--- KEYS[5..] the caller's rate-limit buckets (none: no limit)
+-- A coupon whose pipeline is REDIS_STREAM (meta's `pipeline`) gets the accepted request appended to
+-- its stream here too, in the same atomic step: no crash can separate the admission from the enqueue,
+-- and the gateway produces nothing for it. The entry's one field, `event`, is the issue event's JSON.
+-- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests  KEYS[5] stream
+-- KEYS[6..] the caller's rate-limit buckets (none: no limit)
 -- ARGV[1] userId  ARGV[2] requestId  ARGV[3] couponId  ARGV[4] requestedAt (ISO-8601)
--- ARGV[5] ARGV[6] capacity and refill per second of KEYS[5]; ARGV[7] ARGV[8] of KEYS[6]; ...
--- Returns {"ACCEPTED", requestId} | {"ALREADY", requestId, status or ""} | {"SOLD_OUT"}
+-- ARGV[5] ARGV[6] capacity and refill per second of KEYS[6]; ARGV[7] ARGV[8] of KEYS[7]; ...
+-- Returns {"ACCEPTED", requestId, pipeline} (KAFKA: produce it; REDIS_STREAM: already enqueued)
+--       | {"ALREADY", requestId, status or ""} | {"SOLD_OUT"}
 --       | {"NOT_LOADED"} | {"NOT_STARTED"} | {"ENDED"} | {"RATE_LIMITED", retryAfterMs}
 --@include lib/token-bucket.lua
-local meta = redis.call('HMGET', KEYS[1], 'total', 'issued', 'startsAt', 'endsAt')
+local meta = redis.call('HMGET', KEYS[1], 'total', 'issued', 'startsAt', 'endsAt', 'pipeline')
 if not meta[1] then
   return {'NOT_LOADED'}
 end
 local nowMs = clockMs()
-local retryAfterMs = takeTokens(5, 5, nowMs)
+local retryAfterMs = takeTokens(6, 5, nowMs)
 if retryAfterMs > 0 then
   return {'RATE_LIMITED', retryAfterMs}
 end
@@ -42,8 +46,19 @@ if remaining <= 0 then
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], nowMs, ARGV[2])
-redis.call('HSET', KEYS[4], ARGV[2], cjson.encode({
+local record = {
   requestId = ARGV[2], couponId = ARGV[3], userId = ARGV[1], status = 'PENDING',
   requestedAt = ARGV[4], updatedAt = ARGV[4],
-}))
-return {'ACCEPTED', ARGV[2]}
+}
+local pipeline = 'KAFKA'
+if meta[5] == 'REDIS_STREAM' then
+  pipeline = 'REDIS_STREAM'
+  -- The record keeps its entry's id, so the reconciler can tell an entry still waiting in the
+  -- stream from one that is gone (enqueue.lua).
+  record.entryId = redis.call('XADD', KEYS[5], '*', 'event', cjson.encode({
+    requestId = ARGV[2], userId = ARGV[1], couponId = ARGV[3], requestedAt = ARGV[4],
+    source = 'API', schemaVersion = 1,
+  }))
+end
+redis.call('HSET', KEYS[4], ARGV[2], cjson.encode(record))
+return {'ACCEPTED', ARGV[2], pipeline}

@@ -2,7 +2,7 @@
 -- withdraw them (settle with unlessClaimed): an event a consumer holds will be decided by
 -- PostgreSQL. A request already withdrawn (FAILED NOT_RECORDED: the gateway told the caller it was
 -- not counted) is reported, so the consumer records it as failed instead of issuing it.
--- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests
+-- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests  KEYS[5] stream
 -- ARGV[1] JSON array of request ids
 -- A request Redis does not know is left to PostgreSQL.
 -- Returns {requestId, ...} (the withdrawn ones) | {} (none withdrawn)

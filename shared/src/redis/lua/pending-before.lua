@@ -1,5 +1,5 @@
 -- Lists a coupon's pending requests admitted before a cut-off, oldest first, with their records.
--- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests
+-- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests  KEYS[5] stream
 -- ARGV[1] cut-off (epoch ms)  ARGV[2] limit
 -- Returns a flat list, oldest first:
 --         {record JSON, admittedAt ms, ...} ({"requestId": id} as the record when it is gone)

@@ -2,7 +2,7 @@
 -- the issued count move together, and each change is published to the request's channel.
 -- Idempotent: an outcome already recorded changes nothing and is not published again, so a
 -- compensation (FAILED: slot freed, stock back through the derived remaining) happens exactly once.
--- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests
+-- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests  KEYS[5] stream
 -- ARGV[1] issued: PostgreSQL's issued_count after the outcomes were committed, or "" if unknown
 -- ARGV[2] updatedAt (ISO-8601)
 -- ARGV[3] channel prefix (the request id is appended)
