@@ -120,6 +120,12 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
+/**
+ * Every variable the gateway reads: what a runtime without a process environment (a Worker, whose
+ * settings are bindings) must be handed.
+ */
+export const GATEWAY_ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 const DEVELOPMENT_MODE_REFUSED =
   "development mode (callers name themselves with x-user-id, admin operations open) serves " +
   "loopback only: set AUTH_MODE=jwt and JWT_SECRET or JWT_JWKS_URL";

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { workerMetricsPort as defaultWorkerMetricsPort, STACK_DEFAULTS } from "#shared/defaults.ts";
 import { REPO_ROOT } from "./paths.ts";
 import type { ProcessSpec } from "./supervisor/supervisor.ts";
+import { workerdGatewaySpec } from "./workers/workerd-gateway.ts";
 
 export type StackEnv = Record<
   | "DATABASE_URL"
@@ -19,6 +20,10 @@ export type StackEnv = Record<
   string
 >;
 
+/** Where the gateway runs: Deno, Node, or workerd (the Workers runtime, stack/src/workers/). */
+export const GATEWAY_RUNTIMES = ["deno", "node", "workers"] as const;
+export type GatewayRuntime = (typeof GATEWAY_RUNTIMES)[number];
+
 export interface AppProcessesOptions {
   env: StackEnv;
   /**
@@ -29,7 +34,7 @@ export interface AppProcessesOptions {
   /** Default `STACK_DEFAULTS.consumerCount`. */
   workers?: number;
   /** Default `STACK_DEFAULTS.gatewayRuntime`. */
-  gatewayRuntime?: "deno" | "node";
+  gatewayRuntime?: GatewayRuntime;
   /** Metrics port of worker i (1-based). Default `workerMetricsPort` of shared/src/defaults.ts. */
   workerMetricsPort?: (worker: number) => number;
   /** Extra variables for particular processes (e.g. fault injection). */
@@ -85,29 +90,31 @@ export function appProcesses({
     });
   }
   const gatewayUrl = `http://127.0.0.1:${env.PORT}/health`;
-  specs.push(
-    gatewayRuntime === "deno"
-      ? {
-          name: "gateway",
-          command: deno,
-          args: [
-            "run",
-            "--node-modules-dir=manual",
-            "--allow-net",
-            "--allow-env",
-            "--allow-read",
-            "gateway/src/main-deno.ts",
-          ],
-          env: { ...env, ...extraEnv.gateway },
-          healthUrl: gatewayUrl,
-        }
-      : {
-          name: "gateway",
-          command: node,
-          args: [...nodeFlags, "gateway/src/main-node.ts"],
-          env: { ...env, ...extraEnv.gateway },
-          healthUrl: gatewayUrl,
-        },
-  );
+  const gatewayEnv = { ...env, ...extraEnv.gateway };
+  const gateways: Record<GatewayRuntime, () => ProcessSpec> = {
+    deno: () => ({
+      name: "gateway",
+      command: deno,
+      args: [
+        "run",
+        "--node-modules-dir=manual",
+        "--allow-net",
+        "--allow-env",
+        "--allow-read",
+        "gateway/src/main-deno.ts",
+      ],
+      env: gatewayEnv,
+      healthUrl: gatewayUrl,
+    }),
+    node: () => ({
+      name: "gateway",
+      command: node,
+      args: [...nodeFlags, "gateway/src/main-node.ts"],
+      env: gatewayEnv,
+      healthUrl: gatewayUrl,
+    }),
+    workers: () => workerdGatewaySpec({ env: gatewayEnv, healthUrl: gatewayUrl }),
+  };
+  specs.push(gateways[gatewayRuntime]());
   return specs;
 }

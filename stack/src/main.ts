@@ -3,7 +3,7 @@ import { z } from "zod";
 import { STACK_DEFAULTS, workerMetricsPort } from "#shared/defaults.ts";
 import { describeIssues } from "#shared/describe-issues.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
-import { appProcesses } from "./app-processes.ts";
+import { appProcesses, GATEWAY_RUNTIMES } from "./app-processes.ts";
 import { startInfrastructure } from "./infrastructure.ts";
 import { stackEnv } from "./stack-env.ts";
 import { createSupervisor, prefixedWriter } from "./supervisor/supervisor.ts";
@@ -14,7 +14,7 @@ const write = prefixedWriter();
 const options = z
   .object({
     CONSUMER_COUNT: z.coerce.number().int().min(1).max(32).default(STACK_DEFAULTS.consumerCount),
-    GATEWAY_RUNTIME: z.enum(["deno", "node"]).default(STACK_DEFAULTS.gatewayRuntime),
+    GATEWAY_RUNTIME: z.enum(GATEWAY_RUNTIMES).default(STACK_DEFAULTS.gatewayRuntime),
   })
   .safeParse(process.env);
 if (!options.success) {

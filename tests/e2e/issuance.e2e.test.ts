@@ -14,7 +14,7 @@ import { type SystemUnderTest, startSystem } from "../support/system.ts";
 import { uniqueSystemNames } from "../support/unique-name.ts";
 import { mapWithConcurrency, waitUntil } from "../support/wait.ts";
 
-const runtimes = ["deno", "node"] as const;
+const runtimes = ["deno", "node", "workers"] as const;
 
 describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
   let system: SystemUnderTest;

@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { inject, type ProvidedContext } from "vitest";
 import { TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
-import { appProcesses } from "#stack/app-processes.ts";
+import { appProcesses, type GatewayRuntime } from "#stack/app-processes.ts";
 import { issueTopics } from "#stack/kafka/kafka-topics.ts";
 import { ensureProxyRedisUser, proxyRedisUser } from "#stack/redis-proxy-user.ts";
 import { stackEnv } from "#stack/stack-env.ts";
@@ -15,7 +15,7 @@ import { createTopics, deleteTopicsAndGroups } from "./own-kafka.ts";
 import type { SystemNames } from "./unique-name.ts";
 
 export interface SystemOptions {
-  gatewayRuntime?: "deno" | "node";
+  gatewayRuntime?: GatewayRuntime;
   workers?: number;
   extraEnv?: Parameters<typeof appProcesses>[0]["extraEnv"];
   /** Infrastructure other than the global setup's (a fault scenario's own broker or Redis). */

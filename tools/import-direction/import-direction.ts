@@ -53,7 +53,7 @@ export const LAYERING: Scope[] = [
       ["admission/"],
       ["schema/"],
       ["app.ts"],
-      ["main-deno.ts", "main-node.ts"],
+      ["main-deno.ts", "main-node.ts", "main-workers.ts", "workers-runtime.d.ts"],
     ],
   },
 ];

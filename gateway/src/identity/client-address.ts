@@ -131,3 +131,16 @@ function ipv6Groups(text: string): number[] | null {
   const missing = 8 - head.length - tail.length;
   return missing >= 1 ? [...head, ...Array<number>(missing).fill(0), ...tail] : null;
 }
+
+/**
+ * The client's address on the Workers runtime, which hands no socket to the code: workerd serving
+ * a socket of its own (the local stack) puts the peer in `request.cf.clientIp` ("ip:port"); on
+ * Cloudflare's network `request.cf` carries no address and the edge sets `CF-Connecting-IP`, which
+ * it overwrites whatever the client sent. workerd's own value wins where there is one, so a local
+ * client cannot name itself with the header.
+ */
+export function workersClientAddress(request: Request): string | undefined {
+  const cf = (request as Request & { cf?: { clientIp?: unknown } }).cf;
+  if (typeof cf?.clientIp === "string" && cf.clientIp !== "") return cf.clientIp;
+  return request.headers.get("cf-connecting-ip") ?? undefined;
+}

@@ -9,6 +9,8 @@ export interface ProcessSpec {
   env?: Record<string, string>;
   /** GET answering 200 once the process serves. */
   healthUrl?: string;
+  /** Runs before each start (a build the command needs); a failure fails the start. */
+  prepare?: () => Promise<void>;
 }
 
 export interface SupervisedProcess {
@@ -75,6 +77,7 @@ export function createSupervisor({
 
     async function launch() {
       expectedExit = false;
+      await spec.prepare?.();
       child = spawn(spec.command, spec.args, {
         cwd: REPO_ROOT,
         env: { ...process.env, ...spec.env },
