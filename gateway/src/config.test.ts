@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readGatewayConfig } from "./config.ts";
+import { readGatewayConfig, workerBindingsAsEnv } from "./config.ts";
 
 describe("gateway configuration", () => {
   it("produces to the pinned topic with unprefixed keys unless told otherwise", () => {
@@ -202,5 +202,37 @@ describe("gateway configuration: the event signing key", () => {
     expect(() =>
       readGatewayConfig({ EVENT_SIGNING_KEY: OWN, EVENT_VERIFICATION_KEYS: `${SECRET},short` }),
     ).toThrow(/^EVENT_VERIFICATION_KEYS is 5 bytes long/);
+  });
+});
+
+describe("gateway configuration: a Worker's bindings", () => {
+  it("counts a Worker without HOST as public: development mode and its secrets are refused", () => {
+    expect(() => readGatewayConfig(workerBindingsAsEnv({}))).toThrow(
+      /refusing to start on HOST=0\.0\.0\.0 without AUTH_MODE/,
+    );
+    const deployed = readGatewayConfig(
+      workerBindingsAsEnv({
+        JWT_SECRET: "a-production-secret-of-its-own-32+",
+        EVENT_SIGNING_KEY: "events-a-production-secret-of-its-own-32+",
+        REDIS_REST_URL: "https://redis.shop.example",
+        REDIS_REST_TOKEN: "redis-a-production-secret-of-its-own-32+",
+        KAFKA_REST_URL: "https://kafka.shop.example",
+        KAFKA_REST_PASSWORD: "kafka-a-production-secret-of-its-own-32+",
+        INTERNAL_API_URL: "https://control.shop.example",
+        INTERNAL_API_TOKEN: "internal-a-production-secret-of-its-own-32+",
+      }),
+    );
+    expect(deployed).toMatchObject({ host: "0.0.0.0", identity: { mode: "jwt" } });
+  });
+
+  it("reads the string bindings, skips the null ones of unset variables, and serves loopback in development", () => {
+    const local = readGatewayConfig(
+      workerBindingsAsEnv({ HOST: "127.0.0.1", ISSUE_TOPIC: "issues-w", JWT_SECRET: null }),
+    );
+    expect(local).toMatchObject({
+      host: "127.0.0.1",
+      issueTopic: "issues-w",
+      identity: { mode: "development" },
+    });
   });
 });

@@ -278,7 +278,21 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
 }
 
 /**
- * For the entry points (main-deno.ts, main-node.ts): the configuration, or the refusal as one line
+ * A Worker's bindings as the environment `readGatewayConfig` reads (main-workers.ts): the string
+ * ones (vars and secrets; a binding workerd was told to read from an unset variable is null). A
+ * Worker has no address of its own to listen on: without a HOST binding (the local stack sets it to
+ * workerd's socket) it counts as reachable from anywhere, so development mode and the development
+ * secrets are refused, as on any public address.
+ */
+export function workerBindingsAsEnv(bindings: Record<string, unknown>): Record<string, string> {
+  const strings = Object.entries(bindings).filter(
+    (entry): entry is [string, string] => typeof entry[1] === "string",
+  );
+  return { HOST: "0.0.0.0", ...Object.fromEntries(strings) };
+}
+
+/**
+ * For the entry points (main-deno.ts, main-node.ts, main-workers.ts): the configuration, or the refusal as one line
  * on stderr, not a stack trace, and `exit(1)`.
  */
 export function loadGatewayConfig(

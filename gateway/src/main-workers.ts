@@ -4,31 +4,27 @@
 // deploy -c gateway/wrangler.json` uploads the same bundle. README, "The gateway on Workers".
 import { env } from "cloudflare:workers";
 import { createGatewayApp } from "./app.ts";
-import { loadGatewayConfig } from "./config.ts";
+import { loadGatewayConfig, workerBindingsAsEnv } from "./config.ts";
 import { workersClientAddress } from "./identity/client-address.ts";
-
-/**
- * The Worker's string bindings as the environment the config module reads. A Worker has no address
- * of its own to listen on: without a HOST binding (set by the local stack to workerd's socket) it
- * counts as reachable from anywhere, so development mode and the development secrets are refused,
- * as on any public address.
- */
-function bindingsAsEnv(bindings: Record<string, unknown>): Record<string, string> {
-  const strings = Object.entries(bindings).filter(
-    (entry): entry is [string, string] => typeof entry[1] === "string",
-  );
-  return { HOST: "0.0.0.0", ...Object.fromEntries(strings) };
-}
 
 // Read while the module loads: a refusal throws here, and workerd exits 1 (a deploy is refused) with
 // the one line loadGatewayConfig printed, as the other entries do.
-const config = loadGatewayConfig(bindingsAsEnv(env), () => {
+const config = loadGatewayConfig(workerBindingsAsEnv(env), () => {
   throw new Error("gateway did not start (the reason is on the line above)");
 });
 const app = createGatewayApp(config);
 
+/** The part of a Worker's ExecutionContext the gateway hands on. */
+interface WorkerContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
 export default {
-  fetch(request: Request): Response | Promise<Response> {
-    return app.fetch(request, { clientAddress: workersClientAddress(request) });
+  fetch(request: Request, _env: unknown, ctx: WorkerContext): Response | Promise<Response> {
+    return app.handle(request, {
+      clientAddress: workersClientAddress(request),
+      // Work Yoga finishes after the response (a plugin's cleanup) keeps the Worker alive for it.
+      waitUntil: (promise) => ctx.waitUntil(Promise.resolve(promise)),
+    });
   },
 };

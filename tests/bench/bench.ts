@@ -23,7 +23,13 @@ import { waitUntil } from "#test-support/wait.ts";
 import { type Percentiles, percentiles } from "./latency-stats.ts";
 import type { LoadPlan, LoadResult } from "./load-generator.ts";
 import { renderChart } from "./svg-chart.ts";
-import { cpuByPid, cpuMicros, cpuSpentByRole, findSystemProcesses } from "./system-processes.ts";
+import {
+  cpuByPid,
+  cpuMicros,
+  cpuSpentByRole,
+  findSystemProcesses,
+  gatewayRuntimeOf,
+} from "./system-processes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -64,9 +70,9 @@ if (!gatewayPid) {
   console.error(`no gateway of a running system found (is npm start running, for ${url}?)`);
   process.exit(1);
 }
-const gatewayRuntime = readFileSync(`/proc/${gatewayPid}/cmdline`, "utf8").includes("main-deno")
-  ? "deno"
-  : "node";
+const gatewayRuntime = gatewayRuntimeOf(
+  readFileSync(`/proc/${gatewayPid}/cmdline`, "utf8").split("\0").join(" "),
+);
 const roles = [...new Set(processes.map((p) => p.role))].sort();
 console.log(`system: gateway on ${gatewayRuntime}; ${roles.join(", ")}`);
 

@@ -34,6 +34,8 @@ function environ(pid: number): Map<string, string> {
 
 const APP_ROLES: Array<[RegExp, string]> = [
   [/gateway\/src\/main-(deno|node)\.ts/, "gateway"],
+  // The gateway on workerd: its config lives in the stack's workers directory (stack/src/workers/).
+  [/workerd serve \S*workers\/gateway\/workerd\.capnp/, "gateway"],
   [/proxies\/redis-rest\/src\/main\.ts/, "redis-rest"],
   [/proxies\/kafka-rest\/src\/main\.ts/, "kafka-rest"],
   [/consumer\/src\/control\/main\.ts/, "control"],
@@ -72,6 +74,13 @@ export function findSystemProcesses({
     }
   }
   return found;
+}
+
+/** The runtime a gateway process runs on, from its command line. */
+export function gatewayRuntimeOf(cmdline: string): "deno" | "node" | "workers" {
+  if (cmdline.includes("main-deno")) return "deno";
+  if (/workerd serve/.test(cmdline)) return "workers";
+  return "node";
 }
 
 const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux this runs on (getconf CLK_TCK)

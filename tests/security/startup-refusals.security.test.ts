@@ -4,7 +4,7 @@
 // process; none of the refusals needs Kafka, Redis or PostgreSQL.
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { appProcesses } from "#stack/app-processes.ts";
+import { appProcesses, GATEWAY_RUNTIMES, type GatewayRuntime } from "#stack/app-processes.ts";
 import { REPO_ROOT } from "#stack/paths.ts";
 import { stackEnv } from "#stack/stack-env.ts";
 import type { ProcessSpec } from "#stack/supervisor/supervisor.ts";
@@ -28,11 +28,26 @@ const DECIDING = [
 
 type Name = "gateway" | "control" | "worker-1" | "redis-rest" | "kafka-rest";
 
-/** The command `npm start` runs for `name`, with the local defaults and `env` on top. */
-function processOf(name: Name, env: Record<string, string>, runtime: "node" | "deno" = "node") {
-  const spec = appProcesses({ env: stackEnv({}), workers: 1, gatewayRuntime: runtime }).find(
-    (candidate) => candidate.name === name,
-  ) as ProcessSpec;
+/**
+ * The command `npm start` runs for `name`, with the local defaults and `env` on top (the gateway's
+ * spec is made with `env` too: on workers its socket comes from HOST and PORT), after what the
+ * spec prepares (the Workers bundle and workerd's config).
+ */
+async function processOf(
+  name: Name,
+  env: Record<string, string>,
+  runtime: GatewayRuntime = "node",
+) {
+  // workerd binds its socket as it loads the Worker: a port of its own, whatever else runs here.
+  if (runtime === "workers" && env.PORT === undefined)
+    env = { ...env, PORT: String(await freePort()) };
+  const spec = appProcesses({
+    env: stackEnv({}),
+    workers: 1,
+    gatewayRuntime: runtime,
+    extraEnv: { gateway: env },
+  }).find((candidate) => candidate.name === name) as ProcessSpec;
+  await spec.prepare?.();
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !DECIDING.includes(key)),
   );
@@ -43,9 +58,18 @@ function processOf(name: Name, env: Record<string, string>, runtime: "node" | "d
   });
 }
 
-/** Runs the process to its end (30 s at most) and returns its exit code and what it wrote. */
-async function refusal(name: Name, env: Record<string, string>, runtime?: "node" | "deno") {
-  const child = processOf(name, env, runtime);
+/**
+ * What workerd writes itself after the line a refusing Worker wrote: the uncaught error that ends
+ * the Worker's start (the entry throws it, as the other entries exit) and its stack.
+ */
+const WORKERD_REPORT = /^(service gateway: Uncaught Error: gateway did not start|\s+at )/;
+
+/**
+ * Runs the process to its end (30 s at most) and returns its exit code and what it wrote (on
+ * workers, without workerd's own report of the refusal).
+ */
+async function refusal(name: Name, env: Record<string, string>, runtime?: GatewayRuntime) {
+  const child = await processOf(name, env, runtime);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -53,6 +77,14 @@ async function refusal(name: Name, env: Record<string, string>, runtime?: "node"
   const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   clearTimeout(timer);
+  if (runtime === "workers") {
+    const lines = stderr.split("\n");
+    expect(
+      lines.some((line) => WORKERD_REPORT.test(line)),
+      stderr,
+    ).toBe(true);
+    stderr = lines.filter((line) => !WORKERD_REPORT.test(line)).join("\n");
+  }
   return { code, stdout, stderr };
 }
 
@@ -66,7 +98,7 @@ function expectRefused(result: Awaited<ReturnType<typeof refusal>>, line: RegExp
 
 const SECRET = "a-production-secret-of-its-own-32+";
 
-describe.each(["node", "deno"] as const)("the gateway on %s", (runtime) => {
+describe.each(GATEWAY_RUNTIMES)("the gateway on %s", (runtime) => {
   it("refuses a non-loopback HOST without AUTH_MODE, or in development mode", async () => {
     expectRefused(
       await refusal("gateway", { HOST: "0.0.0.0", PORT: String(await freePort()) }, runtime),
@@ -110,7 +142,7 @@ describe.each(["node", "deno"] as const)("the gateway on %s", (runtime) => {
       { HOST: "0.0.0.0", JWT_SECRET: SECRET, EVENT_SIGNING_KEY: `events-${SECRET}` },
     ] as Array<Record<string, string>>) {
       const port = String(await freePort());
-      const child = processOf("gateway", { ...env, PORT: port }, runtime);
+      const child = await processOf("gateway", { ...env, PORT: port }, runtime);
       let exited = false;
       child.once("exit", () => (exited = true));
       try {

@@ -4,6 +4,7 @@ import {
   forwardedAddress,
   rateLimitAddress,
   UNKNOWN_ADDRESS,
+  workersClientAddress,
 } from "./client-address.ts";
 
 const request = (headers: Record<string, string> = {}) =>
@@ -111,5 +112,30 @@ describe("rateLimitAddress", () => {
     expect(rateLimitAddress(request(), undefined, options)).toBe(UNKNOWN_ADDRESS);
     const garbage = request({ "x-forwarded-for": "not-an-address" });
     expect(rateLimitAddress(garbage, "127.0.0.1", options)).toBe(UNKNOWN_ADDRESS);
+  });
+});
+
+describe("workersClientAddress", () => {
+  const withCf = (cf: unknown, headers: Record<string, string> = {}) =>
+    Object.assign(request(headers), { cf });
+
+  it("reads workerd's socket peer, which a client's CF-Connecting-IP cannot override", () => {
+    const local = withCf({ clientIp: "127.0.0.1:51234" }, { "cf-connecting-ip": "203.0.113.7" });
+    expect(workersClientAddress(local)).toBe("127.0.0.1:51234");
+    expect(addressSubject(workersClientAddress(local) as string)).toBe("127.0.0.1");
+  });
+
+  it("reads CF-Connecting-IP on Cloudflare's network, where request.cf names no address", () => {
+    const edge = withCf({ colo: "ICN", country: "KR" }, { "cf-connecting-ip": "2001:db8::7" });
+    expect(workersClientAddress(edge)).toBe("2001:db8::7");
+  });
+
+  it("has no address when neither is there: the caller then shares the unknown bucket", () => {
+    expect(workersClientAddress(withCf(undefined))).toBeUndefined();
+    expect(workersClientAddress(withCf({ clientIp: "" }))).toBeUndefined();
+    const options = { trustedProxy: null, exemptLoopback: false };
+    expect(rateLimitAddress(request(), workersClientAddress(request()), options)).toBe(
+      UNKNOWN_ADDRESS,
+    );
   });
 });

@@ -3,7 +3,7 @@
 // written here. workerd rather than `wrangler dev`: one process (the benchmark counts its CPU), no
 // proxy in front, no login or download, and a start in seconds.
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GATEWAY_ENV_NAMES } from "#gateway/config.ts";
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
@@ -21,34 +21,28 @@ export interface WorkerdConfigOptions {
   module: string;
   compatibilityDate: string;
   compatibilityFlags: readonly string[];
-  host: string;
-  port: number;
-  /** Bindings read from workerd's environment when it starts: settings and secrets stay out of files. */
-  environmentBindings: readonly string[];
 }
+
+/** The socket's name in the config; its address comes from workerd's command line. */
+const SOCKET = "http";
 
 const capnpString = (text: string) => JSON.stringify(text);
 
 /**
- * workerd's configuration (Cap'n Proto text) for the gateway Worker: one socket on host:port, the
- * settings as bindings from the environment, HOST as text (the Worker counts as public without it:
- * gateway/src/main-workers.ts), and outbound fetch to any address, the proxies on loopback included.
+ * workerd's configuration (Cap'n Proto text) for the gateway Worker: one socket (its address given
+ * on the command line, `--socket-addr`, so one config serves every gateway), every
+ * setting the gateway reads bound from workerd's environment (an unset one binds null, which the
+ * entry ignores; settings and secrets stay out of files), and outbound fetch to any address, the
+ * proxies on loopback included.
  */
 export function workerdConfig({
   module,
   compatibilityDate,
   compatibilityFlags,
-  host,
-  port,
-  environmentBindings,
 }: WorkerdConfigOptions): string {
-  const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-  const bindings = [
-    `(name = "HOST", text = ${capnpString(host)})`,
-    ...environmentBindings
-      .filter((name) => name !== "HOST")
-      .map((name) => `(name = ${capnpString(name)}, fromEnvironment = ${capnpString(name)})`),
-  ];
+  const bindings = GATEWAY_ENV_NAMES.map(
+    (name) => `(name = ${capnpString(name)}, fromEnvironment = ${capnpString(name)})`,
+  );
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -56,7 +50,7 @@ const config :Workerd.Config = (
     (name = "gateway", worker = .gateway),
     (name = "internet", network = (allow = ["public", "private", "local"])),
   ],
-  sockets = [(name = "http", address = ${capnpString(address)}, http = (), service = "gateway")],
+  sockets = [(name = "${SOCKET}", address = "${LOCAL_DEFAULTS.HOST}:${LOCAL_DEFAULTS.PORT}", http = (), service = "gateway")],
 );
 
 const gateway :Workerd.Worker = (
@@ -84,56 +78,70 @@ async function run(command: string, args: string[], env: NodeJS.ProcessEnv): Pro
   return output;
 }
 
+const BUNDLE_NAME = "main-workers.js";
+
 /**
- * Bundles gateway/src/main-workers.ts into `dir` with wrangler's own build (`deploy --dry-run`:
- * nothing is uploaded, no account asked for), and answers the bundle's file name.
+ * gateway/src/main-workers.ts bundled with wrangler's own build (`deploy --dry-run`: nothing is
+ * uploaded, no account asked for), as the text of one module.
  */
-export async function bundleGatewayWorker(dir: string): Promise<string> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  await run(
-    process.execPath,
-    [WRANGLER, "deploy", "--dry-run", "--outdir", dir, "--config", WRANGLER_CONFIG],
-    // No telemetry, no update check, no prompt: the machine may have no way out.
-    { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_UPDATE_NOTIFIER: "1" },
-  );
-  const bundle = (await readdir(dir)).find((file) => file.endsWith(".js"));
-  if (!bundle) throw new Error(`wrangler wrote no bundle into ${dir}`);
-  return bundle;
+export async function bundleGatewayWorker(): Promise<string> {
+  const workers = join(DATA_DIR, "workers");
+  await mkdir(workers, { recursive: true });
+  const dir = await mkdtemp(join(workers, "bundle-"));
+  try {
+    await run(
+      process.execPath,
+      [WRANGLER, "deploy", "--dry-run", "--outdir", dir, "--config", WRANGLER_CONFIG],
+      // No telemetry, no update check, no prompt: the machine may have no way out.
+      { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_UPDATE_NOTIFIER: "1" },
+    );
+    return await readFile(join(dir, BUNDLE_NAME), "utf8");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
-/** Bundles the gateway and writes workerd's config for it; answers the config's path. */
-export async function prepareWorkerdGateway({
-  dir,
-  env,
-}: {
-  dir: string;
-  /** The environment workerd will start with: which settings to bind. */
-  env: Record<string, string | undefined>;
-}): Promise<string> {
-  const module = await bundleGatewayWorker(dir);
+// One build per process: every gateway a test run or npm start starts serves the same code.
+let bundle: Promise<string> | undefined;
+
+/** Replaces `path` whole: a workerd starting meanwhile reads the old file or the new, never half. */
+async function writeWhole(path: string, text: string): Promise<void> {
+  const partial = `${path}.${process.pid}.partial`;
+  await writeFile(partial, text);
+  await rename(partial, path);
+}
+
+/** Writes the bundle and workerd's config into `dir`; answers the config's path. */
+export async function prepareWorkerdGateway(dir: string): Promise<string> {
+  if (!bundle) {
+    bundle = bundleGatewayWorker();
+    // A failed build is tried again by the next start.
+    bundle.catch(() => {
+      bundle = undefined;
+    });
+  }
   const wrangler = JSON.parse(await readFile(WRANGLER_CONFIG, "utf8")) as {
     compatibility_date: string;
     compatibility_flags?: string[];
   };
-  const configPath = join(dir, "workerd.capnp");
-  await writeFile(
-    configPath,
+  await mkdir(dir, { recursive: true });
+  await writeWhole(join(dir, BUNDLE_NAME), await bundle);
+  const config = join(dir, "workerd.capnp");
+  await writeWhole(
+    config,
     workerdConfig({
-      module,
+      module: BUNDLE_NAME,
       compatibilityDate: wrangler.compatibility_date,
       compatibilityFlags: wrangler.compatibility_flags ?? [],
-      host: env.HOST ?? LOCAL_DEFAULTS.HOST,
-      port: Number(env.PORT ?? LOCAL_DEFAULTS.PORT),
-      environmentBindings: GATEWAY_ENV_NAMES.filter((name) => env[name] !== undefined),
     }),
   );
-  return configPath;
+  return config;
 }
 
 /**
- * The gateway as a workerd process: bundled and configured before each start (under `.data/`,
- * one directory per port), settings bound from the environment the supervisor starts it with.
+ * The gateway as a workerd process on HOST:PORT, bundled and configured before it starts (under
+ * `.data/workers/gateway/`). HOST is always set: a Worker without it counts as public
+ * (gateway/src/main-workers.ts), and locally it is workerd's socket.
  */
 export function workerdGatewaySpec({
   env,
@@ -142,15 +150,18 @@ export function workerdGatewaySpec({
   env: Record<string, string>;
   healthUrl: string;
 }): ProcessSpec {
-  const dir = join(DATA_DIR, "workers", `gateway-${env.PORT ?? LOCAL_DEFAULTS.PORT}`);
+  const host = env.HOST ?? LOCAL_DEFAULTS.HOST;
+  const port = env.PORT ?? LOCAL_DEFAULTS.PORT;
+  const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const dir = join(DATA_DIR, "workers", "gateway");
   return {
     name: "gateway",
     command: WORKERD,
-    args: ["serve", join(dir, "workerd.capnp")],
-    env,
+    args: ["serve", join(dir, "workerd.capnp"), "--socket-addr", `${SOCKET}=${address}`],
+    env: { ...env, HOST: host },
     healthUrl,
     prepare: async () => {
-      await prepareWorkerdGateway({ dir, env: { ...process.env, ...env } });
+      await prepareWorkerdGateway(dir);
     },
   };
 }
