@@ -1,4 +1,5 @@
 // The gateway on Deno: `deno run --node-modules-dir=manual --allow-net --allow-env --allow-read gateway/src/main-deno.ts`
+import { ORPHAN_EXIT_GRACE_MS } from "#shared/defaults.ts";
 import { createGatewayApp } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";
 
@@ -23,5 +24,23 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {
     controller.abort();
   });
+}
+// Under the launcher, stdin is a pipe nothing is written to: its end means the launcher is gone,
+// however it ended (SIGKILL too), so the gateway stops instead of holding its port as an orphan
+// (shared/src/http-kit/exit-with-supervisor.ts does the same for the Node processes).
+if (Deno.env.get("EXIT_ON_STDIN_EOF") === "1") {
+  (async () => {
+    try {
+      for await (const _ of Deno.stdin.readable) {
+        // nothing is written; only the end matters
+      }
+    } catch {
+      // a broken pipe ends it the same way
+    }
+    console.error("supervisor gone (stdin closed): shutting down");
+    controller.abort();
+    // Unref'd: a gateway that stops by itself exits at once; one held up exits at the deadline.
+    Deno.unrefTimer(setTimeout(() => Deno.exit(1), ORPHAN_EXIT_GRACE_MS));
+  })();
 }
 await server.finished;

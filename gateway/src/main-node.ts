@@ -1,5 +1,6 @@
 // The gateway on Node: the same Web-standard app as on Deno, behind Node's http server.
 // The one gateway module allowed Node's own APIs (the import-direction check enforces it).
+import { exitWithSupervisor } from "#shared/http-kit/exit-with-supervisor.ts";
 import { createLimitedServer } from "#shared/http-kit/limited-server.ts";
 import { createGatewayApp } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";
@@ -35,3 +36,4 @@ function shutdown() {
 }
 process.once("SIGINT", shutdown);
 process.once("SIGTERM", shutdown);
+exitWithSupervisor();

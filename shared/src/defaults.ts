@@ -118,7 +118,7 @@ export const CONSUMER_DEFAULTS = {
 
 /** Worker `i` (1-based) serves `/health` and `/metrics` on this port unless told otherwise. */
 export function workerMetricsPort(worker: number): number {
-  return 9100 + worker;
+  return STACK_DEFAULTS.workerMetricsBasePort + worker;
 }
 
 /**
@@ -182,10 +182,35 @@ export const KAFKA_REST_DEFAULTS = {
   maxBatchMessages: 1000,
 } as const;
 
-/** `npm start` (`CONSUMER_COUNT`, `GATEWAY_RUNTIME`). */
+/** `npm start` (`CONSUMER_COUNT`, `GATEWAY_RUNTIME`, `WORKER_METRICS_BASE_PORT`). */
 export const STACK_DEFAULTS = {
   consumerCount: 3,
   /** `STREAM_WORKER_COUNT`: stream workers beside the issue workers (the parallel run). */
   streamWorkerCount: 2,
   gatewayRuntime: "deno",
+  /** Worker i serves its metrics on this port + i (workerMetricsPort). */
+  workerMetricsBasePort: 9100,
+  /** How long a second `npm start` waits for one that is stopping before it gives up. */
+  waitForStoppingRunMs: 120_000,
 } as const;
+
+/**
+ * How the launcher's supervisor treats an app process that exits on its own: restarted after a
+ * backoff that doubles, and given up on (the whole system stopped) when it keeps dying soon after
+ * each start.
+ */
+export const RESTART_DEFAULTS = {
+  /** The first wait before a restart; doubled for each crash in a row. */
+  initialBackoffMs: 500,
+  maxBackoffMs: 15_000,
+  /** A process that ran this long counts as having recovered: its crash count starts over. */
+  stableAfterMs: 30_000,
+  /** Restarts in a row, each after a crash before `stableAfterMs`; the next crash stops the system. */
+  maxRestarts: 4,
+} as const;
+
+/**
+ * A supervised process's stdin is a pipe from its supervisor (`EXIT_ON_STDIN_EOF=1`): when it ends,
+ * the supervisor is gone and the process shuts down as on SIGTERM, and exits anyway after this long.
+ */
+export const ORPHAN_EXIT_GRACE_MS = 10_000;

@@ -2,10 +2,11 @@ import { migrate } from "#consumer/db/migrate.ts";
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import { createKafkaBroker, type KafkaBroker } from "./kafka/kafka-broker.ts";
 import { isKafkaReady, kafkaAdminClient } from "./kafka/kafka-probe.ts";
-import { ensureTopics } from "./kafka/kafka-topics.ts";
+import { ensureTopics, REQUIRED_TOPICS, type TopicSpec } from "./kafka/kafka-topics.ts";
 import { ensureProxyRedisUser, proxyRedisUser } from "./redis-proxy-user.ts";
 import { ensureDatabase, ensurePostgres } from "./services/postgres-server.ts";
 import { ensureRedis, type StartedService } from "./services/redis-server.ts";
+import { assertPortFree } from "./supervisor/port-holders.ts";
 
 export interface InfrastructureOptions {
   databaseUrl: string;
@@ -13,6 +14,8 @@ export interface InfrastructureOptions {
   kafkaBrokers: string;
   /** The Redis REST proxy's token, from which its Redis user's password is derived. */
   redisRestToken?: string;
+  /** The topics to make when missing. Default the pinned issue topic and its dead-letter topic. */
+  topics?: readonly TopicSpec[];
   log?: (service: string, line: string) => void;
 }
 
@@ -37,6 +40,7 @@ export async function startInfrastructure({
   redisUrl,
   kafkaBrokers,
   redisRestToken = LOCAL_DEFAULTS.REDIS_REST_TOKEN,
+  topics = REQUIRED_TOPICS,
   log = (s, l) => console.log(`[${s}] ${l}`),
 }: InfrastructureOptions): Promise<Infrastructure> {
   const started: StartedService[] = [];
@@ -65,6 +69,10 @@ export async function startInfrastructure({
           `Kafka is not reachable at ${kafkaBrokers}, and only a local single broker can be started here`,
         );
       }
+      // Not answering as Kafka, yet held (an app process of another run, say): say by whom.
+      const clientPort = Number(port || 9092);
+      await assertPortFree(clientPort, host ?? "127.0.0.1", "Kafka");
+      await assertPortFree(clientPort + 1, host ?? "127.0.0.1", "the Kafka controller");
       kafka = createKafkaBroker({
         // Without a port, the broker's own default (Kafka's 9092).
         ...(port ? { port: Number(port) } : {}),
@@ -76,7 +84,7 @@ export async function startInfrastructure({
     const admin = kafkaAdminClient(brokers).admin();
     await admin.connect();
     try {
-      await ensureTopics(admin);
+      await ensureTopics(admin, topics);
     } finally {
       await admin.disconnect();
     }

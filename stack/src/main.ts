@@ -1,74 +1,133 @@
 // npm start: the whole system on this machine, in order; Ctrl-C stops what it started, in reverse.
 import { z } from "zod";
-import { STACK_DEFAULTS, workerMetricsPort } from "#shared/defaults.ts";
+import { STACK_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { describeIssues } from "#shared/describe-issues.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { appProcesses, GATEWAY_RUNTIMES } from "./app-processes.ts";
 import { startInfrastructure } from "./infrastructure.ts";
+import { issueTopics } from "./kafka/kafka-topics.ts";
+import { DATA_DIR } from "./paths.ts";
+import { acquireRunLock, type RunLock } from "./run-lock.ts";
 import { stackEnv } from "./stack-env.ts";
-import { createSupervisor, prefixedWriter } from "./supervisor/supervisor.ts";
+import { assertPortFree } from "./supervisor/port-holders.ts";
+import { createSupervisor, listenPortOf, prefixedWriter } from "./supervisor/supervisor.ts";
 
 const began = Date.now();
 const env = stackEnv();
 const write = prefixedWriter();
+// A closed terminal must not turn every later log line into an EPIPE crash mid-shutdown.
+process.stdout.on("error", () => undefined);
 const options = z
   .object({
     CONSUMER_COUNT: z.coerce.number().int().min(1).max(32).default(STACK_DEFAULTS.consumerCount),
     GATEWAY_RUNTIME: z.enum(GATEWAY_RUNTIMES).default(STACK_DEFAULTS.gatewayRuntime),
+    WORKER_METRICS_BASE_PORT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(65_000)
+      .default(STACK_DEFAULTS.workerMetricsBasePort),
+    ISSUE_TOPIC: z.string().min(1).default(TOPICS.issueRequests),
+    DEAD_LETTER_TOPIC: z.string().min(1).default(TOPICS.issueRequestsDlt),
   })
   .safeParse(process.env);
 if (!options.success) {
   console.error(`npm start: invalid setting: ${describeIssues(options.error)}`);
   process.exit(2);
 }
-const { CONSUMER_COUNT: workers, GATEWAY_RUNTIME: gatewayRuntime } = options.data;
+const {
+  CONSUMER_COUNT: workers,
+  GATEWAY_RUNTIME: gatewayRuntime,
+  WORKER_METRICS_BASE_PORT: metricsBase,
+} = options.data;
+const workerMetricsPort = (worker: number) => metricsBase + worker;
+const topics = issueTopics(options.data.ISSUE_TOPIC, options.data.DEAD_LETTER_TOPIC);
+
+let lock: RunLock;
+try {
+  lock = await acquireRunLock({ dataDir: DATA_DIR, log: (line) => write("stack", line) });
+} catch (error) {
+  write("stack", `not started: ${messageOf(error)}`);
+  process.exit(1);
+}
 
 let shuttingDown = false;
+let state: "starting" | "running" = "starting";
 let infrastructure: Awaited<ReturnType<typeof startInfrastructure>> | undefined;
-const supervisor = createSupervisor({ write });
+const supervisor = createSupervisor({
+  write,
+  onGiveUp: (reason) => {
+    write("stack", reason);
+    void shutdown(1);
+  },
+  onPids: (pids) => {
+    if (!shuttingDown) lock.update(state, pids);
+  },
+});
 
-async function shutdown(code: number) {
+async function shutdown(code: number, why?: string) {
   if (shuttingDown) return;
   shuttingDown = true;
-  write("stack", "stopping everything this run started, in reverse order");
+  lock.update("stopping");
+  write("stack", `${why ? `${why}: ` : ""}stopping everything this run started, in reverse order`);
   await supervisor.stopAll();
   await infrastructure?.stop();
-  write("stack", "stopped");
+  lock.release();
+  write("stack", code === 0 ? "stopped" : `stopped (exit code ${code})`);
   process.exit(code);
 }
-process.once("SIGINT", () => void shutdown(0));
-process.once("SIGTERM", () => void shutdown(0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+  process.once(signal, () => void shutdown(0, signal));
 
 try {
+  // Every port an app process will listen on, before anything starts: one held by anyone else
+  // (another run's proxy or control, say) stops the start here, naming the holder.
+  const planned = appProcesses({ env, workers, gatewayRuntime, workerMetricsPort });
+  for (const spec of planned) {
+    const port = listenPortOf(spec);
+    if (port !== undefined) await assertPortFree(port, "127.0.0.1", spec.name);
+  }
   infrastructure = await startInfrastructure({
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     kafkaBrokers: env.KAFKA_BROKERS,
     redisRestToken: env.REDIS_REST_TOKEN,
+    topics,
     log: write,
   });
   const { redisRestRedisUrl } = infrastructure;
-  for (const spec of appProcesses({ env, redisRestRedisUrl, workers, gatewayRuntime })) {
+  const specs = appProcesses({
+    env,
+    redisRestRedisUrl,
+    workers,
+    gatewayRuntime,
+    workerMetricsPort,
+  });
+  for (const spec of specs) {
     if (shuttingDown) break;
     await supervisor.start(spec);
     write("stack", `${spec.name} up`);
   }
-  const seconds = ((Date.now() - began) / 1000).toFixed(1);
-  const metrics = Array.from(
-    { length: workers },
-    (_, i) => `http://127.0.0.1:${workerMetricsPort(i + 1)}/metrics`,
-  );
-  write(
-    "stack",
-    `GraphiQL          http://127.0.0.1:${env.PORT}/graphql  (gateway on ${gatewayRuntime})`,
-  );
-  write(
-    "stack",
-    `internal API      ${env.INTERNAL_API_URL}  (metrics ${env.INTERNAL_API_URL}/metrics)`,
-  );
-  write("stack", `worker metrics    ${metrics.join("  ")}`);
-  write("stack", `Redis REST        ${env.REDIS_REST_URL}   Kafka REST ${env.KAFKA_REST_URL}`);
-  write("stack", `coupon-drop ready in ${seconds}s — Ctrl-C stops it`);
+  if (!shuttingDown) {
+    state = "running";
+    lock.update(state);
+    const seconds = ((Date.now() - began) / 1000).toFixed(1);
+    const metrics = Array.from(
+      { length: workers },
+      (_, i) => `http://127.0.0.1:${workerMetricsPort(i + 1)}/metrics`,
+    );
+    write(
+      "stack",
+      `GraphiQL          http://127.0.0.1:${env.PORT}/graphql  (gateway on ${gatewayRuntime})`,
+    );
+    write(
+      "stack",
+      `internal API      ${env.INTERNAL_API_URL}  (metrics ${env.INTERNAL_API_URL}/metrics)`,
+    );
+    write("stack", `worker metrics    ${metrics.join("  ")}`);
+    write("stack", `Redis REST        ${env.REDIS_REST_URL}   Kafka REST ${env.KAFKA_REST_URL}`);
+    write("stack", `coupon-drop ready in ${seconds}s — Ctrl-C stops it`);
+  }
 } catch (error) {
   write("stack", `start failed: ${messageOf(error)}`);
   await shutdown(1);

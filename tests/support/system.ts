@@ -102,6 +102,8 @@ export async function startSystem({
   };
   const echo = prefixedWriter();
   const supervisor = createSupervisor({
+    // The tests kill and restart processes themselves: a process that dies stays down.
+    restart: false,
     write: (name, line) => {
       lines.push(`[${name}] ${line}`);
       if (verbose) echo(name, line);

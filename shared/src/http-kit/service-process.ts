@@ -1,4 +1,5 @@
 import { messageOf } from "../errors/message-of.ts";
+import { exitWithSupervisor } from "./exit-with-supervisor.ts";
 
 export interface StartedService {
   /** The one line logged once the service is listening. */
@@ -17,9 +18,11 @@ export interface ServiceProcessOptions {
 /**
  * A service as a process under a supervisor: start (a configuration error is one clear line and
  * exit code 1, not a stack trace), log one line when listening, and on SIGTERM or SIGINT shut down
- * gracefully then exit 0. A second signal while shutting down exits at once.
+ * gracefully then exit 0. A second signal while shutting down exits at once. Under the launcher,
+ * the end of its stdin pipe counts as SIGTERM (exit-with-supervisor.ts).
  */
 export async function runServiceProcess({ start, name }: ServiceProcessOptions): Promise<void> {
+  exitWithSupervisor();
   let service: StartedService;
   try {
     service = await start();

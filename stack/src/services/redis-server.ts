@@ -7,6 +7,7 @@ import {
   proxyUserDirective,
 } from "../redis-proxy-user.ts";
 import { forwardLines } from "../supervisor/line-forwarder.ts";
+import { assertPortFree } from "../supervisor/port-holders.ts";
 import { commandExists } from "./command-exists.ts";
 
 export async function isRedisReady(url: string): Promise<boolean> {
@@ -63,6 +64,8 @@ export async function ensureRedis(
       `Redis is not reachable at ${url} and redis-server is not installed: install Redis (e.g. apt-get install redis-server) or set REDIS_URL`,
     );
   }
+  // Not answering as Redis, yet held: say by whom rather than let redis-server fail to bind.
+  await assertPortFree(Number(port || 6379), hostname, "Redis");
   log(`starting redis-server on ${hostname}:${port || 6379}`);
   const child = spawn(
     "redis-server",

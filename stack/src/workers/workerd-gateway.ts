@@ -160,6 +160,8 @@ export function workerdGatewaySpec({
     args: ["serve", join(dir, "workerd.capnp"), "--socket-addr", `${SOCKET}=${address}`],
     env: { ...env, HOST: host },
     healthUrl,
+    // workerd does not watch its stdin: the supervisor ties it to its own life another way.
+    exitsWithStdin: false,
     prepare: async () => {
       await prepareWorkerdGateway(dir);
     },

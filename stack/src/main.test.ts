@@ -1,0 +1,225 @@
+// `npm start` itself, run as a process on ports, a data directory, topics and groups of its own
+// (another stack may hold the default ports on this machine; nothing here assumes they are free).
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import { deleteTopicsAndGroups } from "#test-support/own-kafka.ts";
+import { freePort } from "#test-support/system.ts";
+import { type SystemNames, uniqueSystemNames } from "#test-support/unique-name.ts";
+import { waitUntil } from "#test-support/wait.ts";
+import { REPO_ROOT } from "./paths.ts";
+import { findPortHolders } from "./supervisor/port-holders.ts";
+
+interface Launcher {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+interface LauncherSetup {
+  env: Record<string, string>;
+  /** The ports its app processes listen on: gateway, proxies, control, the worker. */
+  ports: number[];
+}
+
+const started: Launcher[] = [];
+const names: SystemNames[] = [];
+const dataDirs: string[] = [];
+
+async function launcherSetup(): Promise<LauncherSetup> {
+  const infra = inject("testEnv");
+  const system = uniqueSystemNames();
+  names.push(system);
+  const dataDir = mkdtempSync(join(tmpdir(), "coupon-drop-launcher-"));
+  dataDirs.push(dataDir);
+  const [gateway, redisRest, kafkaRest, internal, metrics] = await Promise.all(
+    Array.from({ length: 5 }, freePort),
+  );
+  const env = {
+    ...infra,
+    COUPON_DROP_DATA_DIR: dataDir,
+    CONSUMER_COUNT: "1",
+    GATEWAY_RUNTIME: "node",
+    PORT: String(gateway),
+    REDIS_REST_URL: `http://127.0.0.1:${redisRest}`,
+    KAFKA_REST_URL: `http://127.0.0.1:${kafkaRest}`,
+    INTERNAL_API_URL: `http://127.0.0.1:${internal}`,
+    WORKER_METRICS_BASE_PORT: String((metrics as number) - 1),
+    ISSUE_TOPIC: system.issueTopic,
+    DEAD_LETTER_TOPIC: system.deadLetterTopic,
+    CONSUMER_GROUP: system.consumerGroup,
+    DLT_MONITOR_GROUP: system.dltMonitorGroup,
+    REDIS_KEY_PREFIX: system.redisKeyPrefix,
+    KAFKA_REST_TOPICS: system.issueTopic,
+  };
+  return { env, ports: [gateway, redisRest, kafkaRest, internal, metrics] as number[] };
+}
+
+function launch({ env }: LauncherSetup): Launcher {
+  const child = spawn(process.execPath, ["stack/src/main.ts"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr])
+    stream.on("data", (chunk: Buffer) => output.push(...chunk.toString().split("\n")));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const launcher: Launcher = {
+    child,
+    output,
+    exited,
+    waitFor: (pattern, timeoutMs = 120_000) =>
+      waitUntil(() => output.some((line) => pattern.test(line)), {
+        timeoutMs,
+        what: `${pattern} in the launcher's output`,
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}:\n${output.slice(-60).join("\n")}`);
+      }),
+  };
+  started.push(launcher);
+  return launcher;
+}
+
+const isRunning = (l: Launcher) => l.child.exitCode === null && l.child.signalCode === null;
+
+/** The pids listening on the ports, each checked to be a child of `launcher` (never anyone else's). */
+function appPids(launcher: Launcher, ports: number[]): number[] {
+  return ports.flatMap((port) =>
+    findPortHolders(port).map(({ pid }) => {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      expect(Number(/^PPid:\s+(\d+)/m.exec(status)?.[1])).toBe(launcher.child.pid);
+      return pid;
+    }),
+  );
+}
+
+const gone = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+async function stopLauncher(launcher: Launcher): Promise<number | null> {
+  if (isRunning(launcher)) launcher.child.kill("SIGTERM");
+  return launcher.exited;
+}
+
+describe("npm start", () => {
+  afterEach(async () => {
+    for (const launcher of started.splice(0)) await stopLauncher(launcher);
+  });
+  afterAll(async () => {
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+    const brokers = inject("testEnv").KAFKA_BROKERS.split(",");
+    // Best effort: a group whose killed members the broker has not yet timed out cannot be
+    // deleted, and names of their own never meet another test's.
+    for (const system of names)
+      await deleteTopicsAndGroups(brokers, {
+        topics: [system.issueTopic, system.deadLetterTopic],
+        groups: [system.consumerGroup, system.dltMonitorGroup],
+      }).catch(() => undefined);
+  });
+
+  it("stops with exit code 1 and names the holder when a port it needs is held, never printing the ready line", async () => {
+    const setup = await launcherSetup();
+    const port = Number(new URL(setup.env.KAFKA_REST_URL as string).port);
+    const holder = spawn(
+      process.execPath,
+      ["-e", `require("node:net").createServer().listen(${port}, "127.0.0.1")`],
+      { stdio: "ignore" },
+    );
+    try {
+      await waitUntil(() => findPortHolders(port).length > 0, { what: "the holder to listen" });
+      const launcher = launch(setup);
+      expect(await launcher.exited).toBe(1);
+      const text = launcher.output.join("\n");
+      expect(text).toContain(`port ${port} (kafka-rest) is already in use by pid ${holder.pid}`);
+      expect(text).toContain("createServer().listen"); // its command line, from /proc
+      expect(text).not.toMatch(/coupon-drop ready/);
+      for (const other of setup.ports.filter((p) => p !== port))
+        expect(findPortHolders(other)).toEqual([]);
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+
+  it("refuses a second start while one runs, waits for one that is stopping, and takes its app processes along when killed with SIGKILL", async () => {
+    const setup = await launcherSetup();
+    const first = launch(setup);
+    await first.waitFor(/coupon-drop ready in \d/);
+
+    const refused = launch(setup);
+    expect(await refused.exited).toBe(1);
+    expect(refused.output.join("\n")).toContain(
+      `another npm start is running (pid ${first.child.pid})`,
+    );
+
+    // Ctrl-C, and at once another start: it waits for the first to be gone, then starts anew.
+    first.child.kill("SIGINT");
+    const second = launch(setup);
+    await second.waitFor(new RegExp(`npm start \\(pid ${first.child.pid}\\) is stopping`));
+    expect(await first.exited).toBe(0);
+    await second.waitFor(/coupon-drop ready in \d/);
+    const pids = appPids(second, setup.ports);
+    expect(pids).toHaveLength(setup.ports.length);
+
+    second.child.kill("SIGKILL");
+    await waitUntil(() => pids.every(gone), {
+      timeoutMs: 60_000,
+      what: `the killed launcher's processes ${pids.join(", ")} to end`,
+    });
+    for (const port of setup.ports) expect(findPortHolders(port)).toEqual([]);
+
+    // Its lock is left behind: the next start sees its holder gone and takes over.
+    const third = launch(setup);
+    await third.waitFor(/coupon-drop ready in \d/);
+    expect(await stopLauncher(third)).toBe(0);
+    for (const port of setup.ports) expect(findPortHolders(port)).toEqual([]);
+  }, 300_000);
+
+  it("restarts an app process that exits, and stops the system when one keeps crashing", async () => {
+    const setup = await launcherSetup();
+    const launcher = launch(setup);
+    await launcher.waitFor(/coupon-drop ready in \d/);
+    const [gatewayPort, , , , metricsPort] = setup.ports as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+
+    const [worker] = appPids(launcher, [metricsPort]);
+    process.kill(worker as number, "SIGKILL");
+    await launcher.waitFor(/\[worker-1\].*exited unexpectedly/);
+    await launcher.waitFor(/\[worker-1\].*restarted \(pid \d+\)/);
+    const [restarted] = appPids(launcher, [metricsPort]);
+    expect(restarted).not.toBe(worker);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/health`)).ok).toBe(true);
+
+    // The gateway killed each time it comes back: a crash loop.
+    const killed = new Set<number>();
+    while (isRunning(launcher)) {
+      const [gateway] = findPortHolders(gatewayPort).map((h) => h.pid);
+      if (gateway !== undefined && !killed.has(gateway)) {
+        appPids(launcher, [gatewayPort]);
+        killed.add(gateway);
+        process.kill(gateway, "SIGKILL");
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await launcher.exited).toBe(1);
+    expect(launcher.output.join("\n")).toMatch(/gateway keeps failing: 5 times in a row/);
+    expect(killed.size).toBe(5);
+    for (const port of setup.ports) expect(findPortHolders(port)).toEqual([]);
+  }, 300_000);
+});
