@@ -163,8 +163,19 @@ describe("npm start", () => {
       `another npm start is running (pid ${first.child.pid})`,
     );
 
-    // Ctrl-C, and at once another start: it waits for the first to be gone, then starts anew.
+    // Ctrl-C, and another start while the first is stopping: it waits for the first to be gone,
+    // then starts anew. Its gateway and worker frozen, the first takes its grace period (10 s) for
+    // each of them before it kills them, and so stays stopping long enough to be seen.
+    const [gatewayPort, , , , metricsPort] = setup.ports as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    for (const pid of appPids(first, [gatewayPort, metricsPort])) process.kill(pid, "SIGSTOP");
     first.child.kill("SIGINT");
+    await first.waitFor(/stopping everything/);
     const second = launch(setup);
     await second.waitFor(new RegExp(`npm start \\(pid ${first.child.pid}\\) is stopping`));
     expect(await first.exited).toBe(0);
