@@ -10,6 +10,7 @@ import { createIssueCoupon, type IssueCouponDeps } from "./admission/issue-coupo
 import type { GatewayConfig } from "./config.ts";
 import { createIssueEventProducer } from "./events/issue-event-producer.ts";
 import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
+import { createOfflineGraphiql } from "./graphiql-page.ts";
 import { rateLimitAddress } from "./identity/client-address.ts";
 import { createResolveCaller } from "./identity/resolve-caller.ts";
 import { PROJECT_DOCUMENTS } from "./project-documents.ts";
@@ -120,6 +121,7 @@ export function createGatewayApp(
     graphiql: config.graphiql
       ? { title: "coupon drop", defaultQuery: GRAPHIQL_DEFAULT_QUERY }
       : false,
+    renderGraphiQL: createOfflineGraphiql(),
     // A token that fails throws here, and the whole request is answered 401 (schema/errors.ts).
     context: async ({ request, clientAddress }) => ({
       caller: await resolveCaller(request),

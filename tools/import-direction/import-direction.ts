@@ -43,6 +43,7 @@ export const LAYERING: Scope[] = [
       [
         "config.ts",
         "graphiql-examples.ts",
+        "graphiql-page.ts",
         "project-documents.ts",
         "identity/",
         "redis/",
