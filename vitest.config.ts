@@ -23,13 +23,22 @@ export default defineConfig({
         test: {
           name: "main",
           include: unitAndIntegration,
-          exclude: ["tests/faults/**", "tests/security/**", "**/node_modules/**"],
+          exclude: [
+            "tests/faults/**",
+            "tests/security/**",
+            "tests/cluster/**",
+            "**/node_modules/**",
+          ],
           fileParallelism: false,
         },
       },
       {
         extends: true,
         test: { name: "faults", include: ["tests/faults/**/*.test.ts"], fileParallelism: false },
+      },
+      {
+        extends: true,
+        test: { name: "cluster", include: ["tests/cluster/**/*.test.ts"], fileParallelism: false },
       },
       {
         extends: true,

@@ -9,7 +9,22 @@ describe("consumer configuration", () => {
       consumerGroup: "coupon-issue-consumer-group",
       dltMonitorGroup: "coupon-issue-dlt-monitor",
       redisKeyPrefix: "",
+      redisClusterNodes: [],
     });
+  });
+
+  it("points at a Redis Cluster through REDIS_CLUSTER_NODES", () => {
+    expect(
+      readConsumerConfig({ REDIS_CLUSTER_NODES: "127.0.0.1:17000,127.0.0.1:17001" }),
+    ).toMatchObject({
+      redisClusterNodes: [
+        { host: "127.0.0.1", port: 17000 },
+        { host: "127.0.0.1", port: 17001 },
+      ],
+    });
+    expect(() => readConsumerConfig({ REDIS_CLUSTER_NODES: "127.0.0.1:0" })).toThrow(
+      /REDIS_CLUSTER_NODES/,
+    );
   });
 
   it("takes names of its own from the environment, and refuses a key prefix with a brace", () => {

@@ -6,6 +6,7 @@ import {
   DLT_MONITOR_GROUP,
   LOCAL_DEFAULTS,
   RECONCILER_DEFAULTS,
+  REDIS_CLUSTER_DEFAULTS,
   STREAM_DEFAULTS,
   TOPICS,
   workerMetricsPort,
@@ -16,10 +17,13 @@ import { eventKeysEnv, hostsOfBrokerList, readEventKeys } from "#shared/event-si
 import { assertSecretFitsUse } from "#shared/http-kit/credentials-rule.ts";
 import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
+import { clusterNodesSetting, parseClusterNodes } from "#shared/redis/redis-endpoint.ts";
 
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).default(LOCAL_DEFAULTS.DATABASE_URL),
   REDIS_URL: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_URL),
+  /** A Redis Cluster's seed nodes (`host:port`, comma-separated); REDIS_URL then gives its credentials. */
+  REDIS_CLUSTER_NODES: clusterNodesSetting.default(parseClusterNodes(REDIS_CLUSTER_DEFAULTS.nodes)),
   KAFKA_BROKERS: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_BROKERS),
   INTERNAL_API_URL: z.url().default(LOCAL_DEFAULTS.INTERNAL_API_URL),
   /**
@@ -97,6 +101,8 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
   return {
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
+    /** Empty: one Redis at `redisUrl`; else a Redis Cluster through these nodes. */
+    redisClusterNodes: c.REDIS_CLUSTER_NODES,
     kafkaBrokers,
     /** Signs what the reconciler and replay produce; verifies what the workers consume. */
     eventKeys,

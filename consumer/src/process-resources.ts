@@ -14,7 +14,7 @@ import { createRedisClient } from "./redis/redis-client.ts";
 export async function openProcessResources(config: ConsumerConfig, kafkaClientId: string) {
   const metrics = createMetrics();
   const database = await createDatabase(config.databaseUrl);
-  const redis = createRedisClient(config.redisUrl);
+  const redis = createRedisClient({ url: config.redisUrl, clusterNodes: config.redisClusterNodes });
   const store = createAdmissionStore(createIoredisScriptTransport(redis), {
     keyPrefix: config.redisKeyPrefix,
   });

@@ -160,6 +160,19 @@ export const RECONCILER_DEFAULTS = {
   batchSize: 500,
 } as const;
 
+/**
+ * A Redis Cluster (`REDIS_CLUSTER_NODES`, the proxy's and the consumer processes' Redis): unset, the
+ * system uses the one Redis at `REDIS_URL`.
+ */
+export const REDIS_CLUSTER_DEFAULTS = {
+  /** Seed nodes, comma-separated `host:port`; "" is no cluster. */
+  nodes: "",
+  /** After a node went away, the wait before a command is tried again (a failover in progress). */
+  retryDelayOnFailoverMs: 200,
+  /** How often the client asks the cluster for its slot map besides after a redirection. */
+  slotsRefreshIntervalMs: 2000,
+} as const;
+
 /** The Upstash-compatible Redis REST proxy (`REDIS_REST_MAX_BODY_BYTES`, ...). */
 export const REDIS_REST_DEFAULTS = {
   maxBodyBytes: 1 * MiB,

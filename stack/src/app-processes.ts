@@ -18,7 +18,10 @@ export type StackEnv = Record<
   | "INTERNAL_API_TOKEN"
   | "EVENT_SIGNING_KEY",
   string
->;
+> & {
+  /** A Redis Cluster's seed nodes, `host:port` comma-separated; unset: the one Redis at REDIS_URL. */
+  REDIS_CLUSTER_NODES?: string;
+};
 
 /** Where the gateway runs: Deno, Node, or workerd (the Workers runtime, stack/src/workers/). */
 export const GATEWAY_RUNTIMES = ["deno", "node", "workers"] as const;

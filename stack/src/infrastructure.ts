@@ -1,5 +1,6 @@
 import { migrate } from "#consumer/db/migrate.ts";
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
+import type { ClusterNode } from "#shared/redis/redis-endpoint.ts";
 import { createKafkaBroker, type KafkaBroker } from "./kafka/kafka-broker.ts";
 import { isKafkaReady, kafkaAdminClient } from "./kafka/kafka-probe.ts";
 import { ensureTopics, REQUIRED_TOPICS, type TopicSpec } from "./kafka/kafka-topics.ts";
@@ -11,6 +12,11 @@ import { assertPortFree } from "./supervisor/port-holders.ts";
 export interface InfrastructureOptions {
   databaseUrl: string;
   redisUrl: string;
+  /**
+   * A Redis Cluster's seed nodes: it must be running (none is started here), and the Redis REST
+   * proxy's ACL user is made on each of its nodes. Default: none, the one Redis at `redisUrl`.
+   */
+  redisClusterNodes?: readonly ClusterNode[];
   kafkaBrokers: string;
   /** The Redis REST proxy's token, from which its Redis user's password is derived. */
   redisRestToken?: string;
@@ -38,6 +44,7 @@ export interface Infrastructure {
 export async function startInfrastructure({
   databaseUrl,
   redisUrl,
+  redisClusterNodes = [],
   kafkaBrokers,
   redisRestToken = LOCAL_DEFAULTS.REDIS_REST_TOKEN,
   topics = REQUIRED_TOPICS,
@@ -53,9 +60,11 @@ export async function startInfrastructure({
   try {
     const proxyUser = proxyRedisUser(redisRestToken);
     const logRedis = (line: string) => log("redis", line);
-    started.push(await ensureRedis(redisUrl, logRedis, { proxyUser }));
+    if (redisClusterNodes.length === 0)
+      started.push(await ensureRedis(redisUrl, logRedis, { proxyUser }));
     ({ url: redisRestRedisUrl } = await ensureProxyRedisUser(redisUrl, {
       user: proxyUser,
+      clusterNodes: redisClusterNodes,
       log: logRedis,
     }));
     started.push(await ensurePostgres(databaseUrl, (line) => log("postgres", line)));

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { STACK_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { describeIssues } from "#shared/describe-issues.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { parseClusterNodes } from "#shared/redis/redis-endpoint.ts";
 import { appProcesses, GATEWAY_RUNTIMES } from "./app-processes.ts";
 import { startInfrastructure } from "./infrastructure.ts";
 import { issueTopics } from "./kafka/kafka-topics.ts";
@@ -90,6 +91,7 @@ try {
   infrastructure = await startInfrastructure({
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES ?? ""),
     kafkaBrokers: env.KAFKA_BROKERS,
     redisRestToken: env.REDIS_REST_TOKEN,
     topics,

@@ -7,6 +7,8 @@ import {
 } from "#redis-rest/redis-acl-rules.ts";
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import type { ClusterNode } from "#shared/redis/redis-endpoint.ts";
+import { parseClusterNodesListing } from "./services/redis-cluster.ts";
 
 /** The Redis ACL user the Redis REST proxy connects as, and its password. */
 export interface ProxyRedisUser {
@@ -59,6 +61,12 @@ async function knownCommands(redis: Redis): Promise<string[]> {
 
 export interface EnsureProxyRedisUserOptions {
   user?: ProxyRedisUser;
+  /**
+   * A Redis Cluster's seed nodes (`redisUrl` then gives only the credentials): the user is made on
+   * every node of the cluster, primaries and replicas (Redis keeps ACL users per node, and a
+   * replica may become a primary). Default: none, the one Redis at `redisUrl`.
+   */
+  clusterNodes?: readonly ClusterNode[];
   log?: (line: string) => void;
 }
 
@@ -77,9 +85,44 @@ export interface ProxyRedisAccess {
  */
 export async function ensureProxyRedisUser(
   redisUrl: string,
-  { user = proxyRedisUser(), log = console.log }: EnsureProxyRedisUserOptions = {},
+  {
+    user = proxyRedisUser(),
+    clusterNodes = [],
+    log = console.log,
+  }: EnsureProxyRedisUserOptions = {},
 ): Promise<ProxyRedisAccess> {
-  const admin = new Redis(redisUrl, {
+  try {
+    const urls =
+      clusterNodes.length === 0 ? [redisUrl] : await clusterNodeUrls(redisUrl, clusterNodes);
+    const made = await Promise.all(
+      urls.map((url) =>
+        withAdmin(url, async (admin) => {
+          const commands = await knownCommands(admin);
+          await admin.call(
+            "ACL",
+            "SETUSER",
+            user.name,
+            "on",
+            hashed(user),
+            ...proxyAclRules(commands),
+          );
+          return commands;
+        }),
+      ),
+    );
+    return { url: proxyRedisUrl(redisUrl, user), commands: made[0] ?? null };
+  } catch (error) {
+    log(
+      `could not create the Redis ACL user ${user.name} for the Redis REST proxy ` +
+        `(${messageOf(error)}): the proxy connects with REDIS_URL's own user and rights instead`,
+    );
+    return { url: redisUrl, commands: null };
+  }
+}
+
+/** `work` on a connection of its own to `url`, which fails at once rather than retry. */
+async function withAdmin<T>(url: string, work: (admin: Redis) => Promise<T>): Promise<T> {
+  const admin = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 3000,
     maxRetriesPerRequest: 0,
@@ -88,16 +131,37 @@ export async function ensureProxyRedisUser(
   admin.on("error", () => undefined);
   try {
     await admin.connect();
-    const commands = await knownCommands(admin);
-    await admin.call("ACL", "SETUSER", user.name, "on", hashed(user), ...proxyAclRules(commands));
-    return { url: proxyRedisUrl(redisUrl, user), commands };
-  } catch (error) {
-    log(
-      `could not create the Redis ACL user ${user.name} for the Redis REST proxy ` +
-        `(${messageOf(error)}): the proxy connects with REDIS_URL's own user and rights instead`,
-    );
-    return { url: redisUrl, commands: null };
+    return await work(admin);
   } finally {
     admin.disconnect();
   }
+}
+
+/**
+ * Every node of the cluster, as `redisUrl` with that node's host and port: `CLUSTER NODES` of the
+ * first seed that answers (failed nodes left out).
+ */
+async function clusterNodeUrls(redisUrl: string, seeds: readonly ClusterNode[]): Promise<string[]> {
+  let lastError: unknown;
+  for (const seed of seeds) {
+    try {
+      const listing = await withAdmin(
+        nodeUrl(redisUrl, seed),
+        (admin) => admin.call("CLUSTER", "NODES") as Promise<string>,
+      );
+      return parseClusterNodesListing(listing).map((node) => nodeUrl(redisUrl, node));
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError ?? new Error("no Redis Cluster seed node given");
+}
+
+/** `redisUrl` (scheme, credentials) pointed at one node. */
+function nodeUrl(redisUrl: string, { host, port }: ClusterNode): string {
+  const url = new URL(redisUrl);
+  url.hostname = host.includes(":") ? `[${host}]` : host;
+  url.port = String(port);
+  url.pathname = "";
+  return url.toString();
 }

@@ -1,10 +1,15 @@
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import type { StackEnv } from "./app-processes.ts";
 
-/** The addresses every process gets: a variable that is set wins over the local default. */
+/**
+ * The addresses every process gets: a variable that is set wins over the local default.
+ * `REDIS_CLUSTER_NODES`, when set, is passed on as it is (a Redis Cluster; see README, "Scaling out").
+ */
 export function stackEnv(env: Record<string, string | undefined> = process.env): StackEnv {
-  const pick = (name: keyof StackEnv) => env[name] ?? LOCAL_DEFAULTS[name];
+  const pick = (name: Exclude<keyof StackEnv, "REDIS_CLUSTER_NODES">) =>
+    env[name] ?? LOCAL_DEFAULTS[name];
   return {
+    ...(env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: env.REDIS_CLUSTER_NODES } : {}),
     DATABASE_URL: pick("DATABASE_URL"),
     REDIS_URL: pick("REDIS_URL"),
     KAFKA_BROKERS: pick("KAFKA_BROKERS"),

@@ -8,11 +8,12 @@ import {
   type IssueResult,
   REQUEST_STATUS,
 } from "../support/graphql-client.ts";
+import { expectRaceIssuesExactly } from "../support/issuance-race.ts";
 import { issuanceSnapshot } from "../support/issuance-snapshot.ts";
 import { replayWholeTopic } from "../support/replay-topic.ts";
 import { type SystemUnderTest, startSystem } from "../support/system.ts";
 import { uniqueSystemNames } from "../support/unique-name.ts";
-import { mapWithConcurrency, waitUntil } from "../support/wait.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const runtimes = ["deno", "node", "workers"] as const;
 
@@ -62,52 +63,7 @@ describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
   }
 
   it("the race: 2,000 requests from 1,500 users for 300 coupons issue exactly 300, one per user", async () => {
-    const couponId = await createCoupon(300);
-    const userBase = 10_000_000 + Math.floor(Math.random() * 1_000_000) * 10;
-    const users = Array.from({ length: 1500 }, (_, i) => String(userBase + i));
-    const requests = [...users, ...users.slice(0, 500)].sort(() => Math.random() - 0.5);
-
-    const results = await mapWithConcurrency(requests, 200, async (userId) => ({
-      userId,
-      result: await issue(couponId, userId),
-    }));
-
-    const accepted = results.filter((r) => r.result.__typename === "IssueAccepted");
-    expect(accepted).toHaveLength(300);
-    expect(new Set(accepted.map((r) => r.userId)).size).toBe(300);
-    const acceptedBy = new Map(accepted.map((r) => [r.userId, r.result.requestId]));
-    for (const { userId, result } of results) {
-      if (result.__typename === "AlreadyRequested")
-        expect(result.requestId).toBe(acceptedBy.get(userId));
-      else expect(["IssueAccepted", "SoldOut"]).toContain(result.__typename);
-    }
-
-    await waitUntil(async () => (await rowCount(couponId)) === 300, {
-      timeoutMs: 30_000,
-      what: "300 rows in user_coupon",
-    });
-    const statuses = await mapWithConcurrency(accepted, 50, async ({ userId, result }) => {
-      const reply = await gql.request<{ issueRequest: { status: string } }>(
-        ISSUE_REQUEST,
-        { requestId: result.requestId },
-        userId,
-      );
-      return reply.data?.issueRequest.status;
-    });
-    expect(statuses.every((s) => s === "ISSUED")).toBe(true);
-
-    const { rows } = await db.query(
-      `SELECT count(*)::int AS rows, count(DISTINCT user_id)::int AS users, max(c.issued_count) AS issued
-       FROM user_coupon u JOIN coupon c ON c.id = u.coupon_id WHERE u.coupon_id = $1`,
-      [couponId],
-    );
-    expect(rows[0]).toEqual({ rows: 300, users: 300, issued: 300 });
-    const dbRequestIds = new Set(
-      (
-        await db.query("SELECT request_id FROM user_coupon WHERE coupon_id = $1", [couponId])
-      ).rows.map((r) => r.request_id),
-    );
-    expect(accepted.every((r) => dbRequestIds.has(r.result.requestId))).toBe(true);
+    await expectRaceIssuesExactly({ gql, db, total: 300, users: 1500, twice: 500 });
   });
 
   // The topic holds this system's requests (this test's own at least); the runtime does not matter

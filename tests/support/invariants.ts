@@ -1,7 +1,8 @@
-import { Redis } from "ioredis";
 import type pg from "pg";
 import { expect } from "vitest";
+import { createIoredisClient } from "#shared/redis/ioredis-client.ts";
 import { DEFAULT_REDIS_KEYS } from "#shared/redis/keys.ts";
+import type { ClusterNode } from "#shared/redis/redis-endpoint.ts";
 import type { DropResult } from "./coupon-drop.ts";
 import { type GraphqlClient, ISSUE_REQUEST } from "./graphql-client.ts";
 import { mapWithConcurrency } from "./wait.ts";
@@ -37,6 +38,8 @@ export interface CheckOptions {
   gql: GraphqlClient;
   db: pg.Pool;
   redisUrl: string;
+  /** The seed nodes when the system's Redis is a cluster (`redisUrl` its credentials). */
+  redisClusterNodes?: readonly ClusterNode[];
   couponId: string;
   drop: DropResult;
   /** When the fault was over (the moment recovery is timed from). */
@@ -73,12 +76,16 @@ export async function settleAndCheck({
   gql,
   db,
   redisUrl,
+  redisClusterNodes = [],
   couponId,
   drop,
   recoveryStartedAt,
   timeoutMs = 120_000,
 }: CheckOptions): Promise<InvariantReport> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = createIoredisClient(
+    { url: redisUrl, clusterNodes: redisClusterNodes },
+    { maxRetriesPerRequest: 3 },
+  );
   const keys = DEFAULT_REDIS_KEYS.coupon(couponId);
   const settled = new Set<string>();
   try {

@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { inject, type ProvidedContext } from "vitest";
 import { TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { type ClusterNode, formatClusterNodes } from "#shared/redis/redis-endpoint.ts";
 import { appProcesses, type GatewayRuntime } from "#stack/app-processes.ts";
 import { issueTopics } from "#stack/kafka/kafka-topics.ts";
 import { ensureProxyRedisUser, proxyRedisUser } from "#stack/redis-proxy-user.ts";
@@ -20,6 +21,11 @@ export interface SystemOptions {
   extraEnv?: Parameters<typeof appProcesses>[0]["extraEnv"];
   /** Infrastructure other than the global setup's (a fault scenario's own broker or Redis). */
   infra?: Partial<ProvidedContext["testEnv"]>;
+  /**
+   * A Redis Cluster's seed nodes: every process is pointed at the cluster (`REDIS_CLUSTER_NODES`),
+   * `infra.REDIS_URL` giving its credentials. Default: none, the one Redis at REDIS_URL.
+   */
+  redisClusterNodes?: readonly ClusterNode[];
   /**
    * Topics, groups and Redis key prefix of the system's own (`uniqueSystemNames()`): created before
    * the processes start, the topics and groups deleted when it stops. Default: the pinned names.
@@ -61,6 +67,7 @@ export async function startSystem({
   workers = 3,
   extraEnv,
   infra: infraOverrides,
+  redisClusterNodes = [],
   names,
   verbose = process.env.DEBUG_SYSTEM === "1",
 }: SystemOptions = {}) {
@@ -85,12 +92,16 @@ export async function startSystem({
       INTERNAL_API_URL: `http://127.0.0.1:${internal}`,
     }),
     ...(names ? namesEnv(names) : {}),
+    ...(redisClusterNodes.length > 0
+      ? { REDIS_CLUSTER_NODES: formatClusterNodes(redisClusterNodes) }
+      : {}),
   };
   // As npm start does: the Redis REST proxy connects as its own ACL user (in a Redis of the test's
   // own too), everyone else with REDIS_URL.
   const lines: string[] = [];
   const { url: redisRestRedisUrl } = await ensureProxyRedisUser(infra.REDIS_URL, {
     user: proxyRedisUser(env.REDIS_REST_TOKEN),
+    clusterNodes: redisClusterNodes,
     log: (line) => lines.push(`[redis] ${line}`),
   });
   const removeNames = async () => {
@@ -134,6 +145,8 @@ export async function startSystem({
     issueTopic: names?.issueTopic ?? TOPICS.issueRequests,
     /** The Redis URL the Redis REST proxy connects with (its own ACL user's, normally). */
     redisRestRedisUrl,
+    /** Where the system's Redis is: `env.REDIS_URL`, or a cluster through these nodes. */
+    redis: { url: env.REDIS_URL, clusterNodes: redisClusterNodes },
     graphqlUrl: `http://127.0.0.1:${gateway}/graphql`,
     internalApiUrl: env.INTERNAL_API_URL,
     process: byName,

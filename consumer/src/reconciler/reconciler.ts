@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import type { Producer } from "kafkajs";
 import { RECONCILER_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
@@ -6,10 +5,11 @@ import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
 import { EVENT_SIGNATURE_HEADER, type EventSigner } from "#shared/issue-event-signature.ts";
 import { outcomeOfPersisted, type PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
+import type { IoredisClient } from "#shared/redis/ioredis-client.ts";
 import type { Metrics } from "../monitoring/metrics.ts";
 
 export interface ReconcilerOptions {
-  redis: Redis;
+  redis: IoredisClient;
   store: AdmissionStore;
   producer: Producer;
   /**

@@ -1,15 +1,16 @@
-import { type Redis, ReplyError } from "ioredis";
+import { ReplyError } from "ioredis";
 import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
+import { type IoredisClient, isCluster, primariesOf } from "#shared/redis/ioredis-client.ts";
 import { type CommandArgument, type CommandPolicy, createCommandPolicy } from "./command-policy.ts";
 import { toRedisArguments } from "./command-request.ts";
 import { createReadinessGate } from "./redis-connection.ts";
 import { type EncodedReply, encodeReply } from "./reply-encoding.ts";
 
 export interface CommandExecutorOptions {
-  /** The command connection (fail-fast, see redis-connection.ts). */
-  redis: Redis;
+  /** The command connection, one Redis or a cluster (fail-fast, see redis-connection.ts). */
+  redis: IoredisClient;
   /** While (re)connecting, how long a command waits for the connection before a 503. Default 1 s. */
   readyWaitMs?: number;
   /** What is served. Default: the `project` profile. */
@@ -51,20 +52,52 @@ export function createCommandExecutor({
     if (!(await isReady())) throw unavailable(new Error(`connection is ${redis.status}`));
   }
 
-  // Scripts run by SHA only, so Redis must hold them: loaded on every (re)connect, and again when
-  // Redis answers NOSCRIPT (its script cache was flushed or it restarted between two commands).
+  // Scripts run by SHA only, so Redis must hold them: loaded on every (re)connect, on every
+  // primary of a cluster, and again when a Redis answers NOSCRIPT (its script cache was flushed, it
+  // restarted between two commands, or it is a replica a failover just promoted).
   const loadScripts = () =>
-    Promise.all(policy.scripts.map((s) => redis.script("LOAD", s.source))).catch(() => undefined);
+    Promise.all(
+      primariesOf(redis).flatMap((node) =>
+        policy.scripts.map((s) => node.script("LOAD", s.source)),
+      ),
+    ).catch(() => undefined);
   redis.on("ready", () => void loadScripts());
 
-  /** The command again once its script is loaded, when Redis did not know a project script. */
+  /**
+   * The command again as EVAL of the script's source, when a Redis did not know a project script:
+   * EVAL goes where the EVALSHA went (its keys' node, on a cluster) and leaves the script cached.
+   */
   async function retryAfterNoScript(command: Command, error: unknown): Promise<unknown> {
-    const sha1 = String(command[1] ?? "");
-    if (!isReplyError(error) || !/^NOSCRIPT/i.test(error.message) || !policy.scriptSource(sha1))
-      throw error;
-    await redis.script("LOAD", policy.scriptSource(sha1) as string);
-    const { name, args } = toRedisArguments(command);
-    return redis.callBuffer(name, ...args);
+    const [name, sha1, ...rest] = command;
+    const source = policy.scriptSource(String(sha1 ?? ""));
+    if (!isReplyError(error) || !/^NOSCRIPT/i.test(error.message) || !source) throw error;
+    const evalCommand = toRedisArguments([String(name).replace(/sha/i, ""), source, ...rest]);
+    return redis.callBuffer(evalCommand.name, ...evalCommand.args);
+  }
+
+  /**
+   * Independent commands in order, each answered as `[error, reply]`. One Redis takes them as one
+   * pipeline; a cluster cannot (a pipeline's keys must live on one node), so each goes to its own
+   * slot's primary, all of them at once.
+   */
+  function runIndependently(commands: Command[]): Promise<Array<[Error | null, unknown]> | null> {
+    if (isCluster(redis)) {
+      return Promise.all(
+        commands.map((command) => {
+          const { name, args } = toRedisArguments(command);
+          return redis.callBuffer(name, ...args).then(
+            (reply): [Error | null, unknown] => [null, reply],
+            (error: unknown): [Error | null, unknown] => [error as Error, undefined],
+          );
+        }),
+      );
+    }
+    const pipeline = redis.pipeline();
+    for (const command of commands) {
+      const { name, args } = toRedisArguments(command);
+      pipeline.callBuffer(name, ...args);
+    }
+    return pipeline.exec();
   }
 
   /** The command to run, or a 400 with the reason it is refused. */
@@ -97,17 +130,12 @@ export function createCommandExecutor({
      */
     async pipeline(requested: Command[], base64: boolean): Promise<ItemResult[]> {
       await whenConnected();
-      const pipeline = redis.pipeline();
       const checked = requested.map((command) => policy.check(command));
-      for (const item of checked) {
-        if ("refused" in item) continue;
-        const { name, args } = toRedisArguments(item.command);
-        pipeline.callBuffer(name, ...args);
-      }
+      const runnable = checked.flatMap((item) => ("refused" in item ? [] : [item.command]));
       const replies =
-        pipeline.length === 0
+        runnable.length === 0
           ? []
-          : await pipeline.exec().catch((error: unknown) => {
+          : await runIndependently(runnable).catch((error: unknown) => {
               throw unavailable(error);
             });
       let next = 0;

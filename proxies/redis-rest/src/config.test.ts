@@ -8,6 +8,7 @@ describe("readRedisRestConfig", () => {
       host: "127.0.0.1",
       port: 8079,
       redisUrl: LOCAL_DEFAULTS.REDIS_URL,
+      redisClusterNodes: [],
       token: LOCAL_DEFAULTS.REDIS_REST_TOKEN,
       maxBodyBytes: 1024 * 1024,
       commandTimeoutMs: 5000,
@@ -20,6 +21,21 @@ describe("readRedisRestConfig", () => {
         maxConnections: 4096,
       },
     });
+  });
+
+  it("serves a Redis Cluster through its seed nodes, and refuses a node without a port", () => {
+    const config = readRedisRestConfig({
+      REDIS_URL: "redis://user:secret@10.0.0.1:7000",
+      REDIS_CLUSTER_NODES: "10.0.0.1:7000, 10.0.0.2:7001,[fd00::3]:7002",
+    });
+    expect(config.redisClusterNodes).toEqual([
+      { host: "10.0.0.1", port: 7000 },
+      { host: "10.0.0.2", port: 7001 },
+      { host: "fd00::3", port: 7002 },
+    ]);
+    expect(() => readRedisRestConfig({ REDIS_CLUSTER_NODES: "10.0.0.1" })).toThrow(
+      /REDIS_CLUSTER_NODES.*invalid Redis Cluster node "10\.0\.0\.1": expected host:port/,
+    );
   });
 
   it("refuses the development token on a non-loopback address", () => {

@@ -1,17 +1,24 @@
 import { z } from "zod";
-import { LOCAL_DEFAULTS, REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
+import { LOCAL_DEFAULTS, REDIS_CLUSTER_DEFAULTS, REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost, assertSecretLength } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
 import { type HttpServerLimits, readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
+import {
+  type ClusterNode,
+  clusterNodesSetting,
+  parseClusterNodes,
+} from "#shared/redis/redis-endpoint.ts";
 import type { CommandProfile } from "./command-policy.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
 const envSchema = z.object({
-  /** The Redis behind the proxy. */
+  /** The Redis behind the proxy; of a cluster, its credentials (user, password, `rediss:`). */
   REDIS_URL: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_URL),
+  /** A Redis Cluster's seed nodes (`host:port`, comma-separated): the proxy serves the cluster. */
+  REDIS_CLUSTER_NODES: clusterNodesSetting.default(parseClusterNodes(REDIS_CLUSTER_DEFAULTS.nodes)),
   /** The URL callers use; the proxy listens on its host and port. */
   REDIS_REST_URL: z.url({ protocol: /^https?$/ }).default(LOCAL_DEFAULTS.REDIS_REST_URL),
   REDIS_REST_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.REDIS_REST_TOKEN),
@@ -29,6 +36,8 @@ export interface RedisRestConfig {
   host: string;
   port: number;
   redisUrl: string;
+  /** Empty: the one Redis at `redisUrl`. */
+  redisClusterNodes: ClusterNode[];
   token: string;
   maxBodyBytes: number;
   commandTimeoutMs: number;
@@ -61,6 +70,7 @@ export function readRedisRestConfig(
     host,
     port,
     redisUrl: c.REDIS_URL,
+    redisClusterNodes: c.REDIS_CLUSTER_NODES,
     token: c.REDIS_REST_TOKEN,
     maxBodyBytes: c.REDIS_REST_MAX_BODY_BYTES,
     commandTimeoutMs: c.REDIS_REST_COMMAND_TIMEOUT_MS,

@@ -24,7 +24,8 @@ export function commandsOfScripts(
  * Everything the proxy ever sends to Redis, in either command profile, and nothing else: the
  * scripts (by source or SHA) and what they call, loading and finding them, the data commands the
  * profiles serve, pub/sub, MULTI/EXEC, and what ioredis sends when it connects (AUTH is always
- * allowed; SELECT, CLIENT SETNAME and SETINFO, the INFO of its ready check, QUIT).
+ * allowed; SELECT, CLIENT SETNAME and SETINFO, the INFO of its ready check, QUIT) and, on a Redis
+ * Cluster, what it reads the cluster's shape with (CLUSTER SLOTS, and CLUSTER INFO for readiness).
  */
 export function proxyRedisCommands(): string[] {
   return [
@@ -49,6 +50,8 @@ export function proxyRedisCommands(): string[] {
       "client|setinfo",
       "info",
       "quit",
+      "cluster|slots",
+      "cluster|info",
     ]),
   ].sort();
 }

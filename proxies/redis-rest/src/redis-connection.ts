@@ -1,8 +1,11 @@
-import { Redis } from "ioredis";
 import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
+import { createIoredisClient, type IoredisClient } from "#shared/redis/ioredis-client.ts";
+import type { ClusterNode } from "#shared/redis/redis-endpoint.ts";
 
 export interface RedisConnectionOptions {
   url: string;
+  /** A Redis Cluster's seed nodes (`url` then gives only the credentials). Default: none, one Redis. */
+  clusterNodes?: readonly ClusterNode[];
   /** What the connection is for, shown in `CLIENT LIST`. */
   name: string;
   /**
@@ -19,25 +22,29 @@ export interface RedisConnectionOptions {
 }
 
 /**
- * One ioredis connection as the proxy needs it: RESP2 (the replies Upstash's dialect was built on:
- * no RESP3 maps or booleans), reconnecting forever with a capped backoff, errors handled by the
- * callers instead of logged by ioredis.
+ * One ioredis connection as the proxy needs it (on a cluster, one per node, behind one client):
+ * RESP2 (the replies Upstash's dialect was built on: no RESP3 maps or booleans), reconnecting
+ * forever with a capped backoff, errors handled by the callers instead of logged by ioredis.
  */
 export function createRedisConnection({
   url,
+  clusterNodes = [],
   name,
   failFast = true,
   commandTimeoutMs = REDIS_REST_DEFAULTS.commandTimeoutMs,
-}: RedisConnectionOptions): Redis {
-  const redis = new Redis(url, {
-    protocol: 2,
-    connectionName: name,
-    enableOfflineQueue: !failFast,
-    maxRetriesPerRequest: failFast ? 0 : null,
-    commandTimeout: failFast ? commandTimeoutMs : undefined,
-    connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
-  });
+}: RedisConnectionOptions): IoredisClient {
+  const redis = createIoredisClient(
+    { url, clusterNodes },
+    {
+      protocol: 2,
+      connectionName: name,
+      enableOfflineQueue: !failFast,
+      maxRetriesPerRequest: failFast ? 0 : null,
+      commandTimeout: failFast ? commandTimeoutMs : undefined,
+      connectTimeout: 2000,
+      retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+    },
+  );
   // Without a listener ioredis prints every failed reconnect; the proxy reports state on /health.
   redis.on("error", () => undefined);
   return redis;
@@ -48,7 +55,7 @@ export function createRedisConnection({
  * progress, so a caller arriving a moment too early is served instead of refused; a Redis that
  * stays away still costs each caller at most `waitMs`. Waiters share one listener.
  */
-export function createReadinessGate(redis: Redis, waitMs: number): () => Promise<boolean> {
+export function createReadinessGate(redis: IoredisClient, waitMs: number): () => Promise<boolean> {
   let waiting: Promise<boolean> | undefined;
   return () => {
     if (redis.status === "ready") return Promise.resolve(true);
@@ -71,7 +78,7 @@ export function createReadinessGate(redis: Redis, waitMs: number): () => Promise
  * Closes a connection for good: QUIT when Redis is there (bounded by `waitMs`), then disconnect,
  * so a shutdown never waits for a Redis that is gone (a QUIT in an offline queue would wait forever).
  */
-export async function closeRedisConnection(redis: Redis, waitMs = 1000): Promise<void> {
+export async function closeRedisConnection(redis: IoredisClient, waitMs = 1000): Promise<void> {
   if (redis.status === "ready") {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

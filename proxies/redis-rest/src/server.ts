@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Redis } from "ioredis";
 import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { createBearerCheck } from "#shared/http-kit/authorization.ts";
 import { answerBackendHealth } from "#shared/http-kit/backend-health.ts";
@@ -10,6 +9,8 @@ import { parseInput } from "#shared/http-kit/parse-input.ts";
 import { readJsonBody } from "#shared/http-kit/read-body.ts";
 import { decodePathSegment } from "#shared/http-kit/router.ts";
 import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
+import type { IoredisClient } from "#shared/redis/ioredis-client.ts";
+import type { ClusterNode } from "#shared/redis/redis-endpoint.ts";
 import { createCommandExecutor } from "./command-executor.ts";
 import { type CommandProfile, createCommandPolicy } from "./command-policy.ts";
 import { commandListSchema, commandSchema } from "./command-request.ts";
@@ -18,8 +19,10 @@ import { createSseStreams, serveSseSubscription } from "./sse-subscription.ts";
 import { createSubscriptionHub, type SubscriptionHub } from "./subscription-hub.ts";
 
 export interface RedisRestProxyOptions {
-  /** The Redis to serve, e.g. `redis://127.0.0.1:6379/0`. */
+  /** The Redis to serve, e.g. `redis://127.0.0.1:6379/0`; of a cluster, its credentials only. */
   redisUrl: string;
+  /** A Redis Cluster's seed nodes, to serve the cluster. Default: none, the one Redis at `redisUrl`. */
+  redisClusterNodes?: readonly ClusterNode[];
   /** The Bearer token callers must present. */
   token: string;
   /** Largest request body; a larger one is answered 413. Default `REDIS_REST_DEFAULTS`. */
@@ -39,8 +42,8 @@ export interface RedisRestProxyOptions {
 }
 
 export interface RedisRestProxy extends HttpService {
-  /** The command connection (shared by every caller). */
-  readonly redis: Redis;
+  /** The command connection (shared by every caller): one Redis, or a cluster. */
+  readonly redis: IoredisClient;
   /** The pub/sub fan-out over the one subscriber connection. */
   readonly hub: SubscriptionHub;
 }
@@ -54,9 +57,12 @@ const SUBSCRIBE_PATH = /^\/(subscribe|psubscribe)\/(.+)$/;
  * pub/sub at `/subscribe/<channel>` and `/psubscribe/<pattern>`; `GET /health` without a token.
  *
  * Two Redis connections whatever the load: one for commands, one subscriber for every SSE client.
+ * On a Redis Cluster, the command client holds one connection per node and sends each command to
+ * its keys' primary; the subscriber listens on one node, which hears every node's PUBLISH.
  */
 export function createRedisRestProxy({
   redisUrl,
+  redisClusterNodes = [],
   token,
   maxBodyBytes = REDIS_REST_DEFAULTS.maxBodyBytes,
   commandTimeoutMs = REDIS_REST_DEFAULTS.commandTimeoutMs,
@@ -68,11 +74,13 @@ export function createRedisRestProxy({
 }: RedisRestProxyOptions): RedisRestProxy {
   const redis = createRedisConnection({
     url: redisUrl,
+    clusterNodes: redisClusterNodes,
     name: "redis-rest-commands",
     commandTimeoutMs,
   });
   const subscriber = createRedisConnection({
     url: redisUrl,
+    clusterNodes: redisClusterNodes,
     name: "redis-rest-subscriber",
     failFast: false,
   });

@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
 import { REDIS_REST_DEFAULTS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { BackendUnavailableError } from "#shared/http-kit/http-error.ts";
+import type { IoredisClient } from "#shared/redis/ioredis-client.ts";
 import { createReadinessGate } from "./redis-connection.ts";
 
 /** Receives a published message; `pattern` is set for pattern subscriptions. */
@@ -17,7 +17,7 @@ interface Topic {
 
 export interface SubscriptionHubOptions {
   /** A connection of its own: in subscriber mode it can do nothing else. */
-  subscriber: Redis;
+  subscriber: IoredisClient;
   /** A subscription Redis has not confirmed after this long fails. Default `REDIS_REST_DEFAULTS`. */
   subscribeTimeoutMs?: number;
   /** While (re)connecting, how long a subscription waits for the connection. Default as above. */

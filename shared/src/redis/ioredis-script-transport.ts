@@ -1,8 +1,9 @@
-import { type Redis, ReplyError } from "ioredis";
+import { ReplyError } from "ioredis";
 import { isNoScriptError, type ScriptTransport } from "#shared/redis/script-transport.ts";
 import { DependencyUnavailableError } from "../errors/dependency-unavailable-error.ts";
 import { messageOf } from "../errors/message-of.ts";
 import { PermanentError } from "../errors/permanent-error.ts";
+import type { IoredisClient } from "./ioredis-client.ts";
 
 /**
  * Where a Redis failure enters the Node side. A reply Redis itself gave (a script error, a wrong
@@ -17,8 +18,12 @@ export function toRedisError(error: unknown): Error {
   });
 }
 
-/** Runs admission scripts over a RESP connection: EVALSHA, and EVAL once when Redis lost the script. */
-export function createIoredisScriptTransport(redis: Redis): ScriptTransport {
+/**
+ * Runs admission scripts over a RESP connection: EVALSHA, and EVAL once when Redis lost the script.
+ * On a cluster each goes to the primary of its keys' slot, and EVAL caches the script on whichever
+ * primary did not know it (a replica promoted by a failover, a node added).
+ */
+export function createIoredisScriptTransport(redis: IoredisClient): ScriptTransport {
   return {
     async evalScript(script, keys, args) {
       try {

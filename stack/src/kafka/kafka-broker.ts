@@ -18,14 +18,70 @@ export interface KafkaBrokerOptions {
   libsDir?: string;
   /** JVM heap. Default 512m (128m initial): enough for a test broker on 2 cores. */
   maxHeap?: string;
+  /**
+   * Membership of a cluster of such nodes (kafka-cluster.ts): this node's id, the cluster's id and
+   * every node's client port. Default: a cluster of this one node.
+   */
+  cluster?: KafkaClusterMembership;
   log?: (line: string) => void;
 }
 
-function serverProperties(host: string, port: number, logDir: string): string {
+/** One node of a KRaft cluster whose nodes are each broker and controller (kafka-cluster.ts). */
+export interface KafkaClusterMembership {
+  /** This node's `node.id`: its position in `ports`, from 1. */
+  nodeId: number;
+  /** Shared by every node (storage is formatted with it). */
+  clusterId: string;
+  /** Every node's client port, node i at `ports[i - 1]`; each one's controller listens on port + 1. */
+  ports: readonly number[];
+}
+
+/**
+ * What a cluster of more than one node changes: every node votes for the controller, the internal
+ * topics get three replicas, a topic without a replication factor of its own gets three, and a
+ * write acknowledged to an acks=all producer is on at least two nodes. Failures are noticed within
+ * seconds (the defaults take 9 s), and leadership goes back to a restarted node soon after it
+ * returns, so partitions stay spread over the nodes.
+ */
+function clusterProperties(host: string, cluster: KafkaClusterMembership): string[] {
+  const replicas = Math.min(3, cluster.ports.length);
+  return [
+    `node.id=${cluster.nodeId}`,
+    `controller.quorum.voters=${cluster.ports.map((p, i) => `${i + 1}@${host}:${p + 1}`).join(",")}`,
+    `offsets.topic.replication.factor=${replicas}`,
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${Math.min(2, replicas)}`,
+    `default.replication.factor=${replicas}`,
+    `min.insync.replicas=${Math.min(2, replicas)}`,
+    "broker.session.timeout.ms=4000",
+    "broker.heartbeat.interval.ms=1000",
+    "leader.imbalance.check.interval.seconds=5",
+    "unclean.leader.election.enable=false",
+  ];
+}
+
+/**
+ * A single node: the internal topics cannot have more replicas than brokers, or consumer groups
+ * fail with "group coordinator not available".
+ */
+const SINGLE_NODE_PROPERTIES = [
+  "node.id=1",
+  "offsets.topic.replication.factor=1",
+  "transaction.state.log.replication.factor=1",
+  "transaction.state.log.min.isr=1",
+];
+
+function serverProperties(
+  host: string,
+  port: number,
+  logDir: string,
+  cluster?: KafkaClusterMembership,
+): string {
   return [
     "process.roles=broker,controller",
-    "node.id=1",
-    `controller.quorum.voters=1@${host}:${port + 1}`,
+    ...(cluster
+      ? clusterProperties(host, cluster)
+      : [...SINGLE_NODE_PROPERTIES, `controller.quorum.voters=1@${host}:${port + 1}`]),
     `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${port + 1}`,
     `advertised.listeners=PLAINTEXT://${host}:${port}`,
     "controller.listener.names=CONTROLLER",
@@ -33,12 +89,7 @@ function serverProperties(host: string, port: number, logDir: string): string {
     "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
     `log.dirs=${logDir}`,
     "num.partitions=3",
-    // A single node: the internal topics cannot have more replicas than brokers, or consumer
-    // groups fail with "group coordinator not available".
-    "offsets.topic.replication.factor=1",
     "offsets.topic.num.partitions=3",
-    "transaction.state.log.replication.factor=1",
-    "transaction.state.log.min.isr=1",
     "group.initial.rebalance.delay.ms=0",
     "auto.create.topics.enable=false",
     "log.retention.hours=168",
@@ -49,8 +100,9 @@ function serverProperties(host: string, port: number, logDir: string): string {
 }
 
 /**
- * A single-node Apache Kafka 3.9.1 broker in KRaft mode (broker + controller), run from Apache's
- * own jars with the machine's JDK. Restartable on the same data (the fault suite kills it -9).
+ * An Apache Kafka 3.9.1 node in KRaft mode (broker + controller), run from Apache's own jars with
+ * the machine's JDK: a single-node cluster, or one node of several (`cluster`, kafka-cluster.ts).
+ * Restartable on the same data (the fault suites kill it -9).
  */
 export function createKafkaBroker({
   host = LOCAL_DEFAULTS.HOST,
@@ -58,6 +110,7 @@ export function createKafkaBroker({
   dataDir = join(DATA_DIR, "kafka", `broker-${port}`),
   libsDir = join(DATA_DIR, "kafka", "libs"),
   maxHeap = "512m",
+  cluster,
   log = console.log,
 }: KafkaBrokerOptions = {}) {
   const brokers = [`${host}:${port}`];
@@ -81,12 +134,11 @@ export function createKafkaBroker({
 
   function prepare(): void {
     mkdirSync(join(dataDir, "logs"), { recursive: true });
-    writeFileSync(configFile, serverProperties(host, port, join(dataDir, "logs")));
+    writeFileSync(configFile, serverProperties(host, port, join(dataDir, "logs"), cluster));
     const idFile = join(dataDir, "cluster-id");
-    if (!existsSync(idFile)) {
-      // A Kafka cluster id is 16 bytes, URL-safe base64 without padding.
-      const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
-      writeFileSync(idFile, id);
+    if (cluster) writeFileSync(idFile, cluster.clusterId);
+    else if (!existsSync(idFile)) {
+      writeFileSync(idFile, newKafkaClusterId());
     }
     const clusterId = readFileSync(idFile, "utf8").trim();
     const format = spawnSync(
@@ -146,6 +198,11 @@ export function createKafkaBroker({
       await exited;
     },
   };
+}
+
+/** A Kafka cluster id: 16 bytes, URL-safe base64 without padding. */
+export function newKafkaClusterId(): string {
+  return Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
 }
 
 /** After a signal, `exitCode` stays null and `signalCode` is set: both must be null while it runs. */

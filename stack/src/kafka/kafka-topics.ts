@@ -20,7 +20,10 @@ export function issueTopics(
 /** The topics the system needs. */
 export const REQUIRED_TOPICS: readonly TopicSpec[] = issueTopics();
 
-/** Creates the topics that are missing, leaves the ones present alone. */
+/**
+ * Creates the topics that are missing, leaves the ones present alone. Each gets the brokers'
+ * `default.replication.factor`: one on a single broker, three on a cluster (kafka-broker.ts).
+ */
 export async function ensureTopics(
   admin: Admin,
   topics: readonly TopicSpec[] = REQUIRED_TOPICS,
@@ -33,7 +36,6 @@ export async function ensureTopics(
     topics: missing.map((t) => ({
       topic: t.topic,
       numPartitions: t.numPartitions,
-      replicationFactor: 1,
     })),
   });
 }

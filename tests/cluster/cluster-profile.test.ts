@@ -1,0 +1,308 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOPICS } from "#shared/defaults.ts";
+import { DEFAULT_REDIS_KEYS } from "#shared/redis/keys.ts";
+import { kafkaAdminClient } from "#stack/kafka/kafka-probe.ts";
+import { ensureProxyRedisUser, proxyRedisUser } from "#stack/redis-proxy-user.ts";
+import { dropUnderFault, expectIssuanceWorks, FAST_RECONCILER } from "../faults/fault-harness.ts";
+import {
+  type ClusterProfile,
+  onRedisNode,
+  partitionOfCoupon,
+  startClusterProfile,
+} from "../support/cluster-profile.ts";
+import { createCoupon, startDrop } from "../support/coupon-drop.ts";
+import { createGraphqlClient } from "../support/graphql-client.ts";
+import { expectInvariantsHold } from "../support/invariants.ts";
+import { expectRaceIssuesExactly } from "../support/issuance-race.ts";
+import { type SystemUnderTest, startSystem } from "../support/system.ts";
+import { uniqueSystemNames } from "../support/unique-name.ts";
+import { mapWithConcurrency, waitUntil } from "../support/wait.ts";
+
+const log = (line: string) => console.log(`[cluster] ${line}`);
+const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
+
+/** Script calls (EVALSHA and EVAL: admissions, claims, settles) each primary served since its reset. */
+async function scriptCallsPerPrimary(profile: ClusterProfile): Promise<Map<string, number>> {
+  const primaries = (await profile.redis.topology()).filter((n) => n.role === "primary");
+  const calls = new Map<string, number>();
+  for (const primary of primaries) {
+    const stats = await onRedisNode(profile.redis.urlOf(primary.port), (node) =>
+      node.info("commandstats"),
+    );
+    let total = 0;
+    for (const match of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm))
+      total += Number(match[1]);
+    calls.set(`${primary.host}:${primary.port}`, total);
+  }
+  return calls;
+}
+
+async function resetCommandStats(profile: ClusterProfile): Promise<void> {
+  await Promise.all(
+    profile.redis.ports.map((port) =>
+      onRedisNode(profile.redis.urlOf(port), (node) => node.config("RESETSTAT")).catch(
+        () => undefined,
+      ),
+    ),
+  );
+}
+
+/** Each partition's end offset, and its leader. */
+async function partitionEnds(brokers: string[], topic: string) {
+  const admin = kafkaAdminClient(brokers).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    return offsets.map((o) => ({
+      partition: o.partition,
+      end: Number(o.high),
+      leader: metadata?.partitions.find((p) => p.partitionId === o.partition)?.leader ?? -1,
+    }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A drop over `coupons` coupons at once; presses per second over the whole of it. */
+async function dropOverManyCoupons(
+  system: SystemUnderTest,
+  { coupons, stock, usersPerCoupon }: { coupons: number; stock: number; usersPerCoupon: number },
+) {
+  const gql = createGraphqlClient(system.graphqlUrl);
+  const ids = await mapWithConcurrency(
+    Array.from({ length: coupons }, () => stock),
+    8,
+    (total) => createCoupon(gql, total),
+  );
+  const began = performance.now();
+  const drops = await Promise.all(
+    ids.map(
+      (couponId) =>
+        startDrop(gql, { couponId, users: usersPerCoupon, twice: 0, concurrency: 1 }).done,
+    ),
+  );
+  const seconds = (performance.now() - began) / 1000;
+  const sent = drops.reduce((sum, d) => sum + d.sent, 0);
+  const accepted = drops.reduce((sum, d) => sum + d.accepted, 0);
+  return { ids, sent, accepted, seconds, pressesPerSecond: sent / seconds };
+}
+
+describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three Kafka brokers", () => {
+  let profile: ClusterProfile;
+  let system: SystemUnderTest;
+  let db: pg.Pool;
+
+  beforeAll(async () => {
+    const began = Date.now();
+    profile = await startClusterProfile();
+    log(`Redis Cluster and three Kafka brokers up in ${Date.now() - began} ms`);
+    system = await startSystem({
+      workers: 3,
+      infra: {
+        REDIS_URL: profile.redis.urlOf(profile.redis.ports[0] as number),
+        KAFKA_BROKERS: profile.kafka.brokers.join(","),
+      },
+      redisClusterNodes: profile.redis.nodes,
+      extraEnv: { control: FAST_RECONCILER },
+    });
+    db = new pg.Pool({ connectionString: system.env.DATABASE_URL, max: 3 });
+  }, 300_000);
+  afterAll(async () => {
+    await db?.end();
+    await system?.stop();
+    await profile?.stop();
+  });
+
+  it("keeps three replicas of every partition and two in sync before it acknowledges", async () => {
+    const admin = kafkaAdminClient(profile.kafka.brokers).admin();
+    await admin.connect();
+    try {
+      const [topic] = (await admin.fetchTopicMetadata({ topics: [TOPICS.issueRequests] })).topics;
+      expect(topic?.partitions).toHaveLength(3);
+      for (const partition of topic?.partitions ?? []) expect(partition.replicas).toHaveLength(3);
+      const leaders = new Set(topic?.partitions.map((p) => p.leader));
+      expect(leaders.size).toBe(3);
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2, name: TOPICS.issueRequests, configNames: ["min.insync.replicas"] }],
+      });
+      expect(resources[0]?.configEntries[0]?.configValue).toBe("2");
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it("the race: 2,000 presses from 1,500 users for 300 coupons issue exactly 300, one per user", async () => {
+    await expectRaceIssuesExactly({ gql: createGraphqlClient(system.graphqlUrl), db });
+  });
+
+  it("spreads a drop over many coupons across the Redis primaries and the brokers", async () => {
+    const coupons = 90;
+    const stock = 10;
+    await resetCommandStats(profile);
+    const before = await partitionEnds(profile.kafka.brokers, TOPICS.issueRequests);
+    const drop = await dropOverManyCoupons(system, { coupons, stock, usersPerCoupon: 15 });
+    expect(drop.accepted).toBe(coupons * stock);
+    await waitUntil(
+      async () =>
+        (
+          await db.query(
+            "SELECT count(*)::int AS n FROM user_coupon WHERE coupon_id = ANY($1::bigint[])",
+            [drop.ids],
+          )
+        ).rows[0].n ===
+        coupons * stock,
+      { timeoutMs: 60_000, what: "every accepted press of the drop to have its row" },
+    );
+
+    const calls = await scriptCallsPerPrimary(profile);
+    const allCalls = [...calls.values()].reduce((a, b) => a + b, 0);
+    log(
+      `script calls per Redis primary: ${[...calls]
+        .map(([node, n]) => `${node}=${n} (${share(n, allCalls)})`)
+        .join(" ")}`,
+    );
+    const after = await partitionEnds(profile.kafka.brokers, TOPICS.issueRequests);
+    const perBroker = new Map<number, number>();
+    for (const { partition, end, leader } of after) {
+      const start = before.find((p) => p.partition === partition)?.end ?? 0;
+      perBroker.set(leader, (perBroker.get(leader) ?? 0) + end - start);
+    }
+    const allRecords = [...perBroker.values()].reduce((a, b) => a + b, 0);
+    log(
+      `records per broker (partition leader): ${[...perBroker]
+        .map(([broker, n]) => `broker ${broker}=${n} (${share(n, allRecords)})`)
+        .join(" ")}`,
+    );
+    log(
+      `cluster profile: ${coupons} coupons of ${stock}, ${drop.sent} presses in ` +
+        `${drop.seconds.toFixed(1)} s = ${drop.pressesPerSecond.toFixed(0)} presses/s`,
+    );
+    // Near an even share each: the coupons' hash tags and keys spread them over slots and partitions.
+    expect(calls.size).toBe(3);
+    for (const n of calls.values()) expect(n / allCalls).toBeGreaterThan(1 / 6);
+    expect(allRecords).toBe(coupons * stock);
+    expect(perBroker.size).toBe(3);
+    for (const n of perBroker.values()) expect(n / allRecords).toBeGreaterThan(1 / 6);
+
+    // The same drop on the single profile (one Redis, one broker: the suite's shared ones).
+    const single = await startSystem({ workers: 3, names: uniqueSystemNames() });
+    try {
+      const singleDrop = await dropOverManyCoupons(single, { coupons, stock, usersPerCoupon: 15 });
+      expect(singleDrop.accepted).toBe(coupons * stock);
+      log(
+        `single profile: ${coupons} coupons of ${stock}, ${singleDrop.sent} presses in ` +
+          `${singleDrop.seconds.toFixed(1)} s = ${singleDrop.pressesPerSecond.toFixed(0)} presses/s`,
+      );
+    } finally {
+      await single.stop();
+    }
+  }, 300_000);
+
+  it("one coupon's ceiling: its admissions live in one slot on one primary, its records in one partition", async () => {
+    const gql = createGraphqlClient(system.graphqlUrl);
+    const couponId = await createCoupon(gql, 1500);
+    const began = performance.now();
+    const drop = await startDrop(gql, { couponId, users: 1500, twice: 0, concurrency: 64 }).done;
+    const seconds = (performance.now() - began) / 1000;
+    expect(drop.accepted).toBe(1500);
+    const slot = await onRedisNode(profile.redis.urlOf(profile.redis.ports[0] as number), (node) =>
+      node.cluster("KEYSLOT", DEFAULT_REDIS_KEYS.coupon(couponId).meta),
+    );
+    const primary = await profile.redis.primaryOf(Number(slot));
+    const { partition, leader } = await partitionOfCoupon(
+      profile.kafka.brokers,
+      TOPICS.issueRequests,
+      couponId,
+    );
+    log(
+      `one coupon: ${drop.sent} presses, all admitted, in ${seconds.toFixed(1)} s = ` +
+        `${(drop.sent / seconds).toFixed(0)} admissions/s (64 in flight), in slot ${slot} on ` +
+        `primary ${primary.host}:${primary.port} and partition ${partition} led by broker ${leader}`,
+    );
+  });
+
+  it("survives kill -9 of the broker leading the drop's partition", async () => {
+    let killed = -1;
+    const { report } = await dropUnderFault({
+      scenario: "cluster: partition leader broker kill -9",
+      system,
+      fault: async (couponId) => {
+        const { partition, leader } = await partitionOfCoupon(
+          profile.kafka.brokers,
+          TOPICS.issueRequests,
+          couponId,
+        );
+        killed = leader;
+        const killedAt = Date.now();
+        await profile.kafka.kill(leader);
+        const survivors = profile.kafka.brokers.filter((b) => profile.kafka.nodeIdOf(b) !== leader);
+        await waitUntil(
+          async () => {
+            const now = await partitionOfCoupon(survivors, TOPICS.issueRequests, couponId).catch(
+              () => ({ leader: -1 }),
+            );
+            return now.leader >= 0 && now.leader !== leader;
+          },
+          { timeoutMs: 60_000, intervalMs: 100, what: "a new leader for the partition" },
+        );
+        log(
+          `broker ${leader} (leader of partition ${partition}) killed; a new leader in ` +
+            `${Date.now() - killedAt} ms`,
+        );
+        return killedAt;
+      },
+    });
+    expectInvariantsHold(report);
+    expect(report.rowsNobodyWasToldOf).toBe(0);
+    expect(report.issued).toBe(report.rows);
+    await profile.kafka.restart(killed);
+    await expectIssuanceWorks(system);
+  });
+
+  it("survives kill -9 of the Redis primary holding the drop's coupon: its replica takes over", async () => {
+    let killedPort = -1;
+    const { report } = await dropUnderFault({
+      scenario: "cluster: Redis primary kill -9",
+      system,
+      fault: async (couponId) => {
+        const slot = Number(
+          await onRedisNode(profile.redis.urlOf(profile.redis.ports[0] as number), (node) =>
+            node.cluster("KEYSLOT", DEFAULT_REDIS_KEYS.coupon(couponId).meta),
+          ),
+        );
+        const primary = await profile.redis.primaryOf(slot);
+        killedPort = primary.port;
+        const killedAt = Date.now();
+        await profile.redis.kill(primary.port);
+        await waitUntil(
+          async () => {
+            const now = await profile.redis.primaryOf(slot).catch(() => null);
+            return now !== null && now.port !== primary.port;
+          },
+          { timeoutMs: 60_000, intervalMs: 100, what: "a replica to take over the coupon's slot" },
+        );
+        const promoted = await profile.redis.primaryOf(slot);
+        log(
+          `Redis primary ${primary.host}:${primary.port} (slot ${slot}) killed; its replica ` +
+            `${promoted.host}:${promoted.port} took over in ${Date.now() - killedAt} ms`,
+        );
+        return killedAt;
+      },
+    });
+    expectInvariantsHold(report);
+    expect(report.rowsNobodyWasToldOf).toBe(0);
+    expect(report.issued).toBe(report.rows);
+    // Back as a replica of the node that took over, with the proxy's user (ACLs are per node).
+    await profile.redis.restart(killedPort);
+    await ensureProxyRedisUser(system.redis.url, {
+      user: proxyRedisUser(system.env.REDIS_REST_TOKEN),
+      clusterNodes: profile.redis.nodes,
+      log: () => undefined,
+    });
+    await profile.redis.waitUntilHealthy();
+    await expectIssuanceWorks(system);
+  });
+});

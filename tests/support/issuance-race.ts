@@ -1,0 +1,96 @@
+import type pg from "pg";
+import { expect } from "vitest";
+import {
+  CREATE_COUPON,
+  type GraphqlClient,
+  ISSUE_COUPON,
+  ISSUE_REQUEST,
+  type IssueResult,
+} from "./graphql-client.ts";
+import { mapWithConcurrency, waitUntil } from "./wait.ts";
+
+export interface RaceOptions {
+  gql: GraphqlClient;
+  db: pg.Pool;
+  /** Coupons in stock. Default 300. */
+  total?: number;
+  /** Distinct users pressing. Default 1,500. */
+  users?: number;
+  /** Users among them who press twice. Default 500. */
+  twice?: number;
+  /** Presses in flight. Default 200. */
+  concurrency?: number;
+}
+
+/**
+ * The race, as the e2e suite runs it on every profile: everyone presses at once (some twice) for a
+ * coupon of `total`; exactly `total` are accepted, one per user, a second press names the first
+ * request, all of them end ISSUED with their row in PostgreSQL, and `issued_count` agrees.
+ */
+export async function expectRaceIssuesExactly({
+  gql,
+  db,
+  total = 300,
+  users = 1500,
+  twice = 500,
+  concurrency = 200,
+}: RaceOptions): Promise<void> {
+  const created = await gql.request<{ createCoupon: { id: string } }>(CREATE_COUPON, {
+    input: { name: `race of ${total}`, totalQuantity: total },
+  });
+  expect(created.errors).toBeUndefined();
+  const couponId = created.data?.createCoupon.id as string;
+  const userBase = 10_000_000 + Math.floor(Math.random() * 1_000_000) * 10;
+  const userIds = Array.from({ length: users }, (_, i) => String(userBase + i));
+  const presses = [...userIds, ...userIds.slice(0, twice)].sort(() => Math.random() - 0.5);
+
+  const results = await mapWithConcurrency(presses, concurrency, async (userId) => {
+    const reply = await gql.request<{ issueCoupon: IssueResult }>(
+      ISSUE_COUPON,
+      { couponId },
+      userId,
+    );
+    if (reply.errors) throw new Error(JSON.stringify(reply.errors));
+    return { userId, result: reply.data?.issueCoupon as IssueResult };
+  });
+
+  const accepted = results.filter((r) => r.result.__typename === "IssueAccepted");
+  expect(accepted).toHaveLength(total);
+  expect(new Set(accepted.map((r) => r.userId)).size).toBe(total);
+  const acceptedBy = new Map(accepted.map((r) => [r.userId, r.result.requestId]));
+  for (const { userId, result } of results) {
+    if (result.__typename === "AlreadyRequested")
+      expect(result.requestId).toBe(acceptedBy.get(userId));
+    else expect(["IssueAccepted", "SoldOut"]).toContain(result.__typename);
+  }
+
+  const rowCount = async () =>
+    (await db.query("SELECT count(*)::int AS n FROM user_coupon WHERE coupon_id = $1", [couponId]))
+      .rows[0].n;
+  await waitUntil(async () => (await rowCount()) === total, {
+    timeoutMs: 30_000,
+    what: `${total} rows in user_coupon`,
+  });
+  const statuses = await mapWithConcurrency(accepted, 50, async ({ userId, result }) => {
+    const reply = await gql.request<{ issueRequest: { status: string } }>(
+      ISSUE_REQUEST,
+      { requestId: result.requestId },
+      userId,
+    );
+    return reply.data?.issueRequest.status;
+  });
+  expect(statuses.every((s) => s === "ISSUED")).toBe(true);
+
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS rows, count(DISTINCT user_id)::int AS users, max(c.issued_count) AS issued
+     FROM user_coupon u JOIN coupon c ON c.id = u.coupon_id WHERE u.coupon_id = $1`,
+    [couponId],
+  );
+  expect(rows[0]).toEqual({ rows: total, users: total, issued: total });
+  const dbRequestIds = new Set(
+    (
+      await db.query("SELECT request_id FROM user_coupon WHERE coupon_id = $1", [couponId])
+    ).rows.map((r) => r.request_id),
+  );
+  expect(accepted.every((r) => dbRequestIds.has(r.result.requestId))).toBe(true);
+}
