@@ -22,20 +22,26 @@ import { mapWithConcurrency, waitUntil } from "../support/wait.ts";
 const log = (line: string) => console.log(`[cluster] ${line}`);
 const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
 
-/** Script calls (EVALSHA and EVAL: admissions, claims, settles) each primary served since its reset. */
-async function scriptCallsPerPrimary(profile: ClusterProfile): Promise<Map<string, number>> {
+/**
+ * What each primary served since its stats were reset: admissions (the ZADD admit.lua makes of each
+ * accepted press: commands a script calls count in INFO commandstats too) and script calls in all
+ * (EVALSHA and EVAL: admissions, claims, settles, the reconciler's reads).
+ */
+async function workPerPrimary(profile: ClusterProfile) {
   const primaries = (await profile.redis.topology()).filter((n) => n.role === "primary");
-  const calls = new Map<string, number>();
+  const work = new Map<string, { admissions: number; scripts: number }>();
   for (const primary of primaries) {
     const stats = await onRedisNode(profile.redis.urlOf(primary.port), (node) =>
       node.info("commandstats"),
     );
-    let total = 0;
-    for (const match of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm))
-      total += Number(match[1]);
-    calls.set(`${primary.host}:${primary.port}`, total);
+    const calls = (command: string) =>
+      Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, "m").exec(stats)?.[1] ?? 0);
+    work.set(`${primary.host}:${primary.port}`, {
+      admissions: calls("zadd"),
+      scripts: calls("evalsha") + calls("eval"),
+    });
   }
-  return calls;
+  return work;
 }
 
 async function resetCommandStats(profile: ClusterProfile): Promise<void> {
@@ -108,6 +114,9 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
       extraEnv: { control: FAST_RECONCILER },
     });
     db = new pg.Pool({ connectionString: system.env.DATABASE_URL, max: 3 });
+    // Ready once a press goes all the way through: the brokers create their internal topics (three
+    // replicas each) on first use.
+    await expectIssuanceWorks(system);
   }, 300_000);
   afterAll(async () => {
     await db?.end();
@@ -157,11 +166,15 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
       { timeoutMs: 60_000, what: "every accepted press of the drop to have its row" },
     );
 
-    const calls = await scriptCallsPerPrimary(profile);
-    const allCalls = [...calls.values()].reduce((a, b) => a + b, 0);
+    const work = await workPerPrimary(profile);
+    const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
+    const admissions = sum([...work.values()].map((w) => w.admissions));
+    const scripts = sum([...work.values()].map((w) => w.scripts));
     log(
-      `script calls per Redis primary: ${[...calls]
-        .map(([node, n]) => `${node}=${n} (${share(n, allCalls)})`)
+      `admissions per Redis primary: ${[...work]
+        .map(([node, w]) => `${node}=${w.admissions} (${share(w.admissions, admissions)})`)
+        .join(" ")}; script calls: ${[...work]
+        .map(([node, w]) => `${node}=${w.scripts} (${share(w.scripts, scripts)})`)
         .join(" ")}`,
     );
     const after = await partitionEnds(profile.kafka.brokers, TOPICS.issueRequests);
@@ -181,9 +194,12 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
         `${drop.seconds.toFixed(1)} s = ${drop.pressesPerSecond.toFixed(0)} presses/s`,
     );
     // Near an even share each: the coupons' hash tags and keys spread them over slots and partitions.
-    expect(calls.size).toBe(3);
-    for (const n of calls.values()) expect(n / allCalls).toBeGreaterThan(1 / 6);
-    expect(allRecords).toBe(coupons * stock);
+    expect(work.size).toBe(3);
+    expect(admissions).toBe(coupons * stock);
+    for (const w of work.values()) expect(w.admissions / admissions).toBeGreaterThan(1 / 6);
+    // At least one record per admission: a request pending past RECONCILE_AFTER_MS (a slow worker
+    // on a busy machine) is produced again by the reconciler, harmlessly.
+    expect(allRecords).toBeGreaterThanOrEqual(coupons * stock);
     expect(perBroker.size).toBe(3);
     for (const n of perBroker.values()) expect(n / allRecords).toBeGreaterThan(1 / 6);
 

@@ -90,6 +90,9 @@ function serverProperties(
     `log.dirs=${logDir}`,
     "num.partitions=3",
     "offsets.topic.num.partitions=3",
+    // Made on an idempotent producer's first InitProducerId: 50 partitions (the default) take long
+    // to create on a small machine, three replicas each on a cluster.
+    "transaction.state.log.num.partitions=3",
     "group.initial.rebalance.delay.ms=0",
     "auto.create.topics.enable=false",
     "log.retention.hours=168",
