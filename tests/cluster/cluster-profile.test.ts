@@ -145,7 +145,7 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
 
   it("the race: 2,000 presses from 1,500 users for 300 coupons issue exactly 300, one per user", async () => {
     await expectRaceIssuesExactly({ gql: createGraphqlClient(system.graphqlUrl), db });
-  });
+  }, 180_000);
 
   it("spreads a drop over many coupons across the Redis primaries and the brokers", async () => {
     const coupons = 90;
@@ -238,7 +238,7 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
         `${(drop.sent / seconds).toFixed(0)} admissions/s (64 in flight), in slot ${slot} on ` +
         `primary ${primary.host}:${primary.port} and partition ${partition} led by broker ${leader}`,
     );
-  });
+  }, 180_000);
 
   it("survives kill -9 of the broker leading the drop's partition", async () => {
     let killed = -1;
@@ -276,7 +276,7 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
     expect(report.issued).toBe(report.rows);
     await profile.kafka.restart(killed);
     await expectIssuanceWorks(system);
-  });
+  }, 300_000);
 
   it("survives kill -9 of the Redis primary holding the drop's coupon: its replica takes over", async () => {
     let killedPort = -1;
@@ -320,5 +320,5 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
     });
     await profile.redis.waitUntilHealthy();
     await expectIssuanceWorks(system);
-  });
+  }, 300_000);
 });

@@ -32,10 +32,39 @@ export async function ensureTopics(
   const missing = topics.filter((t) => !existing.has(t.topic));
   if (missing.length === 0) return;
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: missing.map((t) => ({
       topic: t.topic,
       numPartitions: t.numPartitions,
     })),
   });
+  await waitForLeaders(
+    admin,
+    missing.map((t) => t.topic),
+  );
+}
+
+/**
+ * Waits until every partition of `topics` has a leader. On a cluster, a broker other than the
+ * controller may not know a new topic yet and answers "does not host this topic-partition", which
+ * kafkajs's own wait does not retry: asked again until the deadline.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const led = await admin
+      .fetchTopicMetadata({ topics })
+      .then((metadata) =>
+        metadata.topics.every(
+          (topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0),
+        ),
+      )
+      .catch(() => false);
+    if (led) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `no leader for every partition of ${topics.join(", ")} within ${timeoutMs} ms`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
