@@ -13,14 +13,16 @@ import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
 import { createOfflineGraphiql } from "./graphiql-page.ts";
 import { rateLimitAddress } from "./identity/client-address.ts";
 import { createResolveCaller } from "./identity/resolve-caller.ts";
-import { PROJECT_DOCUMENTS } from "./project-documents.ts";
+import { createPressFastPath } from "./press/press-fast-path.ts";
+import { ISSUE_COUPON, PROJECT_DOCUMENTS } from "./project-documents.ts";
 import { useBodyLimit } from "./protection/body-limit.ts";
 import { corsPolicy, useVaryOnOrigin } from "./protection/cors-policy.ts";
 import { useCsrfPrevention } from "./protection/csrf-prevention.ts";
 import { operationLimitPlugins } from "./protection/operation-limits.ts";
-import { trustedDocumentPlugins } from "./protection/trusted-documents.ts";
+import { documentId, trustedDocumentPlugins } from "./protection/trusted-documents.ts";
+import { createRedisPipeline } from "./redis/redis-pipeline.ts";
 import { createUpstashScriptTransport } from "./redis/upstash-script-transport.ts";
-import type { GatewayContext } from "./schema/builder.ts";
+import type { GatewayContext, GatewayServices } from "./schema/builder.ts";
 import { schema } from "./schema/index.ts";
 import { createErrorMask } from "./schema/mask-error.ts";
 import { createRequestIndex } from "./status/request-index.ts";
@@ -43,7 +45,8 @@ export interface GatewayAppOptions {
 
 /**
  * The gateway as one Web-standard fetch handler: the same app is served by Deno.serve, by Node's
- * http server, or by any runtime that speaks Request/Response.
+ * http server, or by any runtime that speaks Request/Response. Here the services are wired to
+ * Redis and Kafka through their REST proxies and to the internal API.
  */
 export function createGatewayApp(
   config: GatewayConfig,
@@ -56,23 +59,25 @@ export function createGatewayApp(
     automaticDeserialization: false,
   });
   const kafka = new Kafka(config.kafkaRest);
-  const store = createAdmissionStore(createUpstashScriptTransport(redis), {
+  // The presses' commands and events, coalesced across requests (shared/src/coalescer.ts).
+  const pipeline = createRedisPipeline({ redis, ...config.coalescing });
+  const store = createAdmissionStore(createUpstashScriptTransport(redis, pipeline), {
     keyPrefix: config.redisKeyPrefix,
   });
   const internalApi = createInternalApiClient(config.internalApi);
-  const requestIndex = createRequestIndex(redis, store.keys);
+  const requestIndex = createRequestIndex(redis, pipeline, store.keys);
   const producer = createIssueEventProducer({
     kafka,
     signer: createEventSigner(config.eventSigningKey),
     topic: config.issueTopic,
     timeoutMs: config.produceTimeoutMs,
+    ...config.coalescing,
   });
-  const resolveCaller = createResolveCaller(config.identity);
   const couponLookups = createCouponLookups({
     internalApi,
     unknownTtlMs: config.unknownCouponTtlMs,
   });
-  const services: GatewayContext["services"] = {
+  const services: GatewayServices = {
     store,
     internalApi,
     couponLookups,
@@ -95,7 +100,15 @@ export function createGatewayApp(
     }),
     subscriptionSlots: createSubscriptionSlots(config.subscriptions),
   };
+  return createGatewayHandler(config, services);
+}
 
+/**
+ * The GraphQL server over `services`: Yoga for every operation, and the press fast path in front
+ * of it (press/press-fast-path.ts), both answering the same way.
+ */
+export function createGatewayHandler(config: GatewayConfig, services: GatewayServices) {
+  const resolveCaller = createResolveCaller(config.identity);
   const errors = createErrorMask();
   const addressOptions = {
     trustedProxy: config.trustedProxy,
@@ -103,7 +116,7 @@ export function createGatewayApp(
     exemptLoopback: config.development,
   };
 
-  return createYoga<GatewayServerContext, GatewayContext>({
+  const yoga = createYoga<GatewayServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
@@ -134,4 +147,46 @@ export function createGatewayApp(
     maskedErrors: { maskError: errors.maskError },
     logging: errors.logger,
   });
+
+  const pressFastPath = createPressFastPath({
+    issueCoupon: services.issueCoupon,
+    resolveCaller,
+    errors,
+    addressOptions,
+    trustedDocuments: config.trustedDocuments,
+    issueCouponDocumentId: documentId(ISSUE_COUPON),
+    corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+
+  return {
+    /** The whole GraphQL server; Node's entry hands it what the press fast path does not answer. */
+    yoga,
+    pressFastPath,
+    /** Presses by the fast path, everything else (and what the fast path declines) by Yoga. */
+    async fetch(request: Request, context: GatewayServerContext = {}): Promise<Response> {
+      if (!pressFastPath.mayBePress(request.method, pathOf(request.url), request.headers))
+        return yoga.fetch(request, context);
+      const body = await request.text();
+      const answer = await pressFastPath.answer({
+        headers: request.headers,
+        body,
+        clientAddress: context.clientAddress,
+      });
+      if (answer !== null)
+        return new Response(answer.body, { status: answer.status, headers: answer.headers });
+      const { method, headers, signal } = request;
+      return yoga.fetch(new Request(request.url, { method, headers, body, signal }), context);
+    },
+  };
 }
+
+/** The path of an absolute request URL, without parsing all of it (a press reads only this). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const end = url.indexOf("?", start);
+  return end === -1 ? url.slice(start) : url.slice(start, end);
+}
+
+export type GatewayApp = ReturnType<typeof createGatewayHandler>;

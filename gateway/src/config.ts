@@ -68,6 +68,13 @@ const envSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   /** How long a produce may take before the admission is undone and the caller told to retry. */
   PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.produceTimeoutMs),
+  /**
+   * Redis pipelines and Kafka produce calls on their way at once (each); presses arriving meanwhile
+   * wait and go together in the next call. 0 turns coalescing off: every press its own calls.
+   */
+  COALESCE_IN_FLIGHT: z.coerce.number().int().min(0).default(GATEWAY_DEFAULTS.coalesceInFlight),
+  /** Most presses in one coalesced call. */
+  COALESCE_MAX_BATCH: positiveInt.default(GATEWAY_DEFAULTS.coalesceMaxBatch),
   /** How long a requestStatus subscription may stay open. */
   SUBSCRIPTION_TIMEOUT_MS: z.coerce
     .number()
@@ -235,6 +242,11 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
     eventSigningKey: eventKeys.signingKey,
     identity,
     produceTimeoutMs: c.PRODUCE_TIMEOUT_MS,
+    /** Off (`COALESCE_IN_FLIGHT=0`): one item per call and no limit on calls at once. */
+    coalescing:
+      c.COALESCE_IN_FLIGHT === 0
+        ? { maxInFlight: Number.POSITIVE_INFINITY, maxBatch: 1 }
+        : { maxInFlight: c.COALESCE_IN_FLIGHT, maxBatch: c.COALESCE_MAX_BATCH },
     issueTopic: c.ISSUE_TOPIC,
     redisKeyPrefix: c.REDIS_KEY_PREFIX,
     development,

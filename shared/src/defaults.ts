@@ -57,6 +57,13 @@ export const GATEWAY_DEFAULTS = {
   unknownCouponTtlMs: 5000,
   /** Unknown coupon ids remembered at once (per gateway process); the oldest go first. */
   unknownCouponsMax: 10_000,
+  /**
+   * Coalesced `/pipeline` and `/produce` calls on their way at once, each (shared/src/coalescer.ts).
+   * More presses wait for one to return and go together in the next.
+   */
+  coalesceInFlight: 2,
+  /** Most presses' commands or events in one coalesced call. */
+  coalesceMaxBatch: 256,
 } as const;
 
 /**

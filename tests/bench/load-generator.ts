@@ -6,6 +6,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import { z } from "zod";
+// The press as the project's own clients send it (and as the gateway answers it fastest).
+import { ISSUE_COUPON } from "#gateway/project-documents.ts";
 
 const planSchema = z.object({
   url: z.url(),
@@ -35,14 +37,6 @@ export interface LoadResult {
   /** requestId of every IssueAccepted answer and when its press was sent (epoch ms). */
   accepted: Array<[string, number]>;
 }
-
-const ISSUE_COUPON = `mutation Issue($couponId: ID!) {
-  issueCoupon(couponId: $couponId) {
-    __typename
-    ... on IssueAccepted { requestId }
-    ... on AlreadyRequested { requestId }
-  }
-}`;
 
 const answerSchema = z.object({
   data: z

@@ -53,6 +53,7 @@ export const LAYERING: Scope[] = [
       ["status/"],
       ["admission/"],
       ["schema/"],
+      ["press/"],
       ["app.ts"],
       ["main-deno.ts", "main-node.ts", "main-workers.ts", "workers-runtime.d.ts"],
     ],

@@ -1,4 +1,5 @@
 import type { Kafka } from "@upstash/kafka";
+import { type CoalescerOptions, createCoalescer } from "#shared/coalescer.ts";
 import { GATEWAY_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
@@ -11,7 +12,10 @@ import { EVENT_SIGNATURE_HEADER, type EventSigner } from "#shared/issue-event-si
  */
 export class ProduceFailedError extends DependencyUnavailableError {}
 
-export interface IssueEventProducerOptions {
+type ProduceRequest = Parameters<ReturnType<Kafka["producer"]>["produceMany"]>[0][number];
+
+export interface IssueEventProducerOptions
+  extends Pick<CoalescerOptions<ProduceRequest, unknown>, "maxBatch" | "maxInFlight"> {
   kafka: Kafka;
   /** Signs each event (`EVENT_SIGNING_KEY`): workers dead-letter what is not signed. */
   signer: EventSigner;
@@ -26,15 +30,32 @@ export interface IssueEventProducerOptions {
 
 /**
  * Produces admitted requests to the issue topic, keyed by coupon, signed (the signature covers
- * topic, key and value: issue-event-signature.ts), within a deadline.
+ * topic, key and value: issue-event-signature.ts), within a deadline. The events of concurrent
+ * presses travel together: one `/produce` with an array (shared/src/coalescer.ts), which the proxy
+ * acknowledges only when the broker has them all, so a failed call fails each of its presses, and
+ * each undoes its own admission.
  */
 export function createIssueEventProducer({
   kafka,
   signer,
   topic = TOPICS.issueRequests,
   timeoutMs = GATEWAY_DEFAULTS.produceTimeoutMs,
+  maxBatch,
+  maxInFlight,
 }: IssueEventProducerOptions) {
   const producer = kafka.producer();
+  const batches = createCoalescer<ProduceRequest, unknown>({
+    maxBatch,
+    maxInFlight,
+    send: async (requests) => {
+      const acknowledged = await producer.produceMany(requests);
+      return requests.map((_, i) =>
+        acknowledged[i] === undefined
+          ? { ok: false, error: new ProduceFailedError("the proxy acknowledged fewer messages") }
+          : { ok: true, value: acknowledged[i] },
+      );
+    },
+  });
   return {
     async produce(event: IssueEvent): Promise<void> {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -49,7 +70,9 @@ export function createIssueEventProducer({
         const value = encodeIssueEvent(event);
         const signature = await signer.sign({ topic, key, value });
         await Promise.race([
-          producer.produce(topic, value, {
+          batches.submit({
+            topic,
+            value,
             key,
             headers: [{ key: EVENT_SIGNATURE_HEADER, value: signature }],
           }),

@@ -28,7 +28,7 @@ export const UNKNOWN_ADDRESS = "unknown";
  * mode. An address that cannot be read is `UNKNOWN_ADDRESS`, one bucket for all such callers.
  */
 export function rateLimitAddress(
-  request: Request,
+  request: { headers: Pick<Headers, "get"> },
   socketAddress: string | undefined,
   { trustedProxy, exemptLoopback }: ClientAddressOptions,
 ): string | null {
@@ -45,7 +45,7 @@ export function rateLimitAddress(
  * sent, and may be forged). Fewer entries than hops: the leftmost. No header: undefined.
  */
 export function forwardedAddress(
-  headers: Headers,
+  headers: Pick<Headers, "get">,
   { header, hops }: TrustedProxy,
 ): string | undefined {
   const value = headers.get(header);

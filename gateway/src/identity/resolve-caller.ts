@@ -7,8 +7,8 @@ export type { Caller } from "./verify-token.ts";
 /** `AUTH_MODE` and, in JWT mode, how tokens are checked (config.ts). */
 export type IdentityOptions = { mode: "development" } | ({ mode: "jwt" } & TokenVerifierOptions);
 
-/** Who is calling: null for an anonymous caller. */
-export type ResolveCaller = (request: Request) => Promise<Caller | null>;
+/** Who is calling: null for an anonymous caller. Reads only the request's headers. */
+export type ResolveCaller = (request: { headers: Pick<Headers, "get"> }) => Promise<Caller | null>;
 
 const BEARER = /^Bearer +(\S+) *$/i;
 

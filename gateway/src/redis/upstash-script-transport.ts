@@ -1,13 +1,20 @@
 import type { Redis } from "@upstash/redis";
 import { isNoScriptError, type ScriptTransport } from "#shared/redis/script-transport.ts";
+import type { RedisPipeline } from "./redis-pipeline.ts";
 import { toRedisError } from "./redis-unreachable.ts";
 
-/** Runs admission scripts over the Upstash REST dialect: EVALSHA, and EVAL once on NOSCRIPT. */
-export function createUpstashScriptTransport(redis: Redis): ScriptTransport {
+/**
+ * Runs admission scripts over the Upstash REST dialect: EVALSHA in the coalesced pipeline, and EVAL
+ * alone once on NOSCRIPT (Redis restarted or flushed its scripts: rare, and the source is large).
+ */
+export function createUpstashScriptTransport(
+  redis: Redis,
+  pipeline: RedisPipeline,
+): ScriptTransport {
   return {
     async evalScript(script, keys, args) {
       try {
-        return await redis.evalsha(script.sha1, keys, args);
+        return await pipeline.run((p) => p.evalsha(script.sha1, keys, args));
       } catch (error) {
         if (!isNoScriptError(error)) throw toRedisError(error);
         return redis
