@@ -4,6 +4,7 @@
 // thousands of held subscriptions, and a client that never finishes its headers. The gateway runs in
 // the configuration of a public deployment (GraphiQL and introspection off, one allowed origin); its
 // internal-API calls pass through a counter, so "nothing was called" is counted, not assumed.
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +112,32 @@ describe("query limits: one request cannot fan out into thousands of reads", () 
     const answer = await postJson(body);
     expect(answer.status).toBe(413);
     expect(answer.json().errors[0].extensions.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(internalApi.calls - before).toBe(0);
+  });
+
+  it("refuses a chunked body (no Content-Length) over the limit with 413 on the real socket, unexecuted", async () => {
+    const before = internalApi.calls;
+    const body = JSON.stringify({ query: aliasedCoupons(20_000) });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = httpRequest(system.graphqlUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      });
+      request.on("response", (response) => {
+        let text = "";
+        response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      // The gateway may answer and close before it has read everything: that is the point.
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE" && error.code !== "ECONNRESET") reject(error);
+      });
+      for (let at = 0; at < body.length; at += 16 * 1024)
+        request.write(body.slice(at, at + 16 * 1024));
+      request.end();
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.text).errors[0].extensions.code).toBe("PAYLOAD_TOO_LARGE");
     expect(internalApi.calls - before).toBe(0);
   });
 

@@ -281,11 +281,12 @@ describe("press fast path in JWT mode", () => {
 
   it("leaves a refused token and a missing one to Yoga, which answers 401 before anything runs", async () => {
     const before = gateway.calls.length;
-    for (const headers of [
+    const attempts: Array<Record<string, string>> = [
       { authorization: `Bearer ${await sign({ sub: "31" }, "another-secret-of-32-characters!")}` },
       { authorization: "Basic abc" },
       { "x-user-id": "7" },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const answer = await gateway.app.pressFastPath.answer({
         headers: new Headers(headers),
         body: JSON.stringify(press()),
