@@ -36,6 +36,8 @@ import { createSubscriptionSlots } from "./status/subscription-slots.ts";
 export interface GatewayServerContext {
   /** The socket's peer address: the client, unless a trusted proxy names another. */
   clientAddress?: string;
+  /** On Workers: keeps the Worker alive for work Yoga finishes after the response. */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 export interface GatewayAppOptions {

@@ -9,7 +9,10 @@ import { workersClientAddress } from "./identity/client-address.ts";
 
 // Read while the module loads: a refusal throws here, and workerd exits 1 (a deploy is refused) with
 // the one line loadGatewayConfig printed, as the other entries do.
-const config = loadGatewayConfig(workerBindingsAsEnv(env), () => {
+// No coalescing across requests (COALESCE_IN_FLIGHT=0): a Worker may not finish one request with
+// I/O started by another, and workerd cancels a request that waits on another's call as hung. Each
+// press makes its own calls, as concurrent requests in separate isolates would anyway.
+const config = loadGatewayConfig({ ...workerBindingsAsEnv(env), COALESCE_IN_FLIGHT: "0" }, () => {
   throw new Error("gateway did not start (the reason is on the line above)");
 });
 const app = createGatewayApp(config);
@@ -21,7 +24,7 @@ interface WorkerContext {
 
 export default {
   fetch(request: Request, _env: unknown, ctx: WorkerContext): Response | Promise<Response> {
-    return app.handle(request, {
+    return app.fetch(request, {
       clientAddress: workersClientAddress(request),
       // Work Yoga finishes after the response (a plugin's cleanup) keeps the Worker alive for it.
       waitUntil: (promise) => ctx.waitUntil(Promise.resolve(promise)),
