@@ -37,6 +37,17 @@ describe("findViolations", () => {
     ).toEqual(["shared/src/a.ts #consumer/db/b.ts", "consumer/src/db/b.ts ../control/main.ts"]);
   });
 
+  it("places x.ts's tests x.test.ts and x.<subject>.test.ts with it, and no other file", () => {
+    expect(
+      tree({
+        "gateway/src/app.ts": "export const a = 1;\n",
+        "gateway/src/app.test.ts": 'import { a } from "./app.ts";\n',
+        "gateway/src/app.press-fast-path.test.ts": 'import { a } from "./app.ts";\n',
+        "gateway/src/apps.test.ts": 'import { a } from "./app.ts";\n',
+      }),
+    ).toEqual(["gateway/src/apps.test.ts "]);
+  });
+
   it("refuses siblings of one layer importing each other", () => {
     expect(
       tree({

@@ -13,7 +13,8 @@ export interface Scope {
   scope: string;
   /**
    * Bottom layer first; each entry a folder (ending in "/") or a file relative to the scope. A file
-   * entry `x.ts` also covers its test `x.test.ts`. Every file in a scope's folders must be placed.
+   * entry `x.ts` also covers its tests `x.test.ts` and `x.<subject>.test.ts` (one file per subject
+   * when one suite would be long). Every file in a scope's folders must be placed.
    */
   layers: string[][];
 }
@@ -117,7 +118,10 @@ function placeIn(scope: Scope, file: string): { layer: number; part: string } | 
   const covers = (part: string) =>
     part.endsWith("/")
       ? rest.startsWith(part)
-      : rest === part || rest === part.replace(/\.ts$/, ".test.ts");
+      : rest === part ||
+        rest === part.replace(/\.ts$/, ".test.ts") ||
+        (rest.startsWith(part.replace(/\.ts$/, ".")) &&
+          /^[\w-]+\.test\.ts$/.test(rest.slice(part.length - 2)));
   for (const [layer, parts] of scope.layers.entries())
     for (const part of parts) if (covers(part)) return { layer, part };
   return null;

@@ -7,12 +7,12 @@ import {
   type IssueCouponResult,
   IssueNotRecordedError,
   type Presser,
-} from "../admission/issue-coupon.ts";
-import { createGatewayHandler } from "../app.ts";
-import { readGatewayConfig } from "../config.ts";
-import { ISSUE_COUPON } from "../project-documents.ts";
-import { documentId } from "../protection/trusted-documents.ts";
-import type { GatewayServices } from "../schema/builder.ts";
+} from "./admission/issue-coupon.ts";
+import { createGatewayHandler } from "./app.ts";
+import { readGatewayConfig } from "./config.ts";
+import { ISSUE_COUPON } from "./project-documents.ts";
+import { documentId } from "./protection/trusted-documents.ts";
+import type { GatewayServices } from "./schema/builder.ts";
 
 // The press fast path against Yoga itself, over the same schema, configuration and services: for
 // every answer a press can get, both give the same status, content type and body. The admission is
