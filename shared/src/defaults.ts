@@ -202,6 +202,16 @@ export const KAFKA_REST_DEFAULTS = {
   maxBatchMessages: 1000,
 } as const;
 
+/** The live drop dashboard of the control process (`/dashboard`). */
+export const DASHBOARD_DEFAULTS = {
+  /** A snapshot is read and sent to each open page this often. */
+  intervalMs: 1000,
+  /** Coupons shown when the page names none: the most recently created. */
+  coupons: 6,
+  /** Pages open at once; the ones beyond are refused (each reads PostgreSQL every interval). */
+  maxStreams: 20,
+} as const;
+
 /** `npm start` (`CONSUMER_COUNT`, `GATEWAY_RUNTIME`, `WORKER_METRICS_BASE_PORT`). */
 export const STACK_DEFAULTS = {
   consumerCount: 3,

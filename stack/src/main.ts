@@ -126,6 +126,7 @@ try {
       "stack",
       `internal API      ${env.INTERNAL_API_URL}  (metrics ${env.INTERNAL_API_URL}/metrics)`,
     );
+    write("stack", `drop dashboard    ${env.INTERNAL_API_URL}/dashboard`);
     write("stack", `worker metrics    ${metrics.join("  ")}`);
     write("stack", `Redis REST        ${env.REDIS_REST_URL}   Kafka REST ${env.KAFKA_REST_URL}`);
     write("stack", `coupon-drop ready in ${seconds}s — Ctrl-C stops it`);

@@ -10,8 +10,8 @@ export interface TestBrowser {
   context: BrowserContext;
   /** Every URL the browser asked for, pages and their workers alike, in order. */
   requests: string[];
-  /** The requested URLs that left `origin`: anything but `origin` itself, `data:` and `blob:`. */
-  outside(origin: string): string[];
+  /** The requested URLs that left the `origins`: anything but those, `data:` and `blob:`. */
+  outside(...origins: string[]): string[];
   close(): Promise<void>;
 }
 
@@ -42,10 +42,12 @@ export async function openBrowser(): Promise<TestBrowser> {
   return {
     context,
     requests,
-    outside: (origin) =>
+    outside: (...origins) =>
       requests.filter(
         (url) =>
-          !url.startsWith("data:") && !url.startsWith("blob:") && new URL(url).origin !== origin,
+          !url.startsWith("data:") &&
+          !url.startsWith("blob:") &&
+          !origins.includes(new URL(url).origin),
       ),
     async close() {
       await context.close();

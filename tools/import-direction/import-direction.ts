@@ -34,7 +34,7 @@ export const LAYERING: Scope[] = [
     layers: [
       ["config.ts", "db/", "redis/", "kafka/", "monitoring/"],
       ["coupons/", "dead-letter/", "is-retriable.ts", "process-resources.ts"],
-      ["issue-worker/", "reconciler/", "internal-api/", "admin/"],
+      ["issue-worker/", "reconciler/", "internal-api/", "admin/", "dashboard/"],
       ["control/"],
     ],
   },

@@ -3,6 +3,8 @@ import { runServiceProcess } from "#shared/http-kit/service-process.ts";
 import { createEventSigner, createEventVerifier } from "#shared/issue-event-signature.ts";
 import { readConsumerConfig } from "../config.ts";
 import { createCouponService } from "../coupons/coupon-service.ts";
+import { createDashboardRoutes } from "../dashboard/dashboard-routes.ts";
+import { createDropSnapshots } from "../dashboard/drop-snapshot.ts";
 import { createAlertSink } from "../dead-letter/alert-sink.ts";
 import { createDeadLetterReplay } from "../dead-letter/dead-letter-replay.ts";
 import { createDeadLetterRepository } from "../dead-letter/dead-letter-repository.ts";
@@ -31,13 +33,25 @@ await runServiceProcess({
       [{}, await deadLetterRepository.count()],
     ]);
 
+    const snapshots = createDropSnapshots({
+      em: database.orm.em,
+      redis,
+      kafka,
+      topic: config.issueTopic,
+      groupId: config.consumerGroup,
+      redisKeyPrefix: config.redisKeyPrefix,
+    });
+    const health = createHealthRoutes({ metrics, metricsToken: config.metricsToken });
+    // The operators' page, protected as /metrics is (the internal API's token outside development).
+    const dashboard = createDashboardRoutes({ snapshots, token: config.metricsToken });
     const server = createInternalApiServer({
       coupons: createCouponService(database.coupons, store, {
         pipelineRolloutPercent: config.pipelineRolloutPercent,
       }),
       deadLetters: { deadLetters: deadLetterRepository, replay },
       token: config.internalApi.token,
-      fallback: createHealthRoutes({ metrics, metricsToken: config.metricsToken }),
+      fallback: async (request, response) =>
+        (await health(request, response)) || (await dashboard(request, response)),
       httpLimits: config.httpLimits,
     });
     await server.listen(config.internalApi.port, config.internalApi.host);
@@ -70,6 +84,7 @@ await runServiceProcess({
       readyLine: `internal API on ${config.internalApi.url}`,
       async close() {
         await server.close();
+        await snapshots.close();
         await reconciler.stop();
         await monitor.stop().catch(() => undefined);
         await resources.close();

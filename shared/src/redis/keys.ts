@@ -4,7 +4,10 @@
  * unchanged on Redis Cluster.
  */
 export interface CouponKeys {
-  /** hash: total, issued (PostgreSQL's count as last seen), startsAt, endsAt (epoch ms or "") */
+  /**
+   * hash: total, issued (PostgreSQL's count as last seen), startsAt, endsAt (epoch ms or ""),
+   * pipeline, presses (presses admission looked at, counted by admit.lua for the dashboard)
+   */
   meta: string;
   /** hash: userId → requestId of that user's live request */
   users: string;

@@ -8,7 +8,7 @@
 -- A coupon whose pipeline is REDIS_STREAM (meta's `pipeline`) gets the accepted request appended to
 -- its stream here too, in the same atomic step: no crash can separate the admission from the enqueue,
 -- and the gateway produces nothing for it. The entry's one field, `event`, is the issue event's JSON.
--- KEYS[1] meta  KEYS[2] users  KEYS[3] pending  KEYS[4] requests  KEYS[5] stream
+-- KEYS[1] meta (its `presses` counted here)  KEYS[2] users  KEYS[3] pending  KEYS[4] requests  KEYS[5] stream
 -- KEYS[6..] the caller's rate-limit buckets (none: no limit)
 -- ARGV[1] userId  ARGV[2] requestId  ARGV[3] couponId  ARGV[4] requestedAt (ISO-8601)
 -- ARGV[5] ARGV[6] capacity and refill per second of KEYS[6]; ARGV[7] ARGV[8] of KEYS[7]; ...
@@ -25,6 +25,9 @@ local retryAfterMs = takeTokens(6, 5, nowMs)
 if retryAfterMs > 0 then
   return {'RATE_LIMITED', retryAfterMs}
 end
+-- Presses that reached admission, for the operators' dashboard (presses per second): one field
+-- in meta, so it costs no key of its own; a limited press is not counted (it changes nothing).
+redis.call('HINCRBY', KEYS[1], 'presses', 1)
 if meta[3] and meta[3] ~= '' and nowMs < tonumber(meta[3]) then
   return {'NOT_STARTED'}
 end
