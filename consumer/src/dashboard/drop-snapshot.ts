@@ -1,7 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { Redis } from "ioredis";
 import type { Admin, Kafka } from "kafkajs";
 import { DASHBOARD_DEFAULTS } from "#shared/defaults.ts";
+import type { IoredisClient } from "#shared/redis/ioredis-client.ts";
 import { createRedisKeys } from "#shared/redis/keys.ts";
 
 /** One coupon's drop as the dashboard shows it, each number from the place that owns it. */
@@ -44,7 +44,7 @@ export interface DropSnapshot {
 
 export interface DropSnapshotOptions {
   em: EntityManager;
-  redis: Redis;
+  redis: IoredisClient;
   kafka: Kafka;
   topic: string;
   groupId: string;
@@ -128,20 +128,25 @@ export function createDropSnapshots({
     async read(ids?: string[]): Promise<DropSnapshot> {
       const [rows, topicLag] = await Promise.all([couponRows(ids), lag()]);
       const at = Date.now();
-      const pipeline = redis.pipeline();
-      for (const row of rows) {
-        const coupon = keys.coupon(row.id);
-        pipeline.hget(coupon.meta, "presses");
-        pipeline.exists(coupon.meta);
-        pipeline.zcard(coupon.pending);
-        pipeline.zrange(coupon.pending, "0", "0", "WITHSCORES");
-      }
-      const replies = ((await pipeline.exec()) ?? []).map(([error, value]) => {
-        if (error) throw error;
-        return value;
-      });
+      // One pipeline per coupon: its keys share a hash tag, so this holds on Redis Cluster too.
+      const perCoupon = await Promise.all(
+        rows.map(async (row) => {
+          const coupon = keys.coupon(row.id);
+          const replies = await redis
+            .pipeline()
+            .hget(coupon.meta, "presses")
+            .exists(coupon.meta)
+            .zcard(coupon.pending)
+            .zrange(coupon.pending, "0", "0", "WITHSCORES")
+            .exec();
+          return (replies ?? []).map(([error, value]) => {
+            if (error) throw error;
+            return value;
+          });
+        }),
+      );
       const coupons = rows.map((row, index): CouponDropStats => {
-        const [presses, loaded, pending, oldest] = replies.slice(index * 4, index * 4 + 4) as [
+        const [presses, loaded, pending, oldest] = perCoupon[index] as [
           string | null,
           number,
           number,
