@@ -12,11 +12,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
 import pg from "pg";
-import { DEFAULT_REDIS_KEYS } from "#shared/redis/keys.ts";
-import { LUA_SOURCES } from "#shared/redis/lua-sources.generated.ts";
 import { stackEnv } from "#stack/stack-env.ts";
+import { measureAdmissionCeiling } from "#test-support/admission-ceiling.ts";
 import { createCoupon } from "#test-support/coupon-drop.ts";
 import { createGraphqlClient, ISSUE_COUPON } from "#test-support/graphql-client.ts";
 import { waitUntil } from "#test-support/wait.ts";
@@ -258,75 +256,24 @@ await db.end();
 
 /** redis-benchmark running the real admission script (EVALSHA), unpipelined and 16 deep. */
 async function redisCeiling() {
-  const redisUrl = new URL(env.REDIS_URL);
-  const redis = new Redis(env.REDIS_URL);
-  const couponId = `bench-ceiling-${process.pid}`;
-  const keys = DEFAULT_REDIS_KEYS.couponList(couponId);
-  try {
-    const sha = (await redis.script("LOAD", LUA_SOURCES.admit)) as string;
-    await redis.hset(keys[0] as string, {
-      total: 1_000_000_000,
-      issued: 0,
-      startsAt: "",
-      endsAt: "",
-    });
-    const bench = (pipeline: number) =>
-      new Promise<number>((resolve) => {
-        const args = [
-          "-h",
-          redisUrl.hostname,
-          "-p",
-          redisUrl.port || "6379",
-          "-n",
-          "200000",
-          "-c",
-          "50",
-          "-r",
-          "100000000",
-          "-P",
-          String(pipeline),
-          "-q",
-          "EVALSHA",
-          sha,
-          String(keys.length),
-          ...keys,
-          "__rand_int__",
-          "req-__rand_int__",
-          couponId,
-          new Date().toISOString(),
-        ];
-        const child = spawn("redis-benchmark", args, { stdio: ["ignore", "pipe", "inherit"] });
-        let out = "";
-        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-        child.once("error", () => resolve(Number.NaN));
-        child.once("exit", () => {
-          // -q prints "EVALSHA ...: 48000.00 requests per second" after carriage-return updates.
-          const match = /([\d.]+) requests per second/.exec(out.split("\r").at(-1) ?? out);
-          resolve(match ? Number(match[1]) : Number.NaN);
-        });
-      });
-    const evalshaPerSecond = await bench(1);
-    const pipelinedPerSecond = await bench(16);
-    if (Number.isNaN(evalshaPerSecond)) {
-      console.log("\nraw ceiling: redis-benchmark not installed (apt-get install redis-tools)");
-      return null;
-    }
-    console.log(
-      `\nraw ceiling: redis-benchmark EVALSHA admit.lua ${n0(evalshaPerSecond)}/s (pipelined 16: ${n0(pipelinedPerSecond)}/s)`,
-    );
-    const best = Math.max(
-      0,
-      ...figures.filter((f) => f.name === "accept-heavy").map((f) => f.pressesPerSecond),
-    );
-    if (best > 0)
-      console.log(
-        `best accept-heavy presses/s is ${((100 * best) / evalshaPerSecond).toFixed(1)}% of it`,
-      );
-    return { evalshaPerSecond, pipelinedPerSecond };
-  } finally {
-    await redis.del(...keys);
-    redis.disconnect();
+  const measured = await measureAdmissionCeiling(env.REDIS_URL);
+  if (!measured) {
+    console.log("\nraw ceiling: redis-benchmark not installed (apt-get install redis-tools)");
+    return null;
   }
+  const { evalshaPerSecond, pipelinedPerSecond } = measured;
+  console.log(
+    `\nraw ceiling: redis-benchmark EVALSHA admit.lua ${n0(evalshaPerSecond)}/s (pipelined 16: ${n0(pipelinedPerSecond)}/s)`,
+  );
+  const best = Math.max(
+    0,
+    ...figures.filter((f) => f.name === "accept-heavy").map((f) => f.pressesPerSecond),
+  );
+  if (best > 0)
+    console.log(
+      `best accept-heavy presses/s is ${((100 * best) / evalshaPerSecond).toFixed(1)}% of it`,
+    );
+  return measured;
 }
 
 const machine = {

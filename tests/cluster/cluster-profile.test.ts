@@ -5,6 +5,7 @@ import { DEFAULT_REDIS_KEYS } from "#shared/redis/keys.ts";
 import { kafkaAdminClient } from "#stack/kafka/kafka-probe.ts";
 import { ensureProxyRedisUser, proxyRedisUser } from "#stack/redis-proxy-user.ts";
 import { dropUnderFault, expectIssuanceWorks, FAST_RECONCILER } from "../faults/fault-harness.ts";
+import { measureAdmissionCeiling } from "../support/admission-ceiling.ts";
 import {
   type ClusterProfile,
   onRedisNode,
@@ -237,6 +238,23 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
       `one coupon: ${drop.sent} presses, all admitted, in ${seconds.toFixed(1)} s = ` +
         `${(drop.sent / seconds).toFixed(0)} admissions/s (64 in flight), in slot ${slot} on ` +
         `primary ${primary.host}:${primary.port} and partition ${partition} led by broker ${leader}`,
+    );
+    // Its slot's ceiling, whatever sits in front: the admission script alone on that one primary.
+    const ceilingCoupon = `ceiling-${Date.now()}`;
+    const ceilingSlot = await onRedisNode(
+      profile.redis.urlOf(profile.redis.ports[0] as number),
+      (node) => node.cluster("KEYSLOT", DEFAULT_REDIS_KEYS.coupon(ceilingCoupon).meta),
+    );
+    const owner = await profile.redis.primaryOf(Number(ceilingSlot));
+    const ceiling = await measureAdmissionCeiling(profile.redis.urlOf(owner.port), {
+      couponId: ceilingCoupon,
+      requests: 50_000,
+    });
+    expect(ceiling).not.toBeNull();
+    log(
+      `one coupon's slot ceiling (redis-benchmark, admit.lua on primary ${owner.host}:${owner.port}): ` +
+        `${ceiling?.evalshaPerSecond.toFixed(0)} admissions/s, ` +
+        `${ceiling?.pipelinedPerSecond.toFixed(0)}/s pipelined 16 deep`,
     );
   }, 180_000);
 
