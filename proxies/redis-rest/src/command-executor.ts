@@ -68,11 +68,17 @@ export function createCommandExecutor({
    * EVAL goes where the EVALSHA went (its keys' node, on a cluster) and leaves the script cached.
    */
   async function retryAfterNoScript(command: Command, error: unknown): Promise<unknown> {
+    const withSource = evalOfSource(command);
+    if (!isReplyError(error) || !/^NOSCRIPT/i.test(error.message) || !withSource) throw error;
+    const { name, args } = toRedisArguments(withSource);
+    return redis.callBuffer(name, ...args);
+  }
+
+  /** An EVALSHA (or EVALSHA_RO) of a project script as EVAL of its source; undefined otherwise. */
+  function evalOfSource(command: Command): Command | undefined {
     const [name, sha1, ...rest] = command;
-    const source = policy.scriptSource(String(sha1 ?? ""));
-    if (!isReplyError(error) || !/^NOSCRIPT/i.test(error.message) || !source) throw error;
-    const evalCommand = toRedisArguments([String(name).replace(/sha/i, ""), source, ...rest]);
-    return redis.callBuffer(evalCommand.name, ...evalCommand.args);
+    const source = /^evalsha/i.test(String(name)) && policy.scriptSource(String(sha1));
+    return source ? [String(name).replace(/sha/i, ""), source, ...rest] : undefined;
   }
 
   /**
@@ -169,9 +175,7 @@ export function createCommandExecutor({
         if ("refused" in checked)
           throw new HttpError(400, `${checked.refused}; the transaction was not run`);
         // NOSCRIPT cannot be retried inside MULTI without breaking atomicity: send the source.
-        const [name, sha1, ...rest] = checked.command;
-        const source = /^evalsha/i.test(String(name)) && policy.scriptSource(String(sha1));
-        return source ? [String(name).replace(/sha/i, ""), source, ...rest] : checked.command;
+        return evalOfSource(checked.command) ?? checked.command;
       });
       await whenConnected();
       const transaction = redis.multi();
