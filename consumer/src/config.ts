@@ -5,6 +5,7 @@ import {
   CONSUMER_GROUP,
   DLT_MONITOR_GROUP,
   LOCAL_DEFAULTS,
+  MONITORING_DEFAULTS,
   RECONCILER_DEFAULTS,
   REDIS_CLUSTER_DEFAULTS,
   STREAM_DEFAULTS,
@@ -73,6 +74,18 @@ const envSchema = z.object({
   STREAM_DLT_MONITOR_GROUP: z.string().min(1).default(STREAM_DEFAULTS.deadLetterGroup),
   /** An unacknowledged stream entry idle this long is taken over from its (dead) worker. */
   STREAM_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(STREAM_DEFAULTS.claimIdleMs),
+  /** The control process samples the persistence group's lag this often. */
+  LAG_SAMPLE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(MONITORING_DEFAULTS.lagSampleIntervalMs),
+  /** The control process probes Kafka, Redis and PostgreSQL this often. */
+  PROBE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(MONITORING_DEFAULTS.probeIntervalMs),
 });
 
 export type ConsumerConfig = ReturnType<typeof readConsumerConfig>;
@@ -137,6 +150,10 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
       group: c.STREAM_CONSUMER_GROUP,
       deadLetterGroup: c.STREAM_DLT_MONITOR_GROUP,
       claimIdleMs: c.STREAM_CLAIM_IDLE_MS,
+    },
+    monitoring: {
+      lagSampleIntervalMs: c.LAG_SAMPLE_INTERVAL_MS,
+      probeIntervalMs: c.PROBE_INTERVAL_MS,
     },
     /** The internal API's and the health servers' timeouts and connection cap. */
     httpLimits: readHttpServerLimits(env),

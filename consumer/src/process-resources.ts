@@ -3,16 +3,16 @@ import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-trans
 import type { ConsumerConfig } from "./config.ts";
 import { createDatabase } from "./db/database.ts";
 import { createDurableProducer, createKafkaClient } from "./kafka/kafka-client.ts";
-import { createMetrics } from "./monitoring/metrics.ts";
+import { createMetricsRegistry } from "./monitoring/metrics.ts";
 import { createRedisClient } from "./redis/redis-client.ts";
 
 /**
  * What both Node processes (the control process and every issue worker) open before anything
- * else: metrics, PostgreSQL, Redis with the admission store, a Kafka client and its durable
+ * else: a metrics registry, PostgreSQL, Redis with the admission store, a Kafka client and its durable
  * producer, connected. `close` lets them go again, producer first and PostgreSQL last.
  */
 export async function openProcessResources(config: ConsumerConfig, kafkaClientId: string) {
-  const metrics = createMetrics();
+  const registry = createMetricsRegistry();
   const database = await createDatabase(config.databaseUrl);
   const redis = createRedisClient({ url: config.redisUrl, clusterNodes: config.redisClusterNodes });
   const store = createAdmissionStore(createIoredisScriptTransport(redis), {
@@ -22,7 +22,8 @@ export async function openProcessResources(config: ConsumerConfig, kafkaClientId
   const producer = createDurableProducer(kafka);
   await producer.connect();
   return {
-    metrics,
+    /** The process's metrics registry (monitoring/metrics.ts defines what goes in). */
+    registry,
     database,
     redis,
     store,

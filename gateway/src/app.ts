@@ -3,6 +3,7 @@ import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
 import { createYoga } from "graphql-yoga";
 import { createInternalApiClient } from "#shared/internal-api/internal-api-client.ts";
+import type { IssueEvent } from "#shared/issue-event.ts";
 import { createEventSigner } from "#shared/issue-event-signature.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createCouponLookups } from "./admission/coupon-lookups.ts";
@@ -13,6 +14,8 @@ import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
 import { createOfflineGraphiql } from "./graphiql-page.ts";
 import { rateLimitAddress } from "./identity/client-address.ts";
 import { createResolveCaller } from "./identity/resolve-caller.ts";
+import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { useMetricsEndpoint } from "./metrics/use-metrics-endpoint.ts";
 import { createPressFastPath } from "./press/press-fast-path.ts";
 import { ISSUE_COUPON, PROJECT_DOCUMENTS } from "./project-documents.ts";
 import { useBodyLimit } from "./protection/body-limit.ts";
@@ -72,30 +75,38 @@ export function createGatewayApp(
   });
   const internalApi = createInternalApiClient(config.internalApi);
   const requestIndex = createRequestIndex(redis, pipeline, store.keys);
-  const producer = createIssueEventProducer({
+  const metrics = createGatewayMetrics();
+  const kafkaProducer = createIssueEventProducer({
     kafka,
     signer: createEventSigner(config.eventSigningKey),
     topic: config.issueTopic,
     timeoutMs: config.produceTimeoutMs,
     ...config.coalescing,
   });
+  const producer = {
+    produce: metrics.timeProduce((event: IssueEvent) => kafkaProducer.produce(event)),
+  };
   const couponLookups = createCouponLookups({
     internalApi,
     unknownTtlMs: config.unknownCouponTtlMs,
   });
   const services: GatewayServices = {
     store,
+    metrics,
     internalApi,
     couponLookups,
-    issueCoupon: createIssueCoupon({
-      store,
-      producer,
-      internalApi,
-      requestIndex,
-      lookups: couponLookups,
-      rateLimits: config.rateLimits,
-      afterAdmission,
-    }),
+    // Counted and timed here, whichever way the press came (the fast path or Yoga's resolver).
+    issueCoupon: metrics.timePresses(
+      createIssueCoupon({
+        store,
+        producer,
+        internalApi,
+        requestIndex,
+        lookups: couponLookups,
+        rateLimits: config.rateLimits,
+        afterAdmission,
+      }),
+    ),
     requestStatus: createRequestStatus({
       redis,
       store,
@@ -129,6 +140,10 @@ export function createGatewayHandler(config: GatewayConfig, services: GatewaySer
     landingPage: false,
     cors: corsPolicy(config.corsOrigins),
     plugins: [
+      // A scrape is no GraphQL request: answered before anything reads a body.
+      ...(config.metrics
+        ? [useMetricsEndpoint({ registry: services.metrics.registry, token: config.metrics.token })]
+        : []),
       // Cheapest refusals first: the body's size, then CSRF, then the operation's shape.
       useBodyLimit({ maxBytes: config.maxBodyBytes }),
       useCsrfPrevention(),

@@ -238,6 +238,17 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
       password: c.KAFKA_REST_PASSWORD,
     },
     internalApi: { url: c.INTERNAL_API_URL, token: c.INTERNAL_API_TOKEN },
+    /**
+     * Who may read `/metrics`: anyone in development mode (loopback only); otherwise the bearer of
+     * the internal API's token, as on the control process and the workers. With the published
+     * development token outside development mode the gateway serves no metrics at all.
+     */
+    metrics:
+      c.INTERNAL_API_TOKEN !== LOCAL_DEFAULTS.INTERNAL_API_TOKEN
+        ? { token: c.INTERNAL_API_TOKEN }
+        : development
+          ? { token: null }
+          : null,
     /** Signs every event produced (issue-event-signature.ts). */
     eventSigningKey: eventKeys.signingKey,
     identity,

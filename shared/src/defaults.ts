@@ -244,3 +244,14 @@ export const RESTART_DEFAULTS = {
  * the supervisor is gone and the process shuts down as on SIGTERM, and exits anyway after this long.
  */
 export const ORPHAN_EXIT_GRACE_MS = 10_000;
+/** What the control process watches for the metrics (consumer lag, dependency reachability). */
+export const MONITORING_DEFAULTS = {
+  /** How often the persistence group's lag is sampled (high watermarks against committed offsets). */
+  lagSampleIntervalMs: 1000,
+  /** Watermark samples kept per partition: the lag in time is read from this history. */
+  lagHistorySamples: 600,
+  /** How often Kafka, Redis and PostgreSQL are probed. */
+  probeIntervalMs: 2000,
+  /** A probe not answered by then counts the dependency as down. */
+  probeTimeoutMs: 1500,
+} as const;

@@ -50,6 +50,7 @@ export const LAYERING: Scope[] = [
         "redis/",
         "events/",
         "protection/",
+        "metrics/",
       ],
       ["status/"],
       ["admission/"],

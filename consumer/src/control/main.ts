@@ -10,7 +10,11 @@ import { createDeadLetterReplay } from "../dead-letter/dead-letter-replay.ts";
 import { createDeadLetterRepository } from "../dead-letter/dead-letter-repository.ts";
 import { createDltMonitor } from "../dead-letter/dlt-monitor.ts";
 import { createInternalApiServer } from "../internal-api/internal-api-server.ts";
+import { createConsumerLag } from "../monitoring/consumer-lag.ts";
+import { createDependencyProbes } from "../monitoring/dependency-probes.ts";
 import { createHealthRoutes } from "../monitoring/health-server.ts";
+import { createControlMetrics } from "../monitoring/metrics.ts";
+import { runPeriodically } from "../monitoring/periodic.ts";
 import { openProcessResources } from "../process-resources.ts";
 import { createReconciler } from "../reconciler/reconciler.ts";
 
@@ -20,7 +24,8 @@ await runServiceProcess({
     const config = readConsumerConfig();
     const log = console.log;
     const resources = await openProcessResources(config, "control");
-    const { metrics, database, redis, store, kafka, producer } = resources;
+    const { registry, database, redis, store, kafka, producer } = resources;
+    const metrics = createControlMetrics(registry);
 
     const deadLetterRepository = createDeadLetterRepository(database.orm.em);
     const signer = createEventSigner(config.eventKeys.signingKey);
@@ -29,9 +34,6 @@ await runServiceProcess({
       signer,
       verifier: createEventVerifier(config.eventKeys.verificationKeys),
     });
-    metrics.gauge("dead_letters", "Dead letters recorded in PostgreSQL.", async () => [
-      [{}, await deadLetterRepository.count()],
-    ]);
 
     const snapshots = createDropSnapshots({
       em: database.orm.em,
@@ -41,7 +43,7 @@ await runServiceProcess({
       groupId: config.consumerGroup,
       redisKeyPrefix: config.redisKeyPrefix,
     });
-    const health = createHealthRoutes({ metrics, metricsToken: config.metricsToken });
+    const health = createHealthRoutes({ registry, metricsToken: config.metricsToken });
     // The operators' page, protected as /metrics is (the internal API's token outside development).
     const dashboard = createDashboardRoutes({ snapshots, token: config.metricsToken });
     const server = createInternalApiServer({
@@ -80,11 +82,38 @@ await runServiceProcess({
       log,
     }).start(config.reconcile.intervalMs);
 
+    // What Prometheus alerts on when the workers cannot say it themselves (frozen, or down): the
+    // persistence group's lag, and whether Kafka, Redis and PostgreSQL answer.
+    const admin = kafka.admin();
+    await admin.connect();
+    const lag = createConsumerLag({
+      admin,
+      groupId: config.consumerGroup,
+      topic: config.issueTopic,
+      metrics,
+    });
+    const probes = createDependencyProbes({
+      metrics,
+      probes: {
+        kafka: () => admin.describeCluster(),
+        redis: () => redis.ping(),
+        postgresql: async () => metrics.deadLettersStored.set(await deadLetterRepository.count()),
+      },
+    });
+    const watching = [
+      runPeriodically(lag.sample, config.monitoring.lagSampleIntervalMs, (message) =>
+        log(`consumer lag not sampled: ${message}`),
+      ),
+      runPeriodically(probes.probeAll, config.monitoring.probeIntervalMs, log),
+    ];
+
     return {
       readyLine: `internal API on ${config.internalApi.url}`,
       async close() {
         await server.close();
         await snapshots.close();
+        await Promise.all(watching.map((w) => w.stop()));
+        await admin.disconnect().catch(() => undefined);
         await reconciler.stop();
         await monitor.stop().catch(() => undefined);
         await resources.close();

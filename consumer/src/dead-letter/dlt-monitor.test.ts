@@ -12,7 +12,7 @@ import { DatabaseError } from "../db/db-errors.ts";
 import { DeadLetter } from "../db/entities/dead-letter.ts";
 import { useMigratedDatabase } from "../db/test-support/migrated-database.ts";
 import { createKafkaClient } from "../kafka/kafka-client.ts";
-import { createMetrics } from "../monitoring/metrics.ts";
+import { createControlMetrics, createMetricsRegistry } from "../monitoring/metrics.ts";
 import type { DeadLetterAlert } from "./alert-sink.ts";
 import { DLT_HEADERS } from "./dead-letter-headers.ts";
 import { createDeadLetterRepository, type DeadLetterRepository } from "./dead-letter-repository.ts";
@@ -73,7 +73,7 @@ async function monitor(
       alerts.push(payload);
       return true;
     },
-    metrics: createMetrics(),
+    metrics: createControlMetrics(createMetricsRegistry({ defaultMetrics: false })),
     topic,
     groupId,
     log: (line) => logs.push(line),

@@ -3,7 +3,7 @@ import { DLT_MONITOR_GROUP, TOPICS } from "#shared/defaults.ts";
 import { ForgedDeadLetterError } from "#shared/errors/forged-dead-letter-error.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { isTransientDbError } from "../db/db-errors.ts";
-import type { Metrics } from "../monitoring/metrics.ts";
+import type { ControlMetrics } from "../monitoring/metrics.ts";
 import type { DeadLetterAlert } from "./alert-sink.ts";
 import { DLT_HEADERS } from "./dead-letter-headers.ts";
 import type { DeadLetterRepository, NewDeadLetter } from "./dead-letter-repository.ts";
@@ -20,7 +20,7 @@ export interface DltMonitorOptions {
   kafka: Kafka;
   repository: DeadLetterRepository;
   alert: (payload: DeadLetterAlert) => Promise<boolean>;
-  metrics: Metrics;
+  metrics: ControlMetrics;
   /** The dead-letter topic read. Default `coupon-issue-requests.DLT`. */
   topic?: string;
   /** Default `coupon-issue-dlt-monitor`. */
@@ -44,10 +44,7 @@ export function createDltMonitor({
   log = console.log,
 }: DltMonitorOptions) {
   const consumer = kafka.consumer({ groupId, retry: { retries: 10 } });
-  const recorded = metrics.counter(
-    "dead_letters_recorded_total",
-    "Dead letters recorded by the DLT monitor.",
-  );
+  const recorded = metrics.deadLettersRecorded;
 
   /** Stores the entry; a permanent refusal stores a placeholder instead, and then gives up. */
   async function store(
@@ -110,7 +107,7 @@ export function createDltMonitor({
           const { stored, entry } = result;
           // A record no worker wrote: its headers say nothing trustworthy (nor a bounded label).
           const worker = entry.malformed === undefined;
-          recorded.inc(1, { error_class: worker ? entry.errorClass : ForgedDeadLetterError.name });
+          recorded.labels(worker ? entry.errorClass : ForgedDeadLetterError.name).inc();
           const originalPartition = worker
             ? entry.headers[DLT_HEADERS.originalPartition]
             : undefined;

@@ -16,7 +16,7 @@ import { couponState, insertCoupon } from "../db/test-support/issue-events.ts";
 import { useMigratedDatabase } from "../db/test-support/migrated-database.ts";
 import type { FailureInfo } from "../dead-letter/dead-letter-headers.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
-import { createMetrics } from "../monitoring/metrics.ts";
+import { createMetricsRegistry, createWorkerMetrics } from "../monitoring/metrics.ts";
 import { createIssueBatchProcessor } from "./issue-batch-processor.ts";
 
 // The processor against real PostgreSQL and Redis; the dead-letter topic is the seam. Every record
@@ -38,6 +38,23 @@ afterAll(async () => {
 
 let deadLettered: Array<{ record: ConsumedRecord; failure: FailureInfo }>;
 let persisted: IssueEvent[][];
+const metrics = createWorkerMetrics(createMetricsRegistry({ defaultMetrics: false }));
+/** A series' value: a counter's, or a histogram's `_count`. */
+async function seriesValue(
+  metric: {
+    get(): Promise<{ values: Array<{ labels: object; value: number; metricName?: string }> }>;
+  },
+  labels: Record<string, string> = {},
+  metricName?: string,
+): Promise<number> {
+  const { values } = await metric.get();
+  const found = values.find(
+    (v) =>
+      (metricName === undefined || v.metricName === metricName) &&
+      Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l),
+  );
+  return found?.value ?? 0;
+}
 const processor = createIssueBatchProcessor({
   persist: (events, withdrawn) => {
     persisted.push([...events]);
@@ -47,7 +64,7 @@ const processor = createIssueBatchProcessor({
   deadLetter: async (record, failure) => {
     deadLettered.push({ record, failure });
   },
-  metrics: createMetrics(),
+  metrics,
   verifier: createEventVerifier([KEY, PREVIOUS]),
   wait: async () => undefined,
 });
@@ -137,11 +154,30 @@ describe("the issue batch processor, before anything else", () => {
   });
 
   it("persists, claims and settles an event signed by the current or the previous key", async () => {
+    const issuedBefore = await seriesValue(metrics.outcomes, { status: "ISSUED" });
+    const e2eName = "coupon_drop_accepted_to_issued_seconds_count";
+    const endToEndBefore = await seriesValue(metrics.acceptedToIssued, {}, e2eName);
+    const batchesBefore = await seriesValue(
+      metrics.persistBatchSize,
+      {},
+      "coupon_drop_persist_batch_size_records_count",
+    );
     const value = encodeIssueEvent(event);
     await processor.processChunk([record(value, await sign(value, PREVIOUS))]);
     expect(deadLettered).toEqual([]);
     expect(await rawRequest()).toMatchObject({ status: "ISSUED", claimed: true });
     expect(await couponState(orm.em, couponId)).toEqual({ rows: 1, issuedCount: 1, failures: 0 });
+    // The metrics moved with it: one outcome, one persisting transaction, one admission-to-ISSUED.
+    expect(await seriesValue(metrics.outcomes, { status: "ISSUED" })).toBe(issuedBefore + 1);
+    expect(await seriesValue(metrics.acceptedToIssued, {}, e2eName)).toBe(endToEndBefore + 1);
+    expect(
+      await seriesValue(
+        metrics.persistBatchSize,
+        {},
+        "coupon_drop_persist_batch_size_records_count",
+      ),
+    ).toBe(batchesBefore + 1);
+    const deadLettersBefore = await seriesValue(metrics.outcomes, { reason: "DEAD_LETTERED" });
 
     // A signed event that fails every attempt is dead-lettered and its request given back.
     const other = { ...event, requestId: uuidV7(), userId: "8" };
@@ -157,6 +193,9 @@ describe("the issue batch processor, before anything else", () => {
       status: "FAILED",
       reason: "DEAD_LETTERED",
     });
+    expect(await seriesValue(metrics.outcomes, { reason: "DEAD_LETTERED" })).toBe(
+      deadLettersBefore + 1,
+    );
   });
 
   it("fails a signed event made outside its coupon's window, giving stock and slot back", async () => {

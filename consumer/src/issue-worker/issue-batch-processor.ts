@@ -14,7 +14,7 @@ import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import type { PersistIssueBatchResult } from "../db/persist-issue-batch.ts";
 import type { FailureInfo } from "../dead-letter/dead-letter-headers.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
-import type { Metrics } from "../monitoring/metrics.ts";
+import type { WorkerMetrics } from "../monitoring/metrics.ts";
 import { RETRY_DEFAULTS } from "./retry-policy.ts";
 
 /**
@@ -30,7 +30,7 @@ export interface IssueBatchProcessorDeps {
   persist: PersistBatch;
   store: AdmissionStore;
   deadLetter: (record: ConsumedRecord, failure: FailureInfo) => Promise<void>;
-  metrics: Metrics;
+  metrics: WorkerMetrics;
   /** Checks each record's signature (the event keys, current first) before anything else. */
   verifier: EventVerifier;
   /** Waits between attempts of a permanent failure; keeps the group membership alive meanwhile. */
@@ -67,18 +67,17 @@ export function createIssueBatchProcessor({
   permanentAttempts = RETRY_DEFAULTS.permanentAttempts,
   permanentBaseMs = RETRY_DEFAULTS.permanentBaseMs,
 }: IssueBatchProcessorDeps) {
-  const processed = metrics.counter(
-    "records_processed_total",
-    "Records taken from coupon-issue-requests.",
-  );
-  const outcomesCounter = metrics.counter(
-    "issue_outcomes_total",
-    "Outcomes persisted, by status and reason.",
-  );
-  const deadLettered = metrics.counter(
-    "dead_lettered_total",
-    "Records sent to coupon-issue-requests.DLT, by error class.",
-  );
+  /** Persists in one transaction, timed and its size recorded. */
+  async function persistTimed(
+    events: IssueEvent[],
+    withdrawn: ReadonlySet<string>,
+  ): Promise<PersistIssueBatchResult> {
+    const stopTimer = metrics.persistDuration.startTimer();
+    const result = await persist(events, withdrawn);
+    stopTimer();
+    metrics.persistBatchSize.observe(events.length);
+    return result;
+  }
 
   async function sendToDlt(
     record: ConsumedRecord,
@@ -101,7 +100,7 @@ export function createIssueBatchProcessor({
         }),
       ),
     );
-    deadLettered.inc(1, { error_class: errorClass });
+    metrics.deadLetters.labels(errorClass).inc();
   }
 
   /** Whether a signer wrote exactly this record, for this topic and key; why not, when not. */
@@ -118,12 +117,18 @@ export function createIssueBatchProcessor({
     for (const { event } of decoded) {
       const outcome = result.outcomes.get(event.requestId);
       if (!outcome || outcome.kind === "coupon-not-found") continue;
-      outcomesCounter.inc(1, { status: statusOf(outcome), reason: reasonOf(outcome) ?? "" });
       const settled: Settlement = { request: requestOf(event), outcome };
       byCoupon.set(event.couponId, [...(byCoupon.get(event.couponId) ?? []), settled]);
     }
     for (const [couponId, outcomes] of byCoupon) {
       await store.settle(couponId, outcomes, result.issuedCounts.get(couponId) ?? null);
+      // Counted once Redis holds it: what a caller can now see.
+      const settledAt = Date.now();
+      for (const { request, outcome } of outcomes) {
+        metrics.outcomes.labels(statusOf(outcome), reasonOf(outcome) ?? "").inc();
+        if (outcome.kind === "issued")
+          metrics.acceptedToIssued.observe((settledAt - Date.parse(request.requestedAt)) / 1000);
+      }
     }
   }
 
@@ -148,6 +153,7 @@ export function createIssueBatchProcessor({
       [{ request: requestOf(event), outcome: failed("DEAD_LETTERED") }],
       null,
     );
+    metrics.outcomes.labels("FAILED", "DEAD_LETTERED").inc();
   }
 
   /** Claims the chunk's requests in Redis before PostgreSQL decides them; returns the withdrawn. */
@@ -185,11 +191,11 @@ export function createIssueBatchProcessor({
         );
       }
     }
-    processed.inc(records.length);
+    metrics.recordsProcessed.inc(records.length);
     if (decoded.length === 0) return;
 
     const withdrawn = await claim(decoded);
-    const result = await persist(
+    const result = await persistTimed(
       decoded.map((d) => d.event),
       withdrawn,
     );
@@ -202,7 +208,7 @@ export function createIssueBatchProcessor({
     const firstFailureAt = new Date();
     for (let attempt = 2; missing.length > 0 && attempt <= permanentAttempts; attempt++) {
       await wait(permanentBaseMs * 2 ** (attempt - 2));
-      const retry = await persist(
+      const retry = await persistTimed(
         missing.map((d) => d.event),
         withdrawn,
       );

@@ -8,7 +8,7 @@ import { uniqueName } from "#test-support/unique-name.ts";
 import { waitUntil } from "#test-support/wait.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
 import { createKafkaClient } from "../kafka/kafka-client.ts";
-import { createMetrics } from "../monitoring/metrics.ts";
+import { createMetricsRegistry, createWorkerMetrics } from "../monitoring/metrics.ts";
 import type { IssueBatchProcessor } from "./issue-batch-processor.ts";
 import { createIssueConsumer } from "./issue-consumer.ts";
 
@@ -56,7 +56,7 @@ async function consume(names: string[]) {
     groupId,
     topic,
     processor,
-    metrics: createMetrics(),
+    metrics: createWorkerMetrics(createMetricsRegistry({ defaultMetrics: false })),
     log: () => undefined,
   });
   cleanup = async () => {

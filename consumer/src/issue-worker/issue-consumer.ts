@@ -3,7 +3,7 @@ import { CONSUMER_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { isRetriable } from "../is-retriable.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
-import type { Metrics } from "../monitoring/metrics.ts";
+import type { WorkerMetrics } from "../monitoring/metrics.ts";
 import type { IssueBatchProcessor } from "./issue-batch-processor.ts";
 import { backoffMs, RETRY_DEFAULTS, waitWhileAlive } from "./retry-policy.ts";
 
@@ -13,7 +13,7 @@ export interface IssueConsumerOptions {
   /** The topic consumed. Default `coupon-issue-requests`. */
   topic?: string;
   processor: IssueBatchProcessor;
-  metrics: Metrics;
+  metrics: WorkerMetrics;
   /** Records persisted per transaction. Default `CONSUMER_DEFAULTS.persistChunkSize`. */
   chunkSize?: number;
   log?: (line: string) => void;
@@ -52,14 +52,8 @@ export function createIssueConsumer({
     heartbeatInterval: 3_000,
     retry: { retries: 10 },
   });
-  const transientRetries = metrics.counter(
-    "transient_retries_total",
-    "Chunks retried after a transient failure.",
-  );
-  const committed = metrics.counter(
-    "offsets_committed_total",
-    "Records whose offsets were committed.",
-  );
+  const transientRetries = metrics.retries.labels("transient");
+  const permanentRetries = metrics.retries.labels("permanent");
 
   /** Returns false when the consumer stopped or lost the partition before the records were done. */
   async function processWithRetries(
@@ -95,6 +89,7 @@ export function createIssueConsumer({
           `permanent failure (attempt ${permanent}/${RETRY_DEFAULTS.permanentAttempts}): ${error.name}: ${error.message}`,
         );
         if (permanent < RETRY_DEFAULTS.permanentAttempts) {
+          permanentRetries.inc();
           await waitWhileAlive(
             RETRY_DEFAULTS.permanentBaseMs * 2 ** (permanent - 1),
             heartbeat,
@@ -166,7 +161,7 @@ export function createIssueConsumer({
                 offset: (BigInt(last.offset) + 1n).toString(),
               },
             ]);
-            committed.inc(messages.length);
+            metrics.offsetsCommitted.inc(messages.length);
             await heartbeat();
           }
         },

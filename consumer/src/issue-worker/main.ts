@@ -5,6 +5,7 @@ import { createEventVerifier } from "#shared/issue-event-signature.ts";
 import { readConsumerConfig } from "../config.ts";
 import { createDeadLetterPublisher } from "../dead-letter/dead-letter-publisher.ts";
 import { startHealthServer } from "../monitoring/health-server.ts";
+import { createWorkerMetrics } from "../monitoring/metrics.ts";
 import { openProcessResources } from "../process-resources.ts";
 import { createIssueBatchProcessor } from "./issue-batch-processor.ts";
 import { createIssueConsumer } from "./issue-consumer.ts";
@@ -15,7 +16,8 @@ await runServiceProcess({
     const config = readConsumerConfig();
     const log = console.log;
     const resources = await openProcessResources(config, `issue-worker-${config.workerId}`);
-    const { metrics, database, store, kafka, producer } = resources;
+    const { registry, database, store, kafka, producer } = resources;
+    const metrics = createWorkerMetrics(registry);
     const deadLetters = createDeadLetterPublisher(producer, config.deadLetterTopic);
 
     let joined = false;
@@ -46,7 +48,7 @@ await runServiceProcess({
       host: config.metricsHost,
       port: config.metricsPort,
       metricsToken: config.metricsToken,
-      metrics,
+      registry,
       isReady: () => joined,
       httpLimits: config.httpLimits,
     });

@@ -1,7 +1,8 @@
+import { Counter } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpService } from "#shared/http-kit/http-service.ts";
 import { startHealthServer } from "./health-server.ts";
-import { createMetrics } from "./metrics.ts";
+import { createMetricsRegistry } from "./metrics.ts";
 
 const TOKEN = "a-metrics-token-of-its-own-32-bytes";
 
@@ -9,10 +10,10 @@ describe("health server", () => {
   let guarded: HttpService;
   let open: HttpService;
   beforeAll(async () => {
-    const metrics = createMetrics();
-    metrics.counter("probes_total", "Probes.").inc(1);
-    guarded = await startHealthServer({ port: 0, metrics, metricsToken: TOKEN });
-    open = await startHealthServer({ port: 0, metrics });
+    const registry = createMetricsRegistry();
+    new Counter({ name: "probes_total", help: "Probes.", registers: [registry] }).inc(1);
+    guarded = await startHealthServer({ port: 0, registry, metricsToken: TOKEN });
+    open = await startHealthServer({ port: 0, registry });
   });
   afterAll(async () => {
     await guarded?.close();

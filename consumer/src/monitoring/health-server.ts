@@ -1,3 +1,4 @@
+import type { Registry } from "prom-client";
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
 import { createBearerCheck } from "#shared/http-kit/authorization.ts";
 import { HttpError } from "#shared/http-kit/http-error.ts";
@@ -5,10 +6,10 @@ import { createHttpService, type HttpService } from "#shared/http-kit/http-servi
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { createRouter, type Router } from "#shared/http-kit/router.ts";
 import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
-import type { Metrics } from "./metrics.ts";
 
 export interface HealthRoutesOptions {
-  metrics: Metrics;
+  /** The process's metrics (metrics.ts), served as Prometheus text. */
+  registry: Registry;
   /** Reports whether the process is doing its job (e.g. joined its consumer group). Default: yes. */
   isReady?: () => boolean;
   /**
@@ -25,7 +26,7 @@ export interface HealthRoutesOptions {
  * its own mounts these beside its own.
  */
 export function createHealthRoutes({
-  metrics,
+  registry,
   isReady = () => true,
   metricsToken = null,
 }: HealthRoutesOptions): Router {
@@ -45,8 +46,9 @@ export function createHealthRoutes({
       async handle({ request, response }) {
         if (!isAuthorized(request.headers.authorization))
           throw new HttpError(401, "missing or wrong bearer token");
-        response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-        response.end(await metrics.render());
+        const text = await registry.metrics();
+        response.writeHead(200, { "content-type": registry.contentType });
+        response.end(text);
       },
     },
   ]);

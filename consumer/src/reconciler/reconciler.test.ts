@@ -14,7 +14,7 @@ import { uuidV7 } from "#shared/uuid-v7.ts";
 import { createTopics, deleteTopicsAndGroups, readTopic } from "#test-support/own-kafka.ts";
 import { uniqueName } from "#test-support/unique-name.ts";
 import { createDurableProducer, createKafkaClient } from "../kafka/kafka-client.ts";
-import { createMetrics } from "../monitoring/metrics.ts";
+import { createControlMetrics, createMetricsRegistry } from "../monitoring/metrics.ts";
 import { createReconciler } from "./reconciler.ts";
 
 // Real Redis and a real broker (the test infrastructure's); PostgreSQL's answer is the seam. Keys
@@ -51,7 +51,7 @@ function reconciler(outcome: PersistedRequest | null = null) {
     signer: createEventSigner(EVENT_KEY),
     topic,
     findOutcome: async () => outcome,
-    metrics: createMetrics(),
+    metrics: createControlMetrics(createMetricsRegistry({ defaultMetrics: false })),
     afterMs: AFTER_MS,
     giveUpAfterMs: GIVE_UP_MS,
     log: () => undefined,

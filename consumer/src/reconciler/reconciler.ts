@@ -3,10 +3,11 @@ import { RECONCILER_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
 import { EVENT_SIGNATURE_HEADER, type EventSigner } from "#shared/issue-event-signature.ts";
+import { WITHDRAWAL_REASON } from "#shared/lifecycle/failure-reason.ts";
 import { outcomeOfPersisted, type PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import type { IoredisClient } from "#shared/redis/ioredis-client.ts";
-import type { Metrics } from "../monitoring/metrics.ts";
+import type { ControlMetrics } from "../monitoring/metrics.ts";
 
 export interface ReconcilerOptions {
   redis: IoredisClient;
@@ -21,7 +22,7 @@ export interface ReconcilerOptions {
   topic?: string;
   /** What PostgreSQL says became of a request, or null while it has no outcome. */
   findOutcome: (requestId: string, couponId: string) => Promise<PersistedRequest | null>;
-  metrics: Metrics;
+  metrics: ControlMetrics;
   /** A pending request this old with no outcome is re-produced. Default `RECONCILER_DEFAULTS`. */
   afterMs?: number;
   /** A pending request still without outcome this long after admission ends FAILED. */
@@ -50,18 +51,10 @@ export function createReconciler({
   batchSize = RECONCILER_DEFAULTS.batchSize,
   log = console.log,
 }: ReconcilerOptions) {
-  const reproduced = metrics.counter(
-    "reconciler_reproduced_total",
-    "Pending requests produced again.",
-  );
-  const settledFromDb = metrics.counter(
-    "reconciler_settled_total",
-    "Pending requests settled from PostgreSQL's outcome.",
-  );
-  const gaveUp = metrics.counter(
-    "reconciler_failed_total",
-    "Pending requests failed (with compensation) after the give-up bound.",
-  );
+  const reproduced = metrics.reconcilerActions.labels("reproduced");
+  const settledFromDb = metrics.reconcilerActions.labels("settled");
+  const gaveUp = metrics.reconcilerActions.labels("failed");
+  const compensated = metrics.compensations.labels(WITHDRAWAL_REASON);
 
   async function claim(requestId: string): Promise<boolean> {
     return (
@@ -93,6 +86,7 @@ export function createReconciler({
         // Refused when a consumer holds the event: it is being decided, so it is not given up.
         if (await store.withdraw(base)) {
           gaveUp.inc();
+          compensated.inc();
           log(
             `reconciler: request ${record.requestId} had no outcome after ${giveUpAfterMs} ms: FAILED, stock given back`,
           );
