@@ -5,6 +5,7 @@ const unitAndIntegration = [
   "{gateway,consumer,shared,stack}/src/**/*.test.ts",
   "proxies/*/src/**/*.test.ts",
   "tools/**/*.test.ts",
+  "ops/**/*.test.ts",
   "tests/**/*.test.ts",
 ];
 
@@ -27,6 +28,7 @@ export default defineConfig({
             "tests/faults/**",
             "tests/security/**",
             "tests/cluster/**",
+            "tests/ops/**",
             "**/node_modules/**",
           ],
           fileParallelism: false,
@@ -39,6 +41,11 @@ export default defineConfig({
       {
         extends: true,
         test: { name: "cluster", include: ["tests/cluster/**/*.test.ts"], fileParallelism: false },
+      },
+      {
+        extends: true,
+        // A real Prometheus scraping a running system: alerts fire and resolve, the dashboard's queries.
+        test: { name: "ops", include: ["tests/ops/**/*.test.ts"], fileParallelism: false },
       },
       {
         extends: true,

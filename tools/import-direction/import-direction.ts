@@ -26,7 +26,7 @@ export const LAYERING: Scope[] = [
       ["shared/"],
       ["gateway/", "consumer/", "proxies/redis-rest/", "proxies/kafka-rest/"],
       ["stack/"],
-      ["tests/", "tools/"],
+      ["tests/", "tools/", "ops/"],
     ],
   },
   {
