@@ -17,6 +17,7 @@ import { messageOf } from "#shared/errors/message-of.ts";
 import { eventKeysEnv, hostsOfBrokerList, readEventKeys } from "#shared/event-signing-keys.ts";
 import { assertSecretFitsUse } from "#shared/http-kit/credentials-rule.ts";
 import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
+import { logEnv, logSettingsOf } from "#shared/logging/logger.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 import { clusterNodesSetting, parseClusterNodes } from "#shared/redis/redis-endpoint.ts";
 
@@ -86,6 +87,7 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(MONITORING_DEFAULTS.probeIntervalMs),
+  ...logEnv,
 });
 
 export type ConsumerConfig = ReturnType<typeof readConsumerConfig>;
@@ -112,6 +114,7 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
     hostsOfBrokerList(kafkaBrokers).map((host) => ({ host, what: "KAFKA_BROKERS" })),
   );
   return {
+    log: logSettingsOf(c),
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
     /** Empty: one Redis at `redisUrl`; else a Redis Cluster through these nodes. */

@@ -1,3 +1,4 @@
+import type { Logger } from "#shared/logging/logger.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
 import type { ConsumerConfig } from "./config.ts";
@@ -11,14 +12,21 @@ import { createRedisClient } from "./redis/redis-client.ts";
  * else: a metrics registry, PostgreSQL, Redis with the admission store, a Kafka client and its durable
  * producer, connected. `close` lets them go again, producer first and PostgreSQL last.
  */
-export async function openProcessResources(config: ConsumerConfig, kafkaClientId: string) {
+export async function openProcessResources(
+  config: ConsumerConfig,
+  kafkaClientId: string,
+  logger: Logger,
+) {
   const registry = createMetricsRegistry();
-  const database = await createDatabase(config.databaseUrl);
+  const ormLogger = logger.child({ component: "mikro-orm" });
+  const database = await createDatabase(config.databaseUrl, undefined, (line) =>
+    ormLogger.info(line),
+  );
   const redis = createRedisClient({ url: config.redisUrl, clusterNodes: config.redisClusterNodes });
   const store = createAdmissionStore(createIoredisScriptTransport(redis), {
     keyPrefix: config.redisKeyPrefix,
   });
-  const kafka = createKafkaClient(config.kafkaBrokers, kafkaClientId);
+  const kafka = createKafkaClient(config.kafkaBrokers, kafkaClientId, logger);
   const producer = createDurableProducer(kafka);
   await producer.connect();
   return {

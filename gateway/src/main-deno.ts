@@ -1,4 +1,6 @@
-// The gateway on Deno: `deno run --node-modules-dir=manual --allow-net --allow-env --allow-read gateway/src/main-deno.ts`
+// The gateway on Deno: `deno run --unstable-no-legacy-abort --node-modules-dir=manual --allow-net --allow-env --allow-read gateway/src/main-deno.ts`
+// (--unstable-no-legacy-abort: request.signal aborts when the client goes away, not after every
+// answer, which is what the subscriptions' cleanup expects; without it Deno warns at start).
 import { ORPHAN_EXIT_GRACE_MS } from "#shared/defaults.ts";
 import { createGatewayApp } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";

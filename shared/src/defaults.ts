@@ -255,3 +255,13 @@ export const MONITORING_DEFAULTS = {
   /** A probe not answered by then counts the dependency as down. */
   probeTimeoutMs: 1500,
 } as const;
+
+/**
+ * Every Node process's log (`LOG_LEVEL`, `LOG_FORMAT`): pino, one JSON object a line in production
+ * (`NODE_ENV=production`, or `LOG_FORMAT=json`), a readable line otherwise.
+ */
+export const LOG_DEFAULTS = {
+  level: "info",
+  /** The format outside production; production's is `json`. */
+  developmentFormat: "pretty",
+} as const;

@@ -45,8 +45,6 @@ export interface AppProcessesOptions {
 }
 
 const node = process.execPath;
-// kafkajs 2.2.4 arms a timer with a negative delay, which Node 24 reports on every start; harmless.
-const nodeFlags = ["--disable-warning=TimeoutNegativeWarning"];
 const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
 
 /** The system's processes in start order: proxies, control (internal API), workers, gateway. */
@@ -63,21 +61,21 @@ export function appProcesses({
     {
       name: "redis-rest",
       command: node,
-      args: [...nodeFlags, "proxies/redis-rest/src/main.ts"],
+      args: ["proxies/redis-rest/src/main.ts"],
       env: { ...env, REDIS_URL: redisRestRedisUrl },
       healthUrl: health(env.REDIS_REST_URL),
     },
     {
       name: "kafka-rest",
       command: node,
-      args: [...nodeFlags, "proxies/kafka-rest/src/main.ts"],
+      args: ["proxies/kafka-rest/src/main.ts"],
       env,
       healthUrl: health(env.KAFKA_REST_URL),
     },
     {
       name: "control",
       command: node,
-      args: [...nodeFlags, "consumer/src/control/main.ts"],
+      args: ["consumer/src/control/main.ts"],
       env: { ...env, ...extraEnv.control },
       healthUrl: health(env.INTERNAL_API_URL),
     },
@@ -87,7 +85,7 @@ export function appProcesses({
     specs.push({
       name: `worker-${i}`,
       command: node,
-      args: [...nodeFlags, "consumer/src/issue-worker/main.ts"],
+      args: ["consumer/src/issue-worker/main.ts"],
       env: { ...env, ...extraEnv.worker, WORKER_ID: String(i), METRICS_PORT: String(port) },
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
@@ -100,6 +98,9 @@ export function appProcesses({
       command: deno,
       args: [
         "run",
+        // request.signal aborts only when the client goes, not on every answer (the coming
+        // default): what the subscriptions' cleanup means by it.
+        "--unstable-no-legacy-abort",
         "--node-modules-dir=manual",
         "--allow-net",
         "--allow-env",
@@ -112,7 +113,7 @@ export function appProcesses({
     node: () => ({
       name: "gateway",
       command: node,
-      args: [...nodeFlags, "gateway/src/main-node.ts"],
+      args: ["gateway/src/main-node.ts"],
       env: gatewayEnv,
       healthUrl: gatewayUrl,
     }),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { STACK_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { describeIssues } from "#shared/describe-issues.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { readLogSettings } from "#shared/logging/logger.ts";
 import { parseClusterNodes } from "#shared/redis/redis-endpoint.ts";
 import { appProcesses, GATEWAY_RUNTIMES } from "./app-processes.ts";
 import { startInfrastructure } from "./infrastructure.ts";
@@ -10,12 +11,14 @@ import { issueTopics } from "./kafka/kafka-topics.ts";
 import { DATA_DIR } from "./paths.ts";
 import { acquireRunLock, type RunLock } from "./run-lock.ts";
 import { stackEnv } from "./stack-env.ts";
+import { createLogWriter } from "./supervisor/log-writer.ts";
 import { assertPortFree } from "./supervisor/port-holders.ts";
-import { createSupervisor, listenPortOf, prefixedWriter } from "./supervisor/supervisor.ts";
+import { createSupervisor, listenPortOf } from "./supervisor/supervisor.ts";
 
 const began = Date.now();
 const env = stackEnv();
-const write = prefixedWriter();
+// Its own lines through its logger (LOG_LEVEL, LOG_FORMAT), each process's lines as they are.
+const write = createLogWriter(readLogSettings());
 // A closed terminal must not turn every later log line into an EPIPE crash mid-shutdown.
 process.stdout.on("error", () => undefined);
 const options = z

@@ -267,7 +267,8 @@ describe("a gateway in JWT mode with an HS256 secret", () => {
 
   it("guards the internal API and every /metrics with the internal token, never the published one", async () => {
     const worker = system.workers()[0]?.spec.healthUrl?.replace(/\/health$/, "") as string;
-    for (const base of [system.internalApiUrl, worker]) {
+    const gateway = new URL(system.graphqlUrl).origin;
+    for (const base of [system.internalApiUrl, worker, gateway]) {
       for (const authorization of [
         undefined,
         `Bearer ${LOCAL_DEFAULTS.INTERNAL_API_TOKEN}`,

@@ -20,10 +20,9 @@ import { createReconciler } from "../reconciler/reconciler.ts";
 
 await runServiceProcess({
   name: "control",
-  async start() {
-    const config = readConsumerConfig();
-    const log = console.log;
-    const resources = await openProcessResources(config, "control");
+  readConfig: () => readConsumerConfig(),
+  async start(config, logger) {
+    const resources = await openProcessResources(config, "control", logger);
     const { registry, database, redis, store, kafka, producer } = resources;
     const metrics = createControlMetrics(registry);
 
@@ -54,6 +53,7 @@ await runServiceProcess({
       token: config.internalApi.token,
       fallback: async (request, response) =>
         (await health(request, response)) || (await dashboard(request, response)),
+      logger,
       httpLimits: config.httpLimits,
     });
     await server.listen(config.internalApi.port, config.internalApi.host);
@@ -61,11 +61,11 @@ await runServiceProcess({
     const monitor = createDltMonitor({
       kafka,
       repository: deadLetterRepository,
-      alert: createAlertSink({ webhookUrl: config.alertWebhookUrl, log }),
+      alert: createAlertSink({ webhookUrl: config.alertWebhookUrl, logger }),
       metrics,
       topic: config.deadLetterTopic,
       groupId: config.dltMonitorGroup,
-      log,
+      logger: logger.child({ component: "dlt-monitor" }),
     });
     await monitor.start();
 
@@ -79,7 +79,7 @@ await runServiceProcess({
       metrics,
       afterMs: config.reconcile.afterMs,
       giveUpAfterMs: config.reconcile.giveUpAfterMs,
-      log,
+      logger: logger.child({ component: "reconciler" }),
     }).start(config.reconcile.intervalMs);
 
     // What Prometheus alerts on when the workers cannot say it themselves (frozen, or down): the
@@ -102,9 +102,11 @@ await runServiceProcess({
     });
     const watching = [
       runPeriodically(lag.sample, config.monitoring.lagSampleIntervalMs, (message) =>
-        log(`consumer lag not sampled: ${message}`),
+        logger.warn(`consumer lag not sampled: ${message}`),
       ),
-      runPeriodically(probes.probeAll, config.monitoring.probeIntervalMs, log),
+      runPeriodically(probes.probeAll, config.monitoring.probeIntervalMs, (message) =>
+        logger.warn(`dependency probes failed: ${message}`),
+      ),
     ];
 
     return {

@@ -8,8 +8,10 @@ import { persistIssueBatch } from "./persist-issue-batch.ts";
 export async function createDatabase(
   databaseUrl: string,
   poolSize: number = CONSUMER_DEFAULTS.databasePoolSize,
+  /** Where MikroORM's own messages go (pool errors). Default `createOrm`'s. */
+  log?: (message: string) => void,
 ) {
-  const orm = await createOrm({ databaseUrl, poolSize });
+  const orm = await createOrm({ databaseUrl, poolSize, ...(log ? { log } : {}) });
   const queries = createCouponQueries(orm.em);
   return {
     orm,

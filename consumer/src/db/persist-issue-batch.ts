@@ -16,6 +16,11 @@ export interface PersistIssueBatchResult {
   outcomes: Map<string, Decision>;
   /** `issued_count` per coupon of the batch that exists, as this transaction committed it. */
   issuedCounts: Map<string, number>;
+  /**
+   * The requests this transaction decided (a row written), not earlier: what counts an outcome
+   * once, however often its event is delivered.
+   */
+  decidedNow: ReadonlySet<string>;
 }
 
 /**
@@ -40,7 +45,8 @@ export async function persistIssueBatch(
   withdrawn: ReadonlySet<string> = new Set(),
   windowLeewayMs?: number,
 ): Promise<PersistIssueBatchResult> {
-  if (events.length === 0) return { outcomes: new Map(), issuedCounts: new Map() };
+  if (events.length === 0)
+    return { outcomes: new Map(), issuedCounts: new Map(), decidedNow: new Set() };
   return classifyingDbErrors(() =>
     orm.em.fork().transactional(
       async (em) => {
@@ -51,7 +57,11 @@ export async function persistIssueBatch(
         for (const { couponId } of decision.toIssue) {
           issuedCounts.set(couponId, (issuedCounts.get(couponId) ?? 0) + 1);
         }
-        return { outcomes: inEventOrder(events, decision, issuedAt), issuedCounts };
+        const decidedNow = new Set([
+          ...decision.toIssue.map((event) => event.requestId),
+          ...decision.toFail.map(({ event }) => event.requestId),
+        ]);
+        return { outcomes: inEventOrder(events, decision, issuedAt), issuedCounts, decidedNow };
       },
       // READ COMMITTED on purpose: after waiting for a coupon's lock, each later statement sees what
       // the previous holder committed. Under REPEATABLE READ the wait would end in a serialization error.

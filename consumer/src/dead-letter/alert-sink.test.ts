@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import { createMemoryLogger } from "#shared/logging/memory-logger.ts";
 import { createAlertSink, type DeadLetterAlert } from "./alert-sink.ts";
 
 const alert: DeadLetterAlert = {
@@ -36,44 +37,29 @@ async function webhook(statuses: number[]) {
 describe("alert sink", () => {
   it("logs a structured line and POSTs the alert, retrying until the webhook takes it", async () => {
     const hook = await webhook([503, 503, 204]);
-    const lines: string[] = [];
-    const send = createAlertSink({
-      webhookUrl: hook.url,
-      baseDelayMs: 10,
-      log: (l) => lines.push(l),
-    });
+    const { logger, lines } = createMemoryLogger();
+    const send = createAlertSink({ webhookUrl: hook.url, baseDelayMs: 10, logger });
     expect(await send(alert)).toBe(true);
     expect(hook.received).toHaveLength(3);
     for (const { contentType, body } of hook.received) {
       expect(contentType).toBe("application/json");
       expect(body).toEqual({ event: "dead_letter", ...alert });
     }
-    expect(JSON.parse(lines[0] as string)).toMatchObject({
-      level: "alert",
-      event: "dead_letter",
-      deadLetterId: "12",
-    });
+    expect(lines[0]).toMatchObject({ alert: true, event: "dead_letter", deadLetterId: "12" });
   });
 
   it("gives up after its attempts, and says so", async () => {
     const hook = await webhook([500]);
-    const lines: string[] = [];
-    const send = createAlertSink({
-      webhookUrl: hook.url,
-      attempts: 3,
-      baseDelayMs: 10,
-      log: (l) => lines.push(l),
-    });
+    const { logger, lines } = createMemoryLogger();
+    const send = createAlertSink({ webhookUrl: hook.url, attempts: 3, baseDelayMs: 10, logger });
     expect(await send(alert)).toBe(false);
     expect(hook.received).toHaveLength(3);
-    expect(lines.filter((l) => l.includes("answered 500"))).toHaveLength(3);
+    expect(lines.filter((l) => l.msg?.includes("answered 500"))).toHaveLength(3);
   });
 
   it("without a webhook, the log line is the alert", async () => {
-    const lines: string[] = [];
-    expect(await createAlertSink({ webhookUrl: null, log: (l) => lines.push(l) })(alert)).toBe(
-      true,
-    );
+    const { logger, lines } = createMemoryLogger();
+    expect(await createAlertSink({ webhookUrl: null, logger })(alert)).toBe(true);
     expect(lines).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 import { messageOf } from "#shared/errors/message-of.ts";
+import { type Logger, silentLogger } from "#shared/logging/logger.ts";
 
 export interface DeadLetterAlert {
   deadLetterId: string;
@@ -23,7 +24,8 @@ export interface AlertSinkOptions {
   /** Webhook attempts before giving up (the alert is in the log and the table regardless). Default 5. */
   attempts?: number;
   baseDelayMs?: number;
-  log?: (line: string) => void;
+  /** Where the alert line goes (level warn, `event: "dead_letter"`). */
+  logger?: Logger;
 }
 
 /** Raises an alert per dead letter: a structured log line always, and a webhook POST when configured. */
@@ -31,10 +33,10 @@ export function createAlertSink({
   webhookUrl,
   attempts = 5,
   baseDelayMs = 500,
-  log = console.log,
+  logger = silentLogger(),
 }: AlertSinkOptions) {
   return async function alert(payload: DeadLetterAlert): Promise<boolean> {
-    log(JSON.stringify({ level: "alert", event: "dead_letter", ...payload }));
+    logger.warn({ alert: true, event: "dead_letter", ...payload }, "dead letter recorded");
     if (!webhookUrl) return true;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
@@ -47,9 +49,15 @@ export function createAlertSink({
         // The body is not needed; releasing it frees the connection at once.
         await response.body?.cancel();
         if (response.ok) return true;
-        log(`alert webhook answered ${response.status} (attempt ${attempt}/${attempts})`);
+        logger.warn(
+          { deadLetterId: payload.deadLetterId, attempt, attempts },
+          `alert webhook answered ${response.status}`,
+        );
       } catch (error) {
-        log(`alert webhook failed (attempt ${attempt}/${attempts}): ${messageOf(error)}`);
+        logger.warn(
+          { deadLetterId: payload.deadLetterId, attempt, attempts },
+          `alert webhook failed: ${messageOf(error)}`,
+        );
       }
       if (attempt < attempts)
         await new Promise((resolve) => setTimeout(resolve, baseDelayMs * 2 ** (attempt - 1)));

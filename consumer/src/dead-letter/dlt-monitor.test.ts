@@ -3,6 +3,7 @@ import type { IHeaders } from "kafkajs";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { ISSUE_REQUEST_PARTITIONS, TOPICS } from "#shared/defaults.ts";
 import { encodeIssueEvent } from "#shared/issue-event.ts";
+import { createMemoryLogger } from "#shared/logging/memory-logger.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
 import { waitForGroupCaughtUp } from "#test-support/kafka-lag.ts";
 import { createTopics, deleteTopicsAndGroups } from "#test-support/own-kafka.ts";
@@ -65,7 +66,7 @@ async function monitor(
   });
   await producer.disconnect();
   const alerts: DeadLetterAlert[] = [];
-  const logs: string[] = [];
+  const { logger, lines: logs } = createMemoryLogger();
   const dltMonitor = createDltMonitor({
     kafka,
     repository: wrap(createDeadLetterRepository(orm.em)),
@@ -76,7 +77,7 @@ async function monitor(
     metrics: createControlMetrics(createMetricsRegistry({ defaultMetrics: false })),
     topic,
     groupId,
-    log: (line) => logs.push(line),
+    logger,
   });
   cleanup = async () => {
     await dltMonitor.stop();
@@ -205,7 +206,7 @@ describe("the DLT monitor, fed records no worker wrote", () => {
       malformed: expect.stringMatching(/could not be stored as read \(value too long for type\)/),
     });
     expect(good).toMatchObject({ offset: "1", payload: event, malformed: null });
-    expect(logs.some((line) => /could not be stored as read/.test(line))).toBe(true);
+    expect(logs.some((line) => /could not be stored as read/.test(line.msg ?? ""))).toBe(true);
     await waitUntil(() => alerts.length === 2, { what: "an alert for each" });
   });
 });

@@ -2,6 +2,7 @@ import type { Kafka, KafkaMessage } from "kafkajs";
 import { DLT_MONITOR_GROUP, TOPICS } from "#shared/defaults.ts";
 import { ForgedDeadLetterError } from "#shared/errors/forged-dead-letter-error.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { type Logger, silentLogger } from "#shared/logging/logger.ts";
 import { isTransientDbError } from "../db/db-errors.ts";
 import type { ControlMetrics } from "../monitoring/metrics.ts";
 import type { DeadLetterAlert } from "./alert-sink.ts";
@@ -25,7 +26,8 @@ export interface DltMonitorOptions {
   topic?: string;
   /** Default `coupon-issue-dlt-monitor`. */
   groupId?: string;
-  log?: (line: string) => void;
+  /** Lines about a DLT record carry its topic, partition and offset. */
+  logger?: Logger;
 }
 
 /**
@@ -41,7 +43,7 @@ export function createDltMonitor({
   metrics,
   topic = TOPICS.issueRequestsDlt,
   groupId = DLT_MONITOR_GROUP,
-  log = console.log,
+  logger = silentLogger(),
 }: DltMonitorOptions) {
   const consumer = kafka.consumer({ groupId, retry: { retries: 10 } });
   const recorded = metrics.deadLettersRecorded;
@@ -59,8 +61,9 @@ export function createDltMonitor({
       if (isTransientDbError(error)) throw error;
       refusal = error;
     }
-    log(
-      `DLT record ${at} could not be stored as read: ${messageOf(refusal)}; storing a placeholder`,
+    logger.warn(
+      { record: at, err: refusal },
+      `DLT record could not be stored as read: ${messageOf(refusal)}; storing a placeholder`,
     );
     const placeholder = placeholderDeadLetter(
       where.topic,
@@ -72,13 +75,9 @@ export function createDltMonitor({
       return { stored: await repository.record(placeholder), entry: placeholder };
     } catch (error) {
       if (isTransientDbError(error)) throw error;
-      log(
-        JSON.stringify({
-          level: "alert",
-          event: "dead_letter_not_recorded",
-          record: at,
-          error: messageOf(error),
-        }),
+      logger.error(
+        { alert: true, event: "dead_letter_not_recorded", record: at, err: error },
+        `DLT record not recorded: ${messageOf(error)}`,
       );
       return null;
     }
@@ -122,7 +121,12 @@ export function createDltMonitor({
             attempts: entry.attempts,
             recordedAt: new Date().toISOString(),
             ...(worker ? {} : { malformed: entry.malformed }),
-          }).catch((error) => log(`alert failed: ${messageOf(error)}`));
+          }).catch((error) =>
+            logger.warn(
+              { deadLetterId: stored.id, err: error },
+              `alert failed: ${messageOf(error)}`,
+            ),
+          );
         },
       });
     },

@@ -8,6 +8,7 @@ import {
   createInternalApiClient,
   InternalApiError,
 } from "#shared/internal-api/internal-api-client.ts";
+import { silentLogger } from "#shared/logging/logger.ts";
 import type { CouponService } from "../coupons/coupon-service.ts";
 import type { DeadLetterRow } from "../dead-letter/dead-letter-repository.ts";
 import type { DeadLetterRoutesOptions } from "./dead-letter-routes.ts";
@@ -136,7 +137,7 @@ beforeAll(async () => {
       },
     ]),
     maxBodyBytes: 1024,
-    logError: () => {},
+    logger: silentLogger(),
   });
   url = await server.listen(0);
 });

@@ -4,6 +4,7 @@ import { createHttpService, type HttpService } from "#shared/http-kit/http-servi
 import { createRouter, type Router } from "#shared/http-kit/router.ts";
 import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { INTERNAL_API_PREFIX } from "#shared/internal-api/contract.ts";
+import type { Logger } from "#shared/logging/logger.ts";
 import type { CouponService } from "../coupons/coupon-service.ts";
 import { isRetriable } from "../is-retriable.ts";
 import { couponRoutes } from "./coupon-routes.ts";
@@ -18,8 +19,8 @@ export interface InternalApiServerOptions {
   fallback?: Router;
   /** Default 64 KiB: the largest legitimate body is a coupon definition. */
   maxBodyBytes?: number;
-  /** Where unexpected errors are reported. Default `console.error`. */
-  logError?: (message: string, error: unknown) => void;
+  /** The control process's logger; unexpected errors are logged with their request's id. */
+  logger?: Logger;
   /** Timeouts and connection cap of its HTTP server. Default `HTTP_SERVER_DEFAULTS`. */
   httpLimits?: Partial<HttpServerLimits>;
 }
@@ -36,7 +37,7 @@ export function createInternalApiServer({
   token,
   fallback,
   maxBodyBytes = 64 * 1024,
-  logError = (message, error) => console.error(`internal API ${message}`, error),
+  logger,
   httpLimits,
 }: InternalApiServerOptions): HttpService {
   const isAuthorized = createBearerCheck(token);
@@ -56,7 +57,7 @@ export function createInternalApiServer({
     },
     // A dependency away (PostgreSQL, Redis, Kafka) is 503: the caller may try again shortly.
     statusOf: (error) => (isRetriable(error) ? 503 : 500),
-    logError,
+    logger: logger?.child({ component: "internal-api" }),
     maxBodyBytes,
     limits: httpLimits,
   });

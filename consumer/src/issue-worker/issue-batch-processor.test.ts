@@ -169,6 +169,9 @@ describe("the issue batch processor, before anything else", () => {
     expect(await couponState(orm.em, couponId)).toEqual({ rows: 1, issuedCount: 1, failures: 0 });
     // The metrics moved with it: one outcome, one persisting transaction, one admission-to-ISSUED.
     expect(await seriesValue(metrics.outcomes, { status: "ISSUED" })).toBe(issuedBefore + 1);
+    // Delivered again (a rebalance, a restart): the same outcome, and no second count of it.
+    await processor.processChunk([record(value, await sign(value, PREVIOUS))]);
+    expect(await seriesValue(metrics.outcomes, { status: "ISSUED" })).toBe(issuedBefore + 1);
     expect(await seriesValue(metrics.acceptedToIssued, {}, e2eName)).toBe(endToEndBefore + 1);
     expect(
       await seriesValue(
@@ -176,7 +179,7 @@ describe("the issue batch processor, before anything else", () => {
         {},
         "coupon_drop_persist_batch_size_records_count",
       ),
-    ).toBe(batchesBefore + 1);
+    ).toBe(batchesBefore + 2);
     const deadLettersBefore = await seriesValue(metrics.outcomes, { reason: "DEAD_LETTERED" });
 
     // A signed event that fails every attempt is dead-lettered and its request given back.

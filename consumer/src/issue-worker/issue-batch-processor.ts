@@ -122,9 +122,11 @@ export function createIssueBatchProcessor({
     }
     for (const [couponId, outcomes] of byCoupon) {
       await store.settle(couponId, outcomes, result.issuedCounts.get(couponId) ?? null);
-      // Counted once Redis holds it: what a caller can now see.
+      // Counted once Redis holds it (what a caller can now see), and only what this transaction
+      // decided: an event delivered again after a rebalance gets its outcome again, not a count.
       const settledAt = Date.now();
       for (const { request, outcome } of outcomes) {
+        if (!result.decidedNow.has(request.requestId)) continue;
         metrics.outcomes.labels(statusOf(outcome), reasonOf(outcome) ?? "").inc();
         if (outcome.kind === "issued")
           metrics.acceptedToIssued.observe((settledAt - Date.parse(request.requestedAt)) / 1000);

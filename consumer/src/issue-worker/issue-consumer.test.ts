@@ -2,6 +2,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { ISSUE_REQUEST_PARTITIONS } from "#shared/defaults.ts";
 import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
+import { silentLogger } from "#shared/logging/logger.ts";
 import { waitForGroupCaughtUp } from "#test-support/kafka-lag.ts";
 import { createTopics, deleteTopicsAndGroups } from "#test-support/own-kafka.ts";
 import { uniqueName } from "#test-support/unique-name.ts";
@@ -57,7 +58,7 @@ async function consume(names: string[]) {
     topic,
     processor,
     metrics: createWorkerMetrics(createMetricsRegistry({ defaultMetrics: false })),
-    log: () => undefined,
+    logger: silentLogger(),
   });
   cleanup = async () => {
     await consumer.stop();

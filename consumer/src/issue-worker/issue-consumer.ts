@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { CONSUMER_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { type Logger, silentLogger } from "#shared/logging/logger.ts";
 import { isRetriable } from "../is-retriable.ts";
 import type { ConsumedRecord } from "../kafka/consumed-record.ts";
 import type { WorkerMetrics } from "../monitoring/metrics.ts";
@@ -16,7 +17,18 @@ export interface IssueConsumerOptions {
   metrics: WorkerMetrics;
   /** Records persisted per transaction. Default `CONSUMER_DEFAULTS.persistChunkSize`. */
   chunkSize?: number;
-  log?: (line: string) => void;
+  /** The worker's logger; failures are logged with the chunk's topic, partition and offsets. */
+  logger?: Logger;
+}
+
+/** Where a chunk of records lies: what a log line about it carries. */
+function chunkOf(records: ConsumedRecord[]) {
+  return {
+    topic: records[0]?.topic,
+    partition: records[0]?.partition,
+    firstOffset: records[0]?.offset,
+    lastOffset: records.at(-1)?.offset,
+  };
 }
 
 function toRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
@@ -43,7 +55,7 @@ export function createIssueConsumer({
   processor,
   metrics,
   chunkSize = CONSUMER_DEFAULTS.persistChunkSize,
-  log = console.log,
+  logger = silentLogger(),
 }: IssueConsumerOptions) {
   const consumer: Consumer = kafka.consumer({
     groupId,
@@ -73,8 +85,9 @@ export function createIssueConsumer({
         if (isRetriable(error)) {
           transient++;
           transientRetries.inc();
-          log(
-            `transient failure (attempt ${transient}) on ${records[0]?.topic}[${records[0]?.partition}]@${records[0]?.offset}: ${error.message}`,
+          logger.warn(
+            { ...chunkOf(records), attempt: transient, err: error },
+            `transient failure, retrying: ${error.message}`,
           );
           await waitWhileAlive(
             backoffMs(transient, RETRY_DEFAULTS.transientBaseMs, RETRY_DEFAULTS.transientMaxMs),
@@ -85,8 +98,14 @@ export function createIssueConsumer({
         }
         firstFailureAt ??= new Date();
         permanent++;
-        log(
-          `permanent failure (attempt ${permanent}/${RETRY_DEFAULTS.permanentAttempts}): ${error.name}: ${error.message}`,
+        logger.warn(
+          {
+            ...chunkOf(records),
+            attempt: permanent,
+            attempts: RETRY_DEFAULTS.permanentAttempts,
+            err: error,
+          },
+          `permanent failure: ${error.name}: ${error.message}`,
         );
         if (permanent < RETRY_DEFAULTS.permanentAttempts) {
           permanentRetries.inc();
@@ -125,7 +144,7 @@ export function createIssueConsumer({
         await action();
         return true;
       } catch (error) {
-        log(`dead-lettering failed (attempt ${attempt}): ${messageOf(error)}`);
+        logger.warn({ attempt, err: error }, `dead-lettering failed: ${messageOf(error)}`);
         await waitWhileAlive(
           backoffMs(attempt, RETRY_DEFAULTS.transientBaseMs, RETRY_DEFAULTS.transientMaxMs),
           heartbeat,

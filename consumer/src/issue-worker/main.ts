@@ -12,10 +12,10 @@ import { createIssueConsumer } from "./issue-consumer.ts";
 
 await runServiceProcess({
   name: "issue worker",
-  async start() {
-    const config = readConsumerConfig();
-    const log = console.log;
-    const resources = await openProcessResources(config, `issue-worker-${config.workerId}`);
+  readConfig: () => readConsumerConfig(),
+  async start(config, processLogger) {
+    const logger = processLogger.child({ worker: config.workerId });
+    const resources = await openProcessResources(config, `issue-worker-${config.workerId}`, logger);
     const { registry, database, store, kafka, producer } = resources;
     const metrics = createWorkerMetrics(registry);
     const deadLetters = createDeadLetterPublisher(producer, config.deadLetterTopic);
@@ -36,13 +36,16 @@ await runServiceProcess({
       processor,
       metrics,
       chunkSize: config.persistChunkSize,
-      log,
+      logger,
     });
     consumer.consumer.on(consumer.consumer.events.GROUP_JOIN, () => {
       joined = true;
     });
     consumer.consumer.on(consumer.consumer.events.CRASH, (event) => {
-      log(`consumer crashed: ${event.payload.error.message} (restart: ${event.payload.restart})`);
+      logger.error(
+        { err: event.payload.error, restart: event.payload.restart },
+        `consumer crashed: ${event.payload.error.message}`,
+      );
     });
     const health = await startHealthServer({
       host: config.metricsHost,
@@ -57,8 +60,10 @@ await runServiceProcess({
     return {
       readyLine: `consuming ${config.issueTopic} as ${config.consumerGroup}; metrics on ${health.url}/metrics`,
       async close() {
-        log("finishing the batch in hand");
-        await consumer.stop().catch((error) => log(`consumer stop: ${messageOf(error)}`));
+        logger.info("finishing the batch in hand");
+        await consumer
+          .stop()
+          .catch((error) => logger.warn({ err: error }, `consumer stop: ${messageOf(error)}`));
         await resources.close();
         await health.close(1000);
       },

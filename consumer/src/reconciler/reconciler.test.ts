@@ -8,6 +8,7 @@ import {
   EVENT_SIGNATURE_HEADER,
 } from "#shared/issue-event-signature.ts";
 import type { PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
+import { silentLogger } from "#shared/logging/logger.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
@@ -54,7 +55,7 @@ function reconciler(outcome: PersistedRequest | null = null) {
     metrics: createControlMetrics(createMetricsRegistry({ defaultMetrics: false })),
     afterMs: AFTER_MS,
     giveUpAfterMs: GIVE_UP_MS,
-    log: () => undefined,
+    logger: silentLogger(),
   });
 }
 

@@ -5,6 +5,7 @@ import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
 import { EVENT_SIGNATURE_HEADER, type EventSigner } from "#shared/issue-event-signature.ts";
 import { WITHDRAWAL_REASON } from "#shared/lifecycle/failure-reason.ts";
 import { outcomeOfPersisted, type PersistedRequest } from "#shared/lifecycle/postgres-rows.ts";
+import { type Logger, silentLogger } from "#shared/logging/logger.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import type { IoredisClient } from "#shared/redis/ioredis-client.ts";
 import type { ControlMetrics } from "../monitoring/metrics.ts";
@@ -29,7 +30,8 @@ export interface ReconcilerOptions {
   giveUpAfterMs?: number;
   /** Requests looked at per coupon per pass. */
   batchSize?: number;
-  log?: (line: string) => void;
+  /** Each action is logged with its request and coupon ids. */
+  logger?: Logger;
 }
 
 /**
@@ -49,7 +51,7 @@ export function createReconciler({
   afterMs = RECONCILER_DEFAULTS.afterMs,
   giveUpAfterMs = RECONCILER_DEFAULTS.giveUpAfterMs,
   batchSize = RECONCILER_DEFAULTS.batchSize,
-  log = console.log,
+  logger = silentLogger(),
 }: ReconcilerOptions) {
   const reproduced = metrics.reconcilerActions.labels("reproduced");
   const settledFromDb = metrics.reconcilerActions.labels("settled");
@@ -87,8 +89,9 @@ export function createReconciler({
         if (await store.withdraw(base)) {
           gaveUp.inc();
           compensated.inc();
-          log(
-            `reconciler: request ${record.requestId} had no outcome after ${giveUpAfterMs} ms: FAILED, stock given back`,
+          logger.warn(
+            { requestId: record.requestId, couponId },
+            `no outcome after ${giveUpAfterMs} ms: FAILED NOT_RECORDED, stock given back`,
           );
         }
       } else {
@@ -101,7 +104,7 @@ export function createReconciler({
           messages: [{ key, value, headers: { [EVENT_SIGNATURE_HEADER]: signature } }],
         });
         reproduced.inc();
-        log(`reconciler: re-produced request ${record.requestId} of coupon ${couponId}`);
+        logger.info({ requestId: record.requestId, couponId }, "re-produced a pending request");
       }
       handled++;
     }
@@ -124,7 +127,9 @@ export function createReconciler({
       let running: Promise<unknown> = Promise.resolve();
       const timer = setInterval(() => {
         running = running.then(() =>
-          runOnce().catch((error) => log(`reconciler pass failed: ${messageOf(error)}`)),
+          runOnce().catch((error) =>
+            logger.warn({ err: error }, `reconciler pass failed: ${messageOf(error)}`),
+          ),
         );
       }, intervalMs);
       return {

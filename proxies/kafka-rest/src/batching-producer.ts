@@ -1,4 +1,10 @@
-import type { IHeaders, Kafka, Producer, RecordMetadata } from "kafkajs";
+import {
+  type IHeaders,
+  type Kafka,
+  Partitioners,
+  type Producer,
+  type RecordMetadata,
+} from "kafkajs";
 import { KAFKA_REST_DEFAULTS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { BackendUnavailableError, HttpError } from "#shared/http-kit/http-error.ts";
@@ -132,6 +138,9 @@ export function createBatchingProducer({
         allowAutoTopicCreation: false,
         // Within the caller's deadline; after that the caller hears 503 and may send again.
         retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+        // Every message comes with its partition (partition-assigner.ts); naming the partitioner
+        // anyway keeps kafkajs from logging its notice about the v2 default changing.
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       const connecting = client.connect().then(() => client);
       connecting.catch(() => {

@@ -5,6 +5,8 @@ import { readKafkaRestConfig } from "./config.ts";
 describe("readKafkaRestConfig", () => {
   it("starts from the pinned local defaults, the issue topic alone allowed", () => {
     expect(readKafkaRestConfig({})).toEqual({
+      // Readable lines, at info, unless NODE_ENV=production or LOG_FORMAT says otherwise.
+      log: { level: "info", format: "pretty" },
       host: "127.0.0.1",
       port: 8082,
       brokers: [LOCAL_DEFAULTS.KAFKA_BROKERS],

@@ -5,6 +5,7 @@ import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost, assertSecretLength } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
 import { type HttpServerLimits, readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
+import { type LogSettings, logEnv, logSettingsOf } from "#shared/logging/logger.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 const nonEmptyList = (what: string) =>
@@ -28,6 +29,7 @@ const envSchema = z.object({
   KAFKA_REST_MAX_BODY_BYTES: positiveInt.default(KAFKA_REST_DEFAULTS.maxBodyBytes),
   /** How long a produce may wait for the broker before the caller hears 503. */
   KAFKA_REST_PRODUCE_TIMEOUT_MS: positiveInt.default(KAFKA_REST_DEFAULTS.produceTimeoutMs),
+  ...logEnv,
 });
 
 export interface KafkaRestConfig {
@@ -40,6 +42,8 @@ export interface KafkaRestConfig {
   maxBodyBytes: number;
   produceTimeoutMs: number;
   httpLimits: HttpServerLimits;
+  /** The process's log level and format (shared/src/logging/logger.ts). */
+  log: LogSettings;
 }
 
 /**
@@ -64,6 +68,7 @@ export function readKafkaRestConfig(
     developmentValue: LOCAL_DEFAULTS.KAFKA_REST_PASSWORD,
   });
   return {
+    log: logSettingsOf(c),
     host,
     port,
     brokers: c.KAFKA_BROKERS,

@@ -5,9 +5,9 @@ import { createKafkaRestProxy } from "./server.ts";
 
 await runServiceProcess({
   name: "Kafka REST proxy",
-  async start() {
-    const config = readKafkaRestConfig();
-    const proxy = createKafkaRestProxy(config);
+  readConfig: () => readKafkaRestConfig(),
+  async start(config, logger) {
+    const proxy = createKafkaRestProxy({ ...config, logger });
     const url = await proxy.listen(config.port, config.host);
     return {
       readyLine: `listening on ${url}, producing to ${config.brokers.join(",")} (topics ${config.topics.join(", ")})`,

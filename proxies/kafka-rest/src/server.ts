@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Kafka, logLevel } from "kafkajs";
 import { KAFKA_REST_DEFAULTS } from "#shared/defaults.ts";
 import { createBasicCheck } from "#shared/http-kit/authorization.ts";
 import { answerBackendHealth } from "#shared/http-kit/backend-health.ts";
@@ -8,6 +7,8 @@ import { createHttpService, type HttpService } from "#shared/http-kit/http-servi
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { readJsonBody } from "#shared/http-kit/read-body.ts";
 import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
+import { createKafka } from "#shared/kafka/create-kafka.ts";
+import { type Logger, silentLogger } from "#shared/logging/logger.ts";
 import { type BatchingProducer, createBatchingProducer } from "./batching-producer.ts";
 import { createPartitionAssigner } from "./partition-assigner.ts";
 import { type ProduceMessage, parseProduceBody } from "./produce-request.ts";
@@ -33,6 +34,8 @@ export interface KafkaRestProxyOptions {
   maxBatchMessages?: number;
   /** Timeouts and connection cap of its HTTP server. Default `HTTP_SERVER_DEFAULTS`. */
   httpLimits?: Partial<HttpServerLimits>;
+  /** The process's logger (kafkajs's lines and unexpected errors). Default: silent. */
+  logger?: Logger;
 }
 
 export interface KafkaRestProxy extends HttpService {
@@ -55,11 +58,12 @@ export function createKafkaRestProxy({
   lingerMs = KAFKA_REST_DEFAULTS.lingerMs,
   maxBatchMessages = KAFKA_REST_DEFAULTS.maxBatchMessages,
   httpLimits,
+  logger = silentLogger(),
 }: KafkaRestProxyOptions): KafkaRestProxy {
-  const kafka = new Kafka({
+  const kafka = createKafka({
+    logger,
     clientId: "kafka-rest-proxy",
     brokers,
-    logLevel: logLevel.NOTHING,
     // Every wait fits in the caller's deadline, so a dead broker is a prompt 503, not a hang.
     connectionTimeout: Math.min(2000, produceTimeoutMs),
     requestTimeout: Math.max(produceTimeoutMs, 1000),
@@ -113,6 +117,7 @@ export function createKafkaRestProxy({
 
   const service = createHttpService({
     handle,
+    logger,
     maxBodyBytes,
     limits: httpLimits,
     onDrained: async () => {

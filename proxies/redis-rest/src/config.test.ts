@@ -5,6 +5,8 @@ import { readRedisRestConfig } from "./config.ts";
 describe("readRedisRestConfig", () => {
   it("starts from the pinned local defaults", () => {
     expect(readRedisRestConfig({})).toEqual({
+      // Readable lines, at info, unless NODE_ENV=production or LOG_FORMAT says otherwise.
+      log: { level: "info", format: "pretty" },
       host: "127.0.0.1",
       port: 8079,
       redisUrl: LOCAL_DEFAULTS.REDIS_URL,

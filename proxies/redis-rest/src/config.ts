@@ -4,6 +4,7 @@ import { parseOrThrow } from "#shared/describe-issues.ts";
 import { assertCredentialsFitHost, assertSecretLength } from "#shared/http-kit/credentials-rule.ts";
 import { listenAddressFromUrl } from "#shared/http-kit/listen-address.ts";
 import { type HttpServerLimits, readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
+import { type LogSettings, logEnv, logSettingsOf } from "#shared/logging/logger.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 import {
   type ClusterNode,
@@ -30,6 +31,7 @@ const envSchema = z.object({
   REDIS_REST_COMMANDS: z.enum(["project", "upstash"]).default(REDIS_REST_DEFAULTS.commands),
   /** The gateway's key prefix (the same variable it reads): its keys and channels are the ones served. */
   REDIS_KEY_PREFIX: z.string().regex(REDIS_KEY_PREFIX_PATTERN).default(""),
+  ...logEnv,
 });
 
 export interface RedisRestConfig {
@@ -44,6 +46,8 @@ export interface RedisRestConfig {
   commands: CommandProfile;
   keyPrefix: string;
   httpLimits: HttpServerLimits;
+  /** The process's log level and format (shared/src/logging/logger.ts). */
+  log: LogSettings;
 }
 
 /**
@@ -67,6 +71,7 @@ export function readRedisRestConfig(
     developmentValue: LOCAL_DEFAULTS.REDIS_REST_TOKEN,
   });
   return {
+    log: logSettingsOf(c),
     host,
     port,
     redisUrl: c.REDIS_URL,

@@ -6,9 +6,9 @@ import { createRedisRestProxy } from "./server.ts";
 
 await runServiceProcess({
   name: "Redis REST proxy",
-  async start() {
-    const config = readRedisRestConfig();
-    const proxy = createRedisRestProxy(config);
+  readConfig: () => readRedisRestConfig(),
+  async start(config, logger) {
+    const proxy = createRedisRestProxy({ ...config, logger });
     const listening = await proxy.listen(config.port, config.host);
     const url = config.redisUrl.replace(/\/\/[^@/]*@/, "//***@");
     const redis =

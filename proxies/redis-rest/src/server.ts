@@ -9,6 +9,7 @@ import { parseInput } from "#shared/http-kit/parse-input.ts";
 import { readJsonBody } from "#shared/http-kit/read-body.ts";
 import { decodePathSegment } from "#shared/http-kit/router.ts";
 import type { HttpServerLimits } from "#shared/http-kit/server-limits.ts";
+import { type Logger, silentLogger } from "#shared/logging/logger.ts";
 import type { IoredisClient } from "#shared/redis/ioredis-client.ts";
 import type { ClusterNode } from "#shared/redis/redis-endpoint.ts";
 import { createCommandExecutor } from "./command-executor.ts";
@@ -39,6 +40,8 @@ export interface RedisRestProxyOptions {
   keyPrefix?: string;
   /** Timeouts and connection cap of its HTTP server. Default `HTTP_SERVER_DEFAULTS`. */
   httpLimits?: Partial<HttpServerLimits>;
+  /** The process's logger (unexpected errors). Default: silent. */
+  logger?: Logger;
 }
 
 export interface RedisRestProxy extends HttpService {
@@ -71,6 +74,7 @@ export function createRedisRestProxy({
   commands = REDIS_REST_DEFAULTS.commands,
   keyPrefix = "",
   httpLimits,
+  logger = silentLogger(),
 }: RedisRestProxyOptions): RedisRestProxy {
   const redis = createRedisConnection({
     url: redisUrl,
@@ -140,6 +144,7 @@ export function createRedisRestProxy({
 
   const service = createHttpService({
     handle,
+    logger,
     maxBodyBytes,
     limits: httpLimits,
     onDrainStart: streams.endAll,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../logging/logger.ts";
 import { answerBackendHealth } from "./backend-health.ts";
 import { HttpError } from "./http-error.ts";
 import { createHttpService, type HttpService } from "./http-service.ts";
@@ -18,7 +19,7 @@ describe("answerBackendHealth", () => {
         if (answerBackendHealth(request, response, path, backendUp)) return;
         throw new HttpError(404, `not here: ${path}`);
       },
-      logError: () => {},
+      logger: silentLogger(),
     });
     const url = await service.listen(0);
     const up = await fetch(`${url}/health`);

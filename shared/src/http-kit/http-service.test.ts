@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "#test-support/wait.ts";
+import { silentLogger } from "../logging/logger.ts";
 import { HttpError } from "./http-error.ts";
 import { createHttpService, type HttpService } from "./http-service.ts";
 import { sendJson } from "./json-response.ts";
@@ -14,7 +15,7 @@ afterEach(async () => {
 });
 
 function start(handle: Parameters<typeof createHttpService>[0]["handle"], onDrained?: () => void) {
-  service = createHttpService({ handle, onDrained, logError: () => {} });
+  service = createHttpService({ handle, onDrained, logger: silentLogger() });
   return service.listen(0);
 }
 
@@ -108,7 +109,7 @@ describe("createHttpService", () => {
         sendJson(response, 200, { ok: true });
       },
       maxBodyBytes: 1024,
-      logError: () => {},
+      logger: silentLogger(),
     });
     const url = await service.listen(0);
     const refused = await fetch(`${url}/health`, { method: "POST", body: "x".repeat(4096) });
@@ -122,7 +123,7 @@ describe("createHttpService", () => {
     service = createHttpService({
       handle: async (_request, response) => sendJson(response, 200, { ok: true }),
       limits: { headersTimeoutMs: 200, requestTimeoutMs: 1000 },
-      logError: () => {},
+      logger: silentLogger(),
     });
     const url = new URL(await service.listen(0));
     const socket = connect(Number(url.port), url.hostname);
@@ -135,7 +136,7 @@ describe("createHttpService", () => {
     service = createHttpService({
       handle: async (_request, response) => sendJson(response, 200, { ok: true }),
       limits: { maxConnections: 2 },
-      logError: () => {},
+      logger: silentLogger(),
     });
     const url = new URL(await service.listen(0));
     let accepted = 0;

@@ -1,11 +1,17 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HTTP_SERVER_DEFAULTS, LOCAL_DEFAULTS } from "../defaults.ts";
+import { createLogger, type Logger } from "../logging/logger.ts";
 import { HttpError } from "./http-error.ts";
 import { sendError } from "./json-response.ts";
 import { createLimitedServer } from "./limited-server.ts";
 import { tooLarge } from "./read-body.ts";
 import type { HttpServerLimits } from "./server-limits.ts";
+
+/** A caller's request id when it looks like one (a proxy's, a client's), else a new one. */
+function requestIdOf(given: string | string[] | undefined): string {
+  return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
+}
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -21,8 +27,12 @@ export interface HttpServiceOptions {
   onDrainStart?: () => void;
   /** Called once no request is left: close backend connections here. */
   onDrained?: () => Promise<void> | void;
-  /** Where unexpected errors are reported. Default `console.error`. */
-  logError?: (message: string, error: unknown) => void;
+  /**
+   * The service's logger: an unexpected error is logged with its request's id (the caller's
+   * `x-request-id` when it sent a plausible one, else a new one, echoed in the answer either way).
+   * Default: JSON lines on stdout.
+   */
+  logger?: Logger;
   /** Timeouts and the connection cap (`createLimitedServer`'s defaults when left out). */
   limits?: Partial<HttpServerLimits>;
   /**
@@ -57,7 +67,7 @@ export function createHttpService({
   statusOf = () => 500,
   onDrainStart,
   onDrained,
-  logError = (message, error) => console.error(message, error),
+  logger = createLogger("http-service"),
   limits,
   maxBodyBytes = HTTP_SERVER_DEFAULTS.maxBodyBytes,
 }: HttpServiceOptions): HttpService {
@@ -73,6 +83,8 @@ export function createHttpService({
 
   const server = createLimitedServer((request, response) => {
     inFlight.add(response);
+    const requestId = requestIdOf(request.headers["x-request-id"]);
+    response.setHeader("x-request-id", requestId);
     response.once("close", () => inFlight.delete(response));
     if (closing) releaseAfter(response);
     const declared = Number(request.headers["content-length"] ?? 0);
@@ -85,7 +97,10 @@ export function createHttpService({
         sendError(response, error.status, error.message, error.headers);
         return;
       }
-      logError(`${request.method} ${request.url} failed:`, error);
+      logger.error(
+        { requestId, method: request.method, url: request.url, err: error },
+        "request failed",
+      );
       const status = statusOf(error);
       const message = error instanceof Error ? error.message : String(error);
       sendError(response, status, status === 500 ? `internal error: ${message}` : message);

@@ -1,4 +1,5 @@
 import { messageOf } from "../errors/message-of.ts";
+import { createLogger, type Logger, type LogSettings } from "../logging/logger.ts";
 import { exitWithSupervisor } from "./exit-with-supervisor.ts";
 
 export interface StartedService {
@@ -8,41 +9,57 @@ export interface StartedService {
   close(): Promise<void>;
 }
 
-export interface ServiceProcessOptions {
-  /** Reads the configuration, starts the service and says what it listens on. */
-  start: () => Promise<StartedService>;
-  /** Prefix of the few lines the process logs. */
+export interface ServiceProcessOptions<Config extends { log: LogSettings }> {
+  /** The process's name: its logger's, and the prefix of a refusal to start. */
   name: string;
+  /** Reads the configuration once (the process's config module); throws what to set. */
+  readConfig: () => Config;
+  /** Starts the service with its configuration and logger, and says what it listens on. */
+  start: (config: Config, logger: Logger) => Promise<StartedService>;
 }
 
 /**
- * A service as a process under a supervisor: start (a configuration error is one clear line and
- * exit code 1, not a stack trace), log one line when listening, and on SIGTERM or SIGINT shut down
- * gracefully then exit 0. A second signal while shutting down exits at once. Under the launcher,
- * the end of its stdin pipe counts as SIGTERM (exit-with-supervisor.ts).
+ * A service as a process under a supervisor: read the configuration (a refusal is one clear line
+ * on stderr and exit code 1, not a stack trace), make the process's logger from it, start, log one
+ * line when listening, and on SIGTERM or SIGINT shut down gracefully then exit 0. A second signal
+ * while shutting down exits at once. Under the launcher, the end of its stdin pipe counts as SIGTERM
+ * (exit-with-supervisor.ts).
  */
-export async function runServiceProcess({ start, name }: ServiceProcessOptions): Promise<void> {
+export async function runServiceProcess<Config extends { log: LogSettings }>({
+  name,
+  readConfig,
+  start,
+}: ServiceProcessOptions<Config>): Promise<void> {
   exitWithSupervisor();
-  let service: StartedService;
+  let config: Config;
   try {
-    service = await start();
+    config = readConfig();
   } catch (error) {
     console.error(`${name} did not start: ${messageOf(error)}`);
     process.exit(1);
   }
-  console.log(`${name} ${service.readyLine}`);
+  const logger = createLogger(name, config.log);
+  let service: StartedService;
+  try {
+    service = await start(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `${name} did not start: ${messageOf(error)}`);
+    process.exit(1);
+  }
+  logger.info(`${name} ${service.readyLine}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      console.error(`${name}: ${signal} again while shutting down, exiting now`);
+      logger.warn(`${signal} again while shutting down, exiting now`);
       process.exit(1);
     }
     stopping = true;
+    logger.info(`${signal}: shutting down`);
     service.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`${name}: shutdown failed:`, error);
+        logger.error({ err: error }, "shutdown failed");
         process.exit(1);
       },
     );

@@ -1,10 +1,13 @@
-import { Kafka, logLevel } from "kafkajs";
+import type { Kafka } from "kafkajs";
+import { createKafka } from "#shared/kafka/create-kafka.ts";
+import { type Logger, silentLogger } from "#shared/logging/logger.ts";
 
+// A probe fails while the broker starts: what it would log is expected, so it logs nothing.
 function client(brokers: string[]): Kafka {
-  return new Kafka({
+  return createKafka({
+    logger: silentLogger(),
     clientId: "stack-probe",
     brokers,
-    logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     requestTimeout: 3000,
     retry: { retries: 0 },
@@ -41,11 +44,11 @@ export async function waitForKafka(
   throw new Error(`Kafka at ${brokers.join(",")} not ready within ${timeoutMs} ms`);
 }
 
-export function kafkaAdminClient(brokers: string[]): Kafka {
-  return new Kafka({
+export function kafkaAdminClient(brokers: string[], logger: Logger = silentLogger()): Kafka {
+  return createKafka({
+    logger,
     clientId: "stack-admin",
     brokers,
-    logLevel: logLevel.WARN,
     retry: { retries: 5 },
   });
 }
