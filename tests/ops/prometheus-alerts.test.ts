@@ -43,7 +43,9 @@ describe("the system under a real Prometheus", () => {
   });
   afterAll(async () => {
     await prometheus?.stop();
-    await system?.stop();
+    // The processes stop first; deleting the system's groups may then fail on a broker just
+    // restarted (its coordinator still loading), and the broker with its data goes next anyway.
+    await system?.stop().catch(() => undefined);
     await broker?.stop();
   });
 

@@ -10,6 +10,7 @@ import {
   type Settlement,
   statusOf,
 } from "#shared/lifecycle/outcome.ts";
+import { type Logger, silentLogger } from "#shared/logging/logger.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import type { PersistIssueBatchResult } from "../db/persist-issue-batch.ts";
 import type { FailureInfo } from "../dead-letter/dead-letter-headers.ts";
@@ -37,6 +38,8 @@ export interface IssueBatchProcessorDeps {
   wait: (ms: number) => Promise<void>;
   permanentAttempts?: number;
   permanentBaseMs?: number;
+  /** A dead-lettered record is logged with its place in the topic and, when readable, its ids. */
+  logger?: Logger;
 }
 
 const requestOf = ({ requestId, userId, couponId, requestedAt }: IssueEvent): RequestRef => ({
@@ -66,6 +69,7 @@ export function createIssueBatchProcessor({
   wait,
   permanentAttempts = RETRY_DEFAULTS.permanentAttempts,
   permanentBaseMs = RETRY_DEFAULTS.permanentBaseMs,
+  logger = silentLogger(),
 }: IssueBatchProcessorDeps) {
   /** Persists in one transaction, timed and its size recorded. */
   async function persistTimed(
@@ -101,6 +105,20 @@ export function createIssueBatchProcessor({
       ),
     );
     metrics.deadLetters.labels(errorClass).inc();
+    const decoded = decodeIssueEvent(record.value);
+    logger.warn(
+      {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        ...(decoded.ok
+          ? { requestId: decoded.event.requestId, couponId: decoded.event.couponId }
+          : {}),
+        errorClass,
+        attempts,
+      },
+      `dead-lettered: ${errorMessage}`,
+    );
   }
 
   /** Whether a signer wrote exactly this record, for this topic and key; why not, when not. */

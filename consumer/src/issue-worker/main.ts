@@ -28,6 +28,7 @@ await runServiceProcess({
       metrics,
       verifier: createEventVerifier(config.eventKeys.verificationKeys),
       wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      logger,
     });
     const consumer = createIssueConsumer({
       kafka,
