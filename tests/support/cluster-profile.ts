@@ -8,6 +8,7 @@ import { issueEventKey } from "#shared/issue-event.ts";
 import { createKafkaCluster } from "#stack/kafka/kafka-cluster.ts";
 import { kafkaAdminClient } from "#stack/kafka/kafka-probe.ts";
 import { ensureTopics } from "#stack/kafka/kafka-topics.ts";
+import { ensureProxyRedisUser, proxyRedisUser } from "#stack/redis-proxy-user.ts";
 import { createRedisCluster } from "#stack/services/redis-cluster.ts";
 
 function isFree(port: number): Promise<boolean> {
@@ -24,6 +25,43 @@ async function expectFree(ports: number[], variable: string): Promise<void> {
   for (const port of ports) if (!(await isFree(port))) busy.push(port);
   if (busy.length > 0)
     throw new Error(`ports ${busy.join(", ")} are in use: set ${variable} to a free range`);
+}
+
+/**
+ * A Redis Cluster of a test's own (three primaries, a replica each) on six free ports (and their
+ * cluster bus ports), data in a temporary directory removed by `stop`, with the Redis REST proxy's
+ * ACL user for `redisRestToken` on every node (`proxyUserUrl`: a node's URL with its credentials),
+ * as the stack makes it.
+ */
+export async function startTestRedisCluster({ redisRestToken }: { redisRestToken: string }) {
+  let firstPort = 0;
+  for (let tries = 0; firstPort === 0; tries++) {
+    const candidate = 30_000 + Math.floor(Math.random() * 20_000);
+    const ports = Array.from({ length: 6 }, (_, i) => candidate + i);
+    const free = await Promise.all([...ports, ...ports.map((p) => p + 10_000)].map(isFree));
+    if (free.every(Boolean)) firstPort = candidate;
+    else if (tries > 50) throw new Error("no six free ports in a row for a Redis Cluster");
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), "coupon-redis-cluster-"));
+  const cluster = createRedisCluster({ firstPort, dataDir });
+  const stopNodes = cluster.stop;
+  const stop = async () => {
+    await stopNodes();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await cluster.start();
+    const { url: proxyUserUrl, commands } = await ensureProxyRedisUser(cluster.urlOf(firstPort), {
+      user: proxyRedisUser(redisRestToken),
+      clusterNodes: cluster.nodes,
+      log: () => undefined,
+    });
+    if (commands === null) throw new Error("the Redis REST proxy's user could not be made");
+    return { ...cluster, stop, proxyUserUrl };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
 }
 
 export interface ClusterProfileOptions {
