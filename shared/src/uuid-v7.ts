@@ -4,6 +4,7 @@ let pool: Uint8Array | undefined;
 let taken = POOL_BYTES;
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+const hex = (byte: number): string => HEX[byte & 0xff] as string;
 
 function tenRandomBytesAt(): number {
   // Filled on first use, not at load: a Workers isolate may not draw random numbers at load time.
@@ -28,20 +29,20 @@ export function uuidV7(nowMs: number = Date.now()): string {
   // 48 bits of milliseconds: the high 16 and the low 32, exact in a double.
   const high = Math.floor(nowMs / 2 ** 32);
   const low = nowMs >>> 0;
-  const byte = (i: number) => HEX[r[random + i] as number] as string;
+  const byte = (i: number) => hex(r[random + i] as number);
   return (
-    HEX[(high >>> 8) & 0xff] +
-    HEX[high & 0xff] +
-    HEX[low >>> 24] +
-    HEX[(low >>> 16) & 0xff] +
+    hex((high >>> 8) & 0xff) +
+    hex(high & 0xff) +
+    hex(low >>> 24) +
+    hex((low >>> 16) & 0xff) +
     "-" +
-    HEX[(low >>> 8) & 0xff] +
-    HEX[low & 0xff] +
+    hex((low >>> 8) & 0xff) +
+    hex(low & 0xff) +
     "-" +
-    HEX[((r[random] as number) & 0x0f) | 0x70] +
+    hex(((r[random] as number) & 0x0f) | 0x70) +
     byte(1) +
     "-" +
-    HEX[((r[random + 2] as number) & 0x3f) | 0x80] +
+    hex(((r[random + 2] as number) & 0x3f) | 0x80) +
     byte(3) +
     "-" +
     byte(4) +
