@@ -1,6 +1,6 @@
 /** Random bytes drawn from Web Crypto 4 KiB at a time: one call per 256 ids, not one per id. */
 const POOL_BYTES = 4096;
-let pool: Uint8Array | undefined;
+let pool: Uint8Array<ArrayBuffer> | undefined;
 let taken = POOL_BYTES;
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
