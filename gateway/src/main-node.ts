@@ -44,7 +44,10 @@ async function answerPress(
     const body = await readBody(req);
     const answer = await app.pressFastPath.answer({ headers, body, ...context });
     if (answer !== null) {
-      res.writeHead(answer.status, answer.headers).end(answer.body);
+      const length = Buffer.byteLength(answer.body);
+      res
+        .writeHead(answer.status, { ...answer.headers, "content-length": length })
+        .end(answer.body);
       return;
     }
     const url = `http://${req.headers.host ?? `${config.host}:${config.port}`}${req.url ?? "/"}`;
