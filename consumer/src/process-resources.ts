@@ -8,15 +8,11 @@ import { createMetricsRegistry } from "./monitoring/metrics.ts";
 import { createRedisClient } from "./redis/redis-client.ts";
 
 /**
- * What both Node processes (the control process and every issue worker) open before anything
- * else: a metrics registry, PostgreSQL, Redis with the admission store, a Kafka client and its durable
- * producer, connected. `close` lets them go again, producer first and PostgreSQL last.
+ * What every Node process opens first: a metrics registry, PostgreSQL, Redis with the admission
+ * store. A stream worker needs no more (the Redis pipeline runs without a broker). `close` lets
+ * them go again, PostgreSQL last.
  */
-export async function openProcessResources(
-  config: ConsumerConfig,
-  kafkaClientId: string,
-  logger: Logger,
-) {
+export async function openCoreResources(config: ConsumerConfig, logger: Logger) {
   const registry = createMetricsRegistry();
   const ormLogger = logger.child({ component: "mikro-orm" });
   const database = await createDatabase(config.databaseUrl, undefined, (line) =>
@@ -26,22 +22,41 @@ export async function openProcessResources(
   const store = createAdmissionStore(createIoredisScriptTransport(redis), {
     keyPrefix: config.redisKeyPrefix,
   });
-  const kafka = createKafkaClient(config.kafkaBrokers, kafkaClientId, logger);
-  const producer = createDurableProducer(kafka);
-  await producer.connect();
   return {
     /** The process's metrics registry (monitoring/metrics.ts defines what goes in). */
     registry,
     database,
     redis,
     store,
+    async close(): Promise<void> {
+      // Whatever a connection says on the way out, the others are closed too.
+      await redis.quit().catch(() => undefined);
+      await database.close();
+    },
+  };
+}
+
+/**
+ * What the Kafka side's processes (the control process and every issue worker) open: the core
+ * resources and a Kafka client with its durable producer, connected. `close` lets them go again,
+ * producer first and PostgreSQL last.
+ */
+export async function openProcessResources(
+  config: ConsumerConfig,
+  kafkaClientId: string,
+  logger: Logger,
+) {
+  const core = await openCoreResources(config, logger);
+  const kafka = createKafkaClient(config.kafkaBrokers, kafkaClientId, logger);
+  const producer = createDurableProducer(kafka);
+  await producer.connect();
+  return {
+    ...core,
     kafka,
     producer,
     async close(): Promise<void> {
-      // Whatever a connection says on the way out, the others are closed too.
       await producer.disconnect().catch(() => undefined);
-      await redis.quit().catch(() => undefined);
-      await database.close();
+      await core.close();
     },
   };
 }

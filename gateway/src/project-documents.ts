@@ -17,11 +17,11 @@ export const ISSUE_COUPON = `mutation Issue($couponId: ID!) {
 }`;
 
 export const CREATE_COUPON = `mutation Create($input: CreateCouponInput!) {
-  createCoupon(input: $input) { id name totalQuantity issuedCount remaining startsAt endsAt }
+  createCoupon(input: $input) { id name totalQuantity issuedCount remaining startsAt endsAt pipeline }
 }`;
 
 export const COUPON = `query Coupon($id: ID!) {
-  coupon(id: $id) { id name totalQuantity issuedCount remaining startsAt endsAt }
+  coupon(id: $id) { id name totalQuantity issuedCount remaining startsAt endsAt pipeline }
 }`;
 
 export const ISSUE_REQUEST = `query Request($requestId: ID!) {

@@ -155,6 +155,11 @@ export const STREAM_DEFAULTS = {
   discoverIntervalMs: 1000,
 } as const;
 
+/** Stream worker `i` (1-based) serves `/health` and `/metrics` on this port unless told otherwise. */
+export function streamWorkerMetricsPort(worker: number): number {
+  return STACK_DEFAULTS.workerMetricsBasePort + 10 + worker;
+}
+
 /** The reconciler in the control process (`RECONCILE_AFTER_MS`, ...). */
 export const RECONCILER_DEFAULTS = {
   /** A pending request this old with no outcome is produced again. */

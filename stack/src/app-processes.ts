@@ -1,5 +1,9 @@
 import { join } from "node:path";
-import { workerMetricsPort as defaultWorkerMetricsPort, STACK_DEFAULTS } from "#shared/defaults.ts";
+import {
+  streamWorkerMetricsPort as defaultStreamWorkerMetricsPort,
+  workerMetricsPort as defaultWorkerMetricsPort,
+  STACK_DEFAULTS,
+} from "#shared/defaults.ts";
 import { REPO_ROOT } from "./paths.ts";
 import type { ProcessSpec } from "./supervisor/supervisor.ts";
 import { workerdGatewaySpec } from "./workers/workerd-gateway.ts";
@@ -36,24 +40,35 @@ export interface AppProcessesOptions {
   redisRestRedisUrl?: string;
   /** Default `STACK_DEFAULTS.consumerCount`. */
   workers?: number;
+  /** Stream workers (the REDIS_STREAM pipeline), beside the issue workers. Default `STACK_DEFAULTS.streamWorkerCount`. */
+  streamWorkers?: number;
   /** Default `STACK_DEFAULTS.gatewayRuntime`. */
   gatewayRuntime?: GatewayRuntime;
   /** Metrics port of worker i (1-based). Default `workerMetricsPort` of shared/src/defaults.ts. */
   workerMetricsPort?: (worker: number) => number;
+  /** Metrics port of stream worker i (1-based). Default `streamWorkerMetricsPort`. */
+  streamWorkerMetricsPort?: (worker: number) => number;
   /** Extra variables for particular processes (e.g. fault injection). */
-  extraEnv?: Partial<Record<"gateway" | "worker" | "control", Record<string, string>>>;
+  extraEnv?: Partial<
+    Record<"gateway" | "worker" | "stream-worker" | "control", Record<string, string>>
+  >;
 }
 
 const node = process.execPath;
 const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
 
-/** The system's processes in start order: proxies, control (internal API), workers, gateway. */
+/**
+ * The system's processes in start order: proxies, control (internal API), issue workers, stream
+ * workers (both kinds side by side: each coupon's pipeline says which serves it), gateway.
+ */
 export function appProcesses({
   env,
   redisRestRedisUrl = env.REDIS_URL,
   workers = STACK_DEFAULTS.consumerCount,
   gatewayRuntime = STACK_DEFAULTS.gatewayRuntime,
   workerMetricsPort = defaultWorkerMetricsPort,
+  streamWorkers = STACK_DEFAULTS.streamWorkerCount,
+  streamWorkerMetricsPort = defaultStreamWorkerMetricsPort,
   extraEnv = {},
 }: AppProcessesOptions): ProcessSpec[] {
   const health = (base: string) => `${base.replace(/\/$/, "")}/health`;
@@ -87,6 +102,21 @@ export function appProcesses({
       command: node,
       args: ["consumer/src/issue-worker/main.ts"],
       env: { ...env, ...extraEnv.worker, WORKER_ID: String(i), METRICS_PORT: String(port) },
+      healthUrl: `http://127.0.0.1:${port}/health`,
+    });
+  }
+  for (let i = 1; i <= streamWorkers; i++) {
+    const port = streamWorkerMetricsPort(i);
+    specs.push({
+      name: `stream-worker-${i}`,
+      command: node,
+      args: ["consumer/src/stream-worker/main.ts"],
+      env: {
+        ...env,
+        ...extraEnv["stream-worker"],
+        WORKER_ID: String(i),
+        METRICS_PORT: String(port),
+      },
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
   }

@@ -1,6 +1,6 @@
 // npm start: the whole system on this machine, in order; Ctrl-C stops what it started, in reverse.
 import { z } from "zod";
-import { STACK_DEFAULTS, TOPICS } from "#shared/defaults.ts";
+import { STACK_DEFAULTS, streamWorkerMetricsPort, TOPICS } from "#shared/defaults.ts";
 import { describeIssues } from "#shared/describe-issues.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { readLogSettings } from "#shared/logging/logger.ts";
@@ -24,6 +24,12 @@ process.stdout.on("error", () => undefined);
 const options = z
   .object({
     CONSUMER_COUNT: z.coerce.number().int().min(1).max(32).default(STACK_DEFAULTS.consumerCount),
+    STREAM_WORKER_COUNT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(32)
+      .default(STACK_DEFAULTS.streamWorkerCount),
     GATEWAY_RUNTIME: z.enum(GATEWAY_RUNTIMES).default(STACK_DEFAULTS.gatewayRuntime),
     WORKER_METRICS_BASE_PORT: z.coerce
       .number()
@@ -41,10 +47,14 @@ if (!options.success) {
 }
 const {
   CONSUMER_COUNT: workers,
+  STREAM_WORKER_COUNT: streamWorkers,
   GATEWAY_RUNTIME: gatewayRuntime,
   WORKER_METRICS_BASE_PORT: metricsBase,
 } = options.data;
 const workerMetricsPort = (worker: number) => metricsBase + worker;
+// Stream workers after the issue workers' ports: 10 further on, as the defaults put them.
+const streamMetricsPort = (worker: number) =>
+  metricsBase - STACK_DEFAULTS.workerMetricsBasePort + streamWorkerMetricsPort(worker);
 const topics = issueTopics(options.data.ISSUE_TOPIC, options.data.DEAD_LETTER_TOPIC);
 
 let lock: RunLock;
@@ -86,7 +96,14 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
 try {
   // Every port an app process will listen on, before anything starts: one held by anyone else
   // (another run's proxy or control, say) stops the start here, naming the holder.
-  const planned = appProcesses({ env, workers, gatewayRuntime, workerMetricsPort });
+  const planned = appProcesses({
+    env,
+    workers,
+    gatewayRuntime,
+    workerMetricsPort,
+    streamWorkers,
+    streamWorkerMetricsPort: streamMetricsPort,
+  });
   for (const spec of planned) {
     const port = listenPortOf(spec);
     if (port !== undefined) await assertPortFree(port, "127.0.0.1", spec.name);
@@ -107,6 +124,8 @@ try {
     workers,
     gatewayRuntime,
     workerMetricsPort,
+    streamWorkers,
+    streamWorkerMetricsPort: streamMetricsPort,
   });
   for (const spec of specs) {
     if (shuttingDown) break;
@@ -117,10 +136,10 @@ try {
     state = "running";
     lock.update(state);
     const seconds = ((Date.now() - began) / 1000).toFixed(1);
-    const metrics = Array.from(
-      { length: workers },
-      (_, i) => `http://127.0.0.1:${workerMetricsPort(i + 1)}/metrics`,
-    );
+    const metrics = [
+      ...Array.from({ length: workers }, (_, i) => workerMetricsPort(i + 1)),
+      ...Array.from({ length: streamWorkers }, (_, i) => streamMetricsPort(i + 1)),
+    ].map((port) => `http://127.0.0.1:${port}/metrics`);
     write(
       "stack",
       `GraphiQL          http://127.0.0.1:${env.PORT}/graphql  (gateway on ${gatewayRuntime})`,

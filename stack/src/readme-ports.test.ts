@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LOCAL_DEFAULTS, STACK_DEFAULTS, workerMetricsPort } from "#shared/defaults.ts";
+import {
+  LOCAL_DEFAULTS,
+  STACK_DEFAULTS,
+  streamWorkerMetricsPort,
+  workerMetricsPort,
+} from "#shared/defaults.ts";
 import { appProcesses } from "./app-processes.ts";
 import { REPO_ROOT } from "./paths.ts";
 import { stackEnv } from "./stack-env.ts";
@@ -42,10 +47,21 @@ describe("the README's port table", () => {
     expect(ports.get(portOf(LOCAL_DEFAULTS.REDIS_REST_URL))).toMatch(/Redis REST proxy/);
     expect(ports.get(portOf(LOCAL_DEFAULTS.KAFKA_REST_URL))).toMatch(/Kafka REST proxy/);
     expect(ports.get(`${workerPorts[0]}-${workerPorts.at(-1)}`)).toMatch(/^consumer workers/);
+    const streamWorkerPorts = appProcesses({ env })
+      .filter((spec) => spec.name.startsWith("stream-worker-"))
+      .map((spec) => portOf(spec.healthUrl ?? ""));
+    expect(streamWorkerPorts).toEqual(
+      Array.from({ length: STACK_DEFAULTS.streamWorkerCount }, (_, i) =>
+        String(streamWorkerMetricsPort(i + 1)),
+      ),
+    );
+    expect(ports.get(`${streamWorkerPorts[0]}-${streamWorkerPorts.at(-1)}`)).toMatch(
+      /^stream workers/,
+    );
     const broker = LOCAL_DEFAULTS.KAFKA_BROKERS.split(":")[1];
     expect(ports.get(`${broker} / ${Number(broker) + 1}`)).toMatch(/^Kafka broker/);
     expect(ports.get(portOf(LOCAL_DEFAULTS.REDIS_URL))).toBe("Redis");
     expect(ports.get(portOf(LOCAL_DEFAULTS.DATABASE_URL))).toBe("PostgreSQL");
-    expect(ports.size).toBe(8);
+    expect(ports.size).toBe(9);
   });
 });

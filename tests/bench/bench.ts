@@ -2,17 +2,22 @@
 //   npm run bench -- [--url http://127.0.0.1:4000/graphql] [--sweep 8,32,64,128] [--seconds 8]
 //                    [--rate 2000] [--drop-coupons 1000] [--drop-users 50000]
 //                    [--only accept,sold-out,open,drop,ceiling] [--out .data/bench]
+//                    [--pipelines KAFKA,REDIS_STREAM]
 // For each scenario it prints presses/s, answer-time percentiles, the time from an accepted press
 // to its row in PostgreSQL (user_coupon.issued_at) and the CPU time every process of the system spent per press, read
 // from /proc before and after (the load generator runs in its own process and is reported apart).
 // Then the raw ceiling: redis-benchmark running the real admission script. Writes the figures as
-// JSON and a chart (SVG) to --out.
+// JSON and a chart (SVG) to --out. The accept-heavy sweep and the drop run once per pipeline of
+// --pipelines (coupons created with it), and the seed's table is printed at the end: its estimates
+// for "Redis only" and "Redis + Kafka" beside what this run measured on REDIS_STREAM and KAFKA.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { z } from "zod";
+import { type IssuePipeline, issuePipelineSchema } from "#shared/issue-pipeline.ts";
 import { stackEnv } from "#stack/stack-env.ts";
 import { measureAdmissionCeiling } from "#test-support/admission-ceiling.ts";
 import { createCoupon } from "#test-support/coupon-drop.ts";
@@ -39,8 +44,10 @@ const { values } = parseArgs({
     "drop-users": { type: "string", default: "50000" },
     only: { type: "string", default: "accept,sold-out,open,drop,ceiling" },
     out: { type: "string", default: ".data/bench" },
+    pipelines: { type: "string", default: "KAFKA,REDIS_STREAM" },
   },
 });
+const pipelines = z.array(issuePipelineSchema).parse(values.pipelines.split(","));
 const env = stackEnv();
 const url = values.url ?? `http://127.0.0.1:${env.PORT}/graphql`;
 const sweep = values.sweep.split(",").map(Number);
@@ -81,6 +88,7 @@ let userBase = 200_000_000 + Math.floor(Math.random() * 1_000_000) * 1000;
 
 interface ScenarioFigures {
   name: string;
+  pipeline: IssuePipeline;
   mode: "closed" | "open";
   connections: number;
   rate?: number;
@@ -90,6 +98,11 @@ interface ScenarioFigures {
   answerMs: Percentiles;
   /** From sending an accepted press to its row's issued_at (the persisting transaction's start). */
   pressToIssuedMs: Percentiles | null;
+  /**
+   * Coupons issued per second: rows in PostgreSQL over the time from the first press to the last
+   * row (issued_at); null when nothing was accepted.
+   */
+  issuedPerSecond: number | null;
   /** CPU microseconds per press, by role; `system` is their sum. */
   cpuPerPress: Record<string, number>;
   generatorCpuPerPress: number;
@@ -130,10 +143,12 @@ async function issuedAt(couponId: string): Promise<Map<string, number>> {
 
 async function scenario(
   name: string,
+  pipeline: IssuePipeline,
   couponId: string,
   plan: Omit<LoadPlan, "url" | "couponId" | "userBase">,
 ): Promise<ScenarioFigures> {
   const before = cpuByPid(findProcesses());
+  const startedAt = Date.now();
   const { result, cpuMicros: generatorMicros } = await runGenerator({
     ...plan,
     url,
@@ -169,8 +184,11 @@ async function scenario(
       return when === undefined ? Number.NaN : when - at;
     })
     .filter((v) => !Number.isNaN(v));
+  const lastRow = Math.max(...issued.values());
   return {
     name,
+    pipeline,
+    issuedPerSecond: issued.size > 0 ? issued.size / ((lastRow - startedAt) / 1000) : null,
     mode: plan.mode,
     connections: plan.connections,
     rate: plan.rate,
@@ -188,7 +206,10 @@ const n0 = (v: number) => Math.round(v).toLocaleString("en-US");
 const ms = (v: number) => (Number.isNaN(v) ? "-" : `${v.toFixed(1)} ms`);
 function report(f: ScenarioFigures) {
   const load = f.mode === "closed" ? `${f.connections} in flight` : `${f.rate}/s offered`;
-  console.log(`\n${f.name} (${load}): ${n0(f.pressesPerSecond)} presses/s, ${n0(f.sent)} presses`);
+  console.log(
+    `\n${f.name} on ${f.pipeline} (${load}): ${n0(f.pressesPerSecond)} presses/s, ${n0(f.sent)} presses`,
+  );
+  if (f.issuedPerSecond !== null) console.log(`  issued            ${n0(f.issuedPerSecond)}/s`);
   console.log(`  answers           ${JSON.stringify(f.answers)}`);
   const a = f.answerMs;
   console.log(
@@ -208,19 +229,26 @@ function report(f: ScenarioFigures) {
 
 const figures: ScenarioFigures[] = [];
 const durationMs = seconds * 1000;
-const run = async (name: string, couponId: string, plan: Parameters<typeof scenario>[2]) => {
-  const f = await scenario(name, couponId, plan);
+const run = async (
+  name: string,
+  couponId: string,
+  plan: Parameters<typeof scenario>[3],
+  pipeline: IssuePipeline = "KAFKA",
+) => {
+  const f = await scenario(name, pipeline, couponId, plan);
   report(f);
   figures.push(f);
 };
 
 if (only.has("accept"))
-  for (const connections of sweep)
-    await run("accept-heavy", await createCoupon(gql, 10_000_000), {
-      mode: "closed",
-      connections,
-      durationMs,
-    });
+  for (const pipeline of pipelines)
+    for (const connections of sweep)
+      await run(
+        "accept-heavy",
+        await createCoupon(gql, 10_000_000, pipeline),
+        { mode: "closed", connections, durationMs },
+        pipeline,
+      );
 
 if (only.has("sold-out")) {
   const soldOut = await createCoupon(gql, 1);
@@ -237,18 +265,89 @@ if (only.has("open"))
     durationMs,
   });
 
+const dropName = `drop of ${dropCoupons} to ${dropUsers} users, 10% twice`;
 if (only.has("drop"))
-  await run(
-    `drop of ${dropCoupons} to ${dropUsers} users, 10% twice`,
-    await createCoupon(gql, dropCoupons),
-    {
-      mode: "closed",
-      connections: 64,
-      durationMs: 600_000,
-      users: dropUsers,
-      twice: Math.round(dropUsers / 10),
-    },
+  for (const pipeline of pipelines)
+    await run(
+      dropName,
+      await createCoupon(gql, dropCoupons, pipeline),
+      {
+        mode: "closed",
+        connections: 64,
+        durationMs: 600_000,
+        users: dropUsers,
+        twice: Math.round(dropUsers / 10),
+      },
+      pipeline,
+    );
+
+/**
+ * The seed's table (its estimates for a Redis-queue worker and for Redis + Kafka) beside this run's
+ * figures: answers per second and answer times of the accept-heavy run at the most presses in
+ * flight, coupons issued per second in it (a coupon with stock for every press) and in the drop.
+ * Recovery and loss are measured by the fault suite (README, "Two pipelines").
+ */
+function seedTable(): void {
+  const at = Math.max(...sweep);
+  const of = (pipeline: IssuePipeline, name: string, connections?: number) =>
+    figures.find(
+      (f) =>
+        f.pipeline === pipeline &&
+        f.name === name &&
+        (connections === undefined || f.connections === connections),
+    );
+  const cell = (pipeline: IssuePipeline, value: (f: ScenarioFigures) => string, name: string) => {
+    const f = of(pipeline, name, name === "accept-heavy" ? at : undefined);
+    return f ? value(f) : "not run";
+  };
+  const perSecond = (v: number | null) => (v === null ? "-" : `${n0(v)}/s`);
+  const rows: Array<[string, string, string, (p: IssuePipeline) => string]> = [
+    [
+      "answered presses/s",
+      "10,000 TPS",
+      "10,000 TPS",
+      (p) => cell(p, (f) => perSecond(f.pressesPerSecond), "accept-heavy"),
+    ],
+    [
+      "issued/s, every press accepted",
+      "3,000 TPS",
+      "9,000 TPS",
+      (p) => cell(p, (f) => perSecond(f.issuedPerSecond), "accept-heavy"),
+    ],
+    [
+      `issued/s, ${dropName}`,
+      "3,000 TPS",
+      "9,000 TPS",
+      (p) => cell(p, (f) => perSecond(f.issuedPerSecond), dropName),
+    ],
+    [
+      "answer time p50 / p95 / p99",
+      "2 / 5 / 10 ms",
+      "3 / 8 / 15 ms",
+      (p) =>
+        cell(
+          p,
+          (f) =>
+            [f.answerMs.p50, f.answerMs.p95, f.answerMs.p99].map((v) => v.toFixed(1)).join(" / ") +
+            " ms",
+          "accept-heavy",
+        ),
+    ],
+    ["recovery from failure", "manual", "automatic retry", () => "npm run test:faults"],
+    ["data-loss risk", "high (memory)", "low (persistent)", () => "npm run test:faults"],
+  ];
+  console.log(
+    `\nthe seed's table (accept-heavy at ${at} in flight; seed: estimates, measured: this run)`,
   );
+  console.log(
+    "| | seed: Redis only | measured: REDIS_STREAM | seed: Redis + Kafka | measured: KAFKA |",
+  );
+  console.log("| --- | --- | --- | --- | --- |");
+  for (const [what, redisOnly, withKafka, measured] of rows)
+    console.log(
+      `| ${what} | ${redisOnly} | ${measured("REDIS_STREAM")} | ${withKafka} | ${measured("KAFKA")} |`,
+    );
+}
 
 let ceiling: { evalshaPerSecond: number; pipelinedPerSecond: number } | null = null;
 if (only.has("ceiling")) ceiling = await redisCeiling();
@@ -286,11 +385,17 @@ const machine = {
 mkdirSync(values.out, { recursive: true });
 const jsonPath = join(values.out, `bench-${gatewayRuntime}.json`);
 writeFileSync(jsonPath, `${JSON.stringify({ machine, scenarios: figures, ceiling }, null, 2)}\n`);
-const closed = (name: string) => figures.filter((f) => f.name === name && f.mode === "closed");
-const series = (name: string, color: string, y: (f: ScenarioFigures) => number) => ({
-  name,
+const closed = (name: string, pipeline: IssuePipeline) =>
+  figures.filter((f) => f.name === name && f.mode === "closed" && f.pipeline === pipeline);
+const series = (
+  name: string,
+  color: string,
+  y: (f: ScenarioFigures) => number,
+  pipeline: IssuePipeline = "KAFKA",
+) => ({
+  name: pipeline === "KAFKA" ? name : `${name} (${pipeline})`,
   color,
-  points: closed(name).map((f) => [f.connections, y(f)] as [number, number]),
+  points: closed(name, pipeline).map((f) => [f.connections, y(f)] as [number, number]),
 });
 const svgPath = join(values.out, `bench-${gatewayRuntime}.svg`);
 writeFileSync(
@@ -303,6 +408,7 @@ writeFileSync(
         yLabel: "presses/s",
         series: [
           series("accept-heavy", "#1f77b4", (f) => f.pressesPerSecond),
+          series("accept-heavy", "#2ca02c", (f) => f.pressesPerSecond, "REDIS_STREAM"),
           series("sold-out", "#ff7f0e", (f) => f.pressesPerSecond),
         ],
       },
@@ -312,6 +418,7 @@ writeFileSync(
         yLabel: "ms",
         series: [
           series("accept-heavy", "#1f77b4", (f) => f.answerMs.p99),
+          series("accept-heavy", "#2ca02c", (f) => f.answerMs.p99, "REDIS_STREAM"),
           series("sold-out", "#ff7f0e", (f) => f.answerMs.p99),
         ],
       },
@@ -319,4 +426,5 @@ writeFileSync(
     `gateway on ${gatewayRuntime}, ${machine.cpus} cores (${machine.cpuModel}), everything on one machine, ${machine.at.slice(0, 10)}`,
   ),
 );
+seedTable();
 console.log(`\nfigures: ${jsonPath}  chart: ${svgPath}`);

@@ -40,6 +40,7 @@ const APP_ROLES: Array<[RegExp, string]> = [
   [/proxies\/kafka-rest\/src\/main\.ts/, "kafka-rest"],
   [/consumer\/src\/control\/main\.ts/, "control"],
   [/consumer\/src\/issue-worker\/main\.ts/, "worker"],
+  [/consumer\/src\/stream-worker\/main\.ts/, "stream-worker"],
 ];
 
 /**
@@ -63,7 +64,7 @@ export function findSystemProcesses({
     if (app) {
       const env = environ(pid);
       if (env.get("KAFKA_REST_URL") !== kafkaRestUrl) continue;
-      const role = app[1] === "worker" ? `worker-${env.get("WORKER_ID") ?? pid}` : app[1];
+      const role = app[1].endsWith("worker") ? `${app[1]}-${env.get("WORKER_ID") ?? pid}` : app[1];
       found.push({ pid, role });
     } else if (cmdline.includes("kafka.Kafka") && cmdline.includes(`broker-${kafkaPort}`)) {
       found.push({ pid, role: "kafka" });

@@ -16,6 +16,10 @@ import { uniqueSystemNames } from "../support/unique-name.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const runtimes = ["deno", "node", "workers"] as const;
+// Both pipelines run side by side in one system (issue workers and stream workers); each coupon
+// goes the way it was created with.
+const pipelines = ["KAFKA", "REDIS_STREAM"] as const;
+type Pipeline = (typeof pipelines)[number];
 
 describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
   let system: SystemUnderTest;
@@ -37,10 +41,13 @@ describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
     totalQuantity: number,
     extra: Record<string, unknown> = {},
   ): Promise<string> {
-    const reply = await gql.request<{ createCoupon: { id: string } }>(CREATE_COUPON, {
-      input: { name: `e2e ${runtime} ${totalQuantity}`, totalQuantity, ...extra },
-    });
+    const reply = await gql.request<{ createCoupon: { id: string; pipeline: Pipeline } }>(
+      CREATE_COUPON,
+      { input: { name: `e2e ${runtime} ${totalQuantity}`, totalQuantity, ...extra } },
+    );
     expect(reply.errors).toBeUndefined();
+    // The system's rollout is 0 %: a coupon created without a pipeline gets KAFKA.
+    expect(reply.data?.createCoupon.pipeline).toBe(extra.pipeline ?? "KAFKA");
     return reply.data?.createCoupon.id as string;
   }
 
@@ -62,9 +69,12 @@ describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
     return rows[0].n;
   }
 
-  it("the race: 2,000 requests from 1,500 users for 300 coupons issue exactly 300, one per user", async () => {
-    await expectRaceIssuesExactly({ gql, db, total: 300, users: 1500, twice: 500 });
-  });
+  it.each(pipelines)(
+    "the race on %s: 2,000 requests from 1,500 users for 300 coupons issue exactly 300, one per user",
+    async (pipeline) => {
+      await expectRaceIssuesExactly({ gql, db, total: 300, users: 1500, twice: 500, pipeline });
+    },
+  );
 
   // The topic holds this system's requests (this test's own at least); the runtime does not matter
   // to a replay.
@@ -91,30 +101,33 @@ describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
     expect(text).toMatch(/\[control\] \[\d\d:\d\d:\d\d\.\d{3}\] INFO: control internal API on /);
   });
 
-  it("a subscription sees PENDING, then ISSUED, and completes", async () => {
-    const couponId = await createCoupon(5);
-    // Hold the workers so the request is certainly still PENDING when the subscription starts.
-    await system.pauseWorkers();
-    let resumed: Promise<unknown> | undefined;
-    const resumeWorkers = () => {
-      resumed ??= system.resumeWorkers();
-      return resumed;
-    };
-    try {
-      const accepted = await issue(couponId, "77");
-      expect(accepted.__typename).toBe("IssueAccepted");
-      const { events, completed } = await gql.subscribe<{ requestStatus: { status: string } }>(
-        REQUEST_STATUS,
-        { requestId: accepted.requestId },
-        // The first event (PENDING) means the subscription listens: now the workers may decide.
-        { onEvent: () => void resumeWorkers(), userId: "77" },
-      );
-      expect(events.map((e) => e.data?.requestStatus.status)).toEqual(["PENDING", "ISSUED"]);
-      expect(completed).toBe(true);
-    } finally {
-      await resumeWorkers();
-    }
-  });
+  it.each(pipelines)(
+    "on %s, a subscription sees PENDING, then ISSUED, and completes",
+    async (pipeline) => {
+      const couponId = await createCoupon(5, { pipeline });
+      // Hold the workers so the request is certainly still PENDING when the subscription starts.
+      await system.pauseWorkers();
+      let resumed: Promise<unknown> | undefined;
+      const resumeWorkers = () => {
+        resumed ??= system.resumeWorkers();
+        return resumed;
+      };
+      try {
+        const accepted = await issue(couponId, "77");
+        expect(accepted.__typename).toBe("IssueAccepted");
+        const { events, completed } = await gql.subscribe<{ requestStatus: { status: string } }>(
+          REQUEST_STATUS,
+          { requestId: accepted.requestId },
+          // The first event (PENDING) means the subscription listens: now the workers may decide.
+          { onEvent: () => void resumeWorkers(), userId: "77" },
+        );
+        expect(events.map((e) => e.data?.requestStatus.status)).toEqual(["PENDING", "ISSUED"]);
+        expect(completed).toBe(true);
+      } finally {
+        await resumeWorkers();
+      }
+    },
+  );
 
   it("answers bad input with a clear GraphQL error, not a 500", async () => {
     for (const couponId of ["abc", "-1", "0", "1.5", "99999999999999999999"]) {
@@ -152,18 +165,21 @@ describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
     });
   });
 
-  it("coupon() shows issuedCount from PostgreSQL and remaining from Redis", async () => {
-    const couponId = await createCoupon(4);
-    const first = await issue(couponId, "501");
-    await waitUntil(async () => (await rowCount(couponId)) === 1, {
-      timeoutMs: 15_000,
-      what: "one row",
-    });
-    const reply = await gql.request<{ coupon: { issuedCount: number; remaining: number } }>(
-      `query($id: ID!) { coupon(id: $id) { issuedCount remaining } }`,
-      { id: couponId },
-    );
-    expect(first.__typename).toBe("IssueAccepted");
-    expect(reply.data?.coupon).toEqual({ issuedCount: 1, remaining: 3 });
-  });
+  it.each(pipelines)(
+    "on %s, coupon() shows issuedCount from PostgreSQL and remaining from Redis",
+    async (pipeline) => {
+      const couponId = await createCoupon(4, { pipeline });
+      const first = await issue(couponId, "501");
+      await waitUntil(async () => (await rowCount(couponId)) === 1, {
+        timeoutMs: 15_000,
+        what: "one row",
+      });
+      const reply = await gql.request<{ coupon: { issuedCount: number; remaining: number } }>(
+        `query($id: ID!) { coupon(id: $id) { issuedCount remaining pipeline } }`,
+        { id: couponId },
+      );
+      expect(first.__typename).toBe("IssueAccepted");
+      expect(reply.data?.coupon).toEqual({ issuedCount: 1, remaining: 3, pipeline });
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { expect } from "vitest";
+import type { IssuePipeline } from "#shared/issue-pipeline.ts";
 import { createCoupon, type DropResult, startDrop } from "../support/coupon-drop.ts";
 import { createGraphqlClient } from "../support/graphql-client.ts";
 import { type InvariantReport, settleAndCheck, statusOf } from "../support/invariants.ts";
@@ -12,9 +13,22 @@ export const FAST_RECONCILER = {
   RECONCILE_INTERVAL_MS: "1000",
 };
 
+/** Both pipelines, for the scenarios that apply to both (`it.each(PIPELINES)`). */
+export const PIPELINES = ["KAFKA", "REDIS_STREAM"] as const satisfies readonly IssuePipeline[];
+
+/**
+ * Fast take-over for the suite: a stream entry held by a killed worker goes to another after 3 s
+ * (the production default, 15 s, would only make it slow).
+ */
+export const FAST_STREAM_CLAIM = { STREAM_CLAIM_IDLE_MS: "3000" };
+
 export interface DropUnderFault {
   scenario: string;
   system: SystemUnderTest;
+  /** The coupon's pipeline. Default KAFKA. */
+  pipeline?: IssuePipeline;
+  /** How long to wait for every request to settle. Default `settleAndCheck`'s. */
+  settleTimeoutMs?: number;
   /** The coupon's size; the drop brings about three times as many users. */
   total?: number;
   /** Share of the stock admitted before the fault strikes, so it hits the drop mid-flight. Default 1/3. */
@@ -38,12 +52,14 @@ export async function dropUnderFault({
   system,
   total = 150,
   strikeAt = 1 / 3,
+  pipeline = "KAFKA",
+  settleTimeoutMs,
   fault,
 }: DropUnderFault): Promise<DropUnderFaultResult> {
   const gql = createGraphqlClient(system.graphqlUrl);
   const db = new pg.Pool({ connectionString: system.env.DATABASE_URL, max: 3 });
   try {
-    const couponId = await createCoupon(gql, total);
+    const couponId = await createCoupon(gql, total, pipeline);
     const running = startDrop(gql, { couponId, users: total * 3, twice: total });
     await waitUntil(() => running.acceptedSoFar() >= total * strikeAt, {
       timeoutMs: 60_000,
@@ -60,6 +76,7 @@ export async function dropUnderFault({
       couponId,
       drop,
       recoveryStartedAt,
+      ...(settleTimeoutMs === undefined ? {} : { timeoutMs: settleTimeoutMs }),
     });
     return { report, drop, couponId };
   } finally {
@@ -68,9 +85,12 @@ export async function dropUnderFault({
 }
 
 /** After recovery, the whole path (gateway, proxies, broker, a consumer) issues a fresh coupon. */
-export async function expectIssuanceWorks(system: SystemUnderTest): Promise<void> {
+export async function expectIssuanceWorks(
+  system: SystemUnderTest,
+  pipeline: IssuePipeline = "KAFKA",
+): Promise<void> {
   const gql = createGraphqlClient(system.graphqlUrl);
-  const couponId = await createCoupon(gql, 1);
+  const couponId = await createCoupon(gql, 1, pipeline);
   const drop = await startDrop(gql, { couponId, users: 1, twice: 0, attempts: 20 }).done;
   expect(drop.accepted).toBe(1);
   const [[requestId, userId]] = [...drop.known] as [[string, string]];

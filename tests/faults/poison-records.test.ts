@@ -1,8 +1,10 @@
+import { Redis } from "ioredis";
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONSUMER_GROUP, TOPICS } from "#shared/defaults.ts";
+import { CONSUMER_GROUP, STREAM_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
+import { DEFAULT_REDIS_KEYS } from "#shared/redis/keys.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
 import { type AlertWebhook, startAlertWebhook } from "../support/alert-webhook.ts";
 import { deadLettersCli } from "../support/dead-letters-cli.ts";
@@ -36,6 +38,8 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
     await producer.connect();
     db = new pg.Pool({ connectionString: system.env.DATABASE_URL, max: 2 });
   });
+  const maxDeadLetterId = async () =>
+    String((await db.query("SELECT coalesce(max(id), 0)::text AS id FROM dead_letter")).rows[0].id);
   afterAll(async () => {
     await producer?.disconnect();
     await db?.end();
@@ -163,5 +167,104 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
       outcome: "NOT_REPLAYABLE",
       reason: expect.stringMatching(/invalid-json/),
     });
+  });
+
+  // The Redis pipeline: entries written into a coupon's stream by hand (only a process holding
+  // REDIS_URL can: the Redis REST proxy serves no stream command), between the drop's entries.
+  it("on REDIS_STREAM, poison entries go to the dead-letter stream, are recorded, alerted and replayed like DLT records; the stream flows on", async () => {
+    const redis = new Redis(system.env.REDIS_URL);
+    const deadLetterFloor = await maxDeadLetterId();
+    try {
+      const { rows: maxRows } = await db.query(
+        "SELECT coalesce(max(id), 0)::bigint + 2000 AS id FROM coupon",
+      );
+      const missingCoupon = String(maxRows[0].id);
+      const orphan = {
+        requestId: uuidV7(),
+        userId: "4343",
+        couponId: missingCoupon,
+        requestedAt: new Date().toISOString(),
+        source: "API" as const,
+      };
+      const poison = [
+        `{"requestId": "not json in a stream`,
+        JSON.stringify({ hello: "a stream entry of the wrong shape" }),
+        encodeIssueEvent(orphan),
+      ];
+      const alertsBefore = webhook.alerts.length;
+      const { report } = await dropUnderFault({
+        scenario: "poison entries (REDIS_STREAM)",
+        system,
+        pipeline: "REDIS_STREAM",
+        fault: async (couponId) => {
+          const stream = DEFAULT_REDIS_KEYS.coupon(couponId).stream;
+          for (const value of poison) await redis.xadd(stream, "*", "event", value);
+          // And one with no event at all.
+          await redis.xadd(stream, "*", "something", "else");
+          return Date.now();
+        },
+      });
+      expectInvariantsHold(report);
+      expect(report.failedWithCompensation).toBe(0);
+      expect(report.rows).toBe(150);
+
+      let deadLetters: Array<{
+        id: string;
+        payload: string | null;
+        error_class: string;
+        attempts: number;
+        topic: string;
+      }> = [];
+      await waitUntil(
+        async () => {
+          ({ rows: deadLetters } = await db.query(
+            `SELECT id::text, payload, error_class, attempts, headers->>'x-original-topic' AS topic
+             FROM dead_letter WHERE payload = ANY($1) OR (payload IS NULL AND id > $2)`,
+            [poison, deadLetterFloor],
+          ));
+          return deadLetters.length === 4;
+        },
+        { timeoutMs: 60_000, what: "four stream dead letters recorded" },
+      );
+      expect(new Set(deadLetters.map((d) => d.topic))).toEqual(new Set([STREAM_DEFAULTS.source]));
+      const byPayload = new Map(deadLetters.map((d) => [d.payload, d]));
+      expect(byPayload.get(poison[0] as string)?.error_class).toBe("InvalidJson");
+      expect(byPayload.get(poison[1] as string)?.error_class).toBe("SchemaMismatch");
+      expect(byPayload.get(poison[2] as string)).toMatchObject({
+        attempts: 3,
+        error_class: "CouponNotFound",
+      });
+      await waitUntil(
+        () =>
+          deadLetters.every((d) =>
+            webhook.alerts.slice(alertsBefore).some((a) => String(a.deadLetterId) === d.id),
+          ),
+        { timeoutMs: 30_000, what: "an alert per stream dead letter at the webhook" },
+      );
+      // Acknowledged and deleted: the stream holds nothing once everything is persisted.
+      expect(await redis.xlen(DEFAULT_REDIS_KEYS.streamDeadLetters)).toBe(0);
+
+      await db.query(
+        "INSERT INTO coupon (id, name, total_quantity) VALUES ($1, 'late coupon', 5)",
+        [missingCoupon],
+      );
+      const replay = JSON.parse(
+        await deadLettersCli(["replay", "--coupon", missingCoupon, "--json"], system.env),
+      );
+      expect(replay.results).toEqual([
+        expect.objectContaining({ kind: "replayed", requestId: orphan.requestId }),
+      ]);
+      const rowsFor = async () =>
+        (
+          await db.query("SELECT request_id FROM user_coupon WHERE coupon_id = $1", [missingCoupon])
+        ).rows.map((r) => r.request_id);
+      await waitUntil(async () => (await rowsFor()).length === 1, {
+        timeoutMs: 30_000,
+        what: "the replayed stream request to be issued",
+      });
+      expect(await rowsFor()).toEqual([orphan.requestId]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

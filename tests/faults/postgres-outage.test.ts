@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectInvariantsHold } from "../support/invariants.ts";
 import { type SystemUnderTest, startSystem } from "../support/system.ts";
-import { dropUnderFault, FAST_RECONCILER } from "./fault-harness.ts";
+import { dropUnderFault, FAST_RECONCILER, PIPELINES } from "./fault-harness.ts";
 
 describe("fault: PostgreSQL connections terminated, then refused for 10 s, mid-drop", () => {
   let system: SystemUnderTest;
@@ -28,28 +28,36 @@ describe("fault: PostgreSQL connections terminated, then refused for 10 s, mid-d
       [database],
     );
 
-  it("consumers back off and resume; nothing is failed or dead-lettered for it", async () => {
-    const { report } = await dropUnderFault({
-      scenario: "postgres terminated + refusing 10 s",
-      system,
-      fault: async () => {
-        await terminateAll();
-        await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);
-        try {
+  it.each(PIPELINES)(
+    "on %s, consumers back off and resume; nothing is failed or dead-lettered for it",
+    async (pipeline) => {
+      const linesBefore = system.lines.length;
+      const { report } = await dropUnderFault({
+        scenario: `postgres terminated + refusing 10 s (${pipeline})`,
+        system,
+        pipeline,
+        fault: async () => {
           await terminateAll();
-          await new Promise((resolve) => setTimeout(resolve, 10_000));
-        } finally {
-          await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
-        }
-        return Date.now();
-      },
-    });
-    expectInvariantsHold(report);
-    expect(report.failedWithCompensation).toBe(0);
-    expect(report.issued).toBe(report.accepted);
-    expect(report.rows).toBe(150);
-    // The outage was seen and retried through, not dead-lettered.
-    expect(system.lines.some((line) => /\[worker-\d\].*(transient|retry)/i.test(line))).toBe(true);
-    expect(system.lines.some((line) => /permanent failure/i.test(line))).toBe(false);
-  });
+          await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);
+          try {
+            await terminateAll();
+            await new Promise((resolve) => setTimeout(resolve, 10_000));
+          } finally {
+            await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
+          }
+          return Date.now();
+        },
+      });
+      expectInvariantsHold(report);
+      expect(report.failedWithCompensation).toBe(0);
+      expect(report.issued).toBe(report.accepted);
+      expect(report.rows).toBe(150);
+      // The outage was seen and retried through, not dead-lettered.
+      const lines = system.lines.slice(linesBefore);
+      const worker = pipeline === "KAFKA" ? "worker" : "stream-worker";
+      const retried = new RegExp(`\\[${worker}-\\d\\].*(transient|retry)`, "i");
+      expect(lines.some((line) => retried.test(line))).toBe(true);
+      expect(lines.some((line) => /permanent failure/i.test(line))).toBe(false);
+    },
+  );
 });

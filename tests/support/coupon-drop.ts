@@ -1,3 +1,4 @@
+import type { IssuePipeline } from "#shared/issue-pipeline.ts";
 import {
   CREATE_COUPON,
   type GraphqlClient,
@@ -42,9 +43,13 @@ export function userIdBase(): number {
   return 100_000_000 + Math.floor(Math.random() * 800_000) * 1000;
 }
 
-export async function createCoupon(gql: GraphqlClient, totalQuantity: number): Promise<string> {
+export async function createCoupon(
+  gql: GraphqlClient,
+  totalQuantity: number,
+  pipeline: IssuePipeline = "KAFKA",
+): Promise<string> {
   const reply = await gql.request<{ createCoupon: { id: string } }>(CREATE_COUPON, {
-    input: { name: `drop of ${totalQuantity}`, totalQuantity },
+    input: { name: `drop of ${totalQuantity}`, totalQuantity, pipeline },
   });
   if (!reply.data?.createCoupon) throw new Error(`createCoupon failed: ${JSON.stringify(reply)}`);
   return reply.data.createCoupon.id;

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { expect } from "vitest";
+import type { IssuePipeline } from "#shared/issue-pipeline.ts";
 import {
   CREATE_COUPON,
   type GraphqlClient,
@@ -20,6 +21,8 @@ export interface RaceOptions {
   twice?: number;
   /** Presses in flight. Default 200. */
   concurrency?: number;
+  /** The coupon's pipeline. Default KAFKA. */
+  pipeline?: IssuePipeline;
 }
 
 /**
@@ -34,11 +37,14 @@ export async function expectRaceIssuesExactly({
   users = 1500,
   twice = 500,
   concurrency = 200,
+  pipeline = "KAFKA",
 }: RaceOptions): Promise<void> {
-  const created = await gql.request<{ createCoupon: { id: string } }>(CREATE_COUPON, {
-    input: { name: `race of ${total}`, totalQuantity: total },
-  });
+  const created = await gql.request<{ createCoupon: { id: string; pipeline: IssuePipeline } }>(
+    CREATE_COUPON,
+    { input: { name: `race of ${total}`, totalQuantity: total, pipeline } },
+  );
   expect(created.errors).toBeUndefined();
+  expect(created.data?.createCoupon.pipeline).toBe(pipeline);
   const couponId = created.data?.createCoupon.id as string;
   const userBase = 10_000_000 + Math.floor(Math.random() * 1_000_000) * 10;
   const userIds = Array.from({ length: users }, (_, i) => String(userBase + i));

@@ -18,6 +18,8 @@ import type { SystemNames } from "./unique-name.ts";
 export interface SystemOptions {
   gatewayRuntime?: GatewayRuntime;
   workers?: number;
+  /** Stream workers beside the issue workers. Default 2. */
+  streamWorkers?: number;
   extraEnv?: Parameters<typeof appProcesses>[0]["extraEnv"];
   /** Infrastructure other than the global setup's (a fault scenario's own broker or Redis). */
   infra?: Partial<ProvidedContext["testEnv"]>;
@@ -65,6 +67,7 @@ export async function freePort(): Promise<number> {
 export async function startSystem({
   gatewayRuntime = "node",
   workers = 3,
+  streamWorkers = 2,
   extraEnv,
   infra: infraOverrides,
   redisClusterNodes = [],
@@ -82,6 +85,7 @@ export async function startSystem({
   ]);
   // Ports the OS just handed out, not a guessed range: a guess can land on a client connection's port.
   const metricsPorts = await Promise.all(Array.from({ length: workers }, freePort));
+  const streamMetricsPorts = await Promise.all(Array.from({ length: streamWorkers }, freePort));
   // Every process gets the whole env, so the name variables reach each one that reads them.
   const env = {
     ...stackEnv({
@@ -126,6 +130,8 @@ export async function startSystem({
     workers,
     gatewayRuntime,
     workerMetricsPort: (worker) => metricsPorts[worker - 1] as number,
+    streamWorkers,
+    streamWorkerMetricsPort: (worker) => streamMetricsPorts[worker - 1] as number,
     extraEnv,
   });
   try {
@@ -139,6 +145,9 @@ export async function startSystem({
     supervisor.processes.find((p) => p.spec.name === name) as SupervisedProcess;
   const workerProcesses = () =>
     supervisor.processes.filter((p) => p.spec.name.startsWith("worker-"));
+  const streamWorkerProcesses = () =>
+    supervisor.processes.filter((p) => p.spec.name.startsWith("stream-worker-"));
+  const allWorkers = () => [...workerProcesses(), ...streamWorkerProcesses()];
   return {
     env,
     /** The topics and groups the system works on (the pinned ones unless it was given its own). */
@@ -151,10 +160,13 @@ export async function startSystem({
     internalApiUrl: env.INTERNAL_API_URL,
     process: byName,
     workers: workerProcesses,
+    /** The stream workers (the REDIS_STREAM pipeline's). */
+    streamWorkers: streamWorkerProcesses,
     /** Every log line the processes wrote, for assertions and for failure messages. */
     lines,
-    pauseWorkers: () => Promise.all(workerProcesses().map((w) => w.signal("SIGSTOP"))),
-    resumeWorkers: () => Promise.all(workerProcesses().map((w) => w.signal("SIGCONT"))),
+    /** Both kinds: issue workers and stream workers. */
+    pauseWorkers: () => Promise.all(allWorkers().map((w) => w.signal("SIGSTOP"))),
+    resumeWorkers: () => Promise.all(allWorkers().map((w) => w.signal("SIGCONT"))),
     async stop() {
       await supervisor.stopAll();
       await removeNames();

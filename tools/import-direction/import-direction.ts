@@ -35,7 +35,7 @@ export const LAYERING: Scope[] = [
       ["config.ts", "db/", "redis/", "kafka/", "monitoring/"],
       ["coupons/", "dead-letter/", "is-retriable.ts", "process-resources.ts"],
       ["issue-worker/", "reconciler/", "internal-api/", "admin/", "dashboard/"],
-      ["control/"],
+      ["control/", "stream-worker/"],
     ],
   },
   {

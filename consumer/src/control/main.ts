@@ -17,6 +17,7 @@ import { createControlMetrics } from "../monitoring/metrics.ts";
 import { runPeriodically } from "../monitoring/periodic.ts";
 import { openProcessResources } from "../process-resources.ts";
 import { createReconciler } from "../reconciler/reconciler.ts";
+import { createRedisClient } from "../redis/redis-client.ts";
 
 await runServiceProcess({
   name: "control",
@@ -32,6 +33,12 @@ await runServiceProcess({
       topic: config.issueTopic,
       signer,
       verifier: createEventVerifier(config.eventKeys.verificationKeys),
+      store,
+    });
+    // The stream workers' dead letters are read on a connection of its own (XREADGROUP blocks).
+    const deadLetterReader = createRedisClient({
+      url: config.redisUrl,
+      clusterNodes: config.redisClusterNodes,
     });
 
     const snapshots = createDropSnapshots({
@@ -65,6 +72,11 @@ await runServiceProcess({
       metrics,
       topic: config.deadLetterTopic,
       groupId: config.dltMonitorGroup,
+      stream: {
+        redis: deadLetterReader,
+        key: store.keys.streamDeadLetters,
+        group: config.stream.deadLetterGroup,
+      },
       logger: logger.child({ component: "dlt-monitor" }),
     });
     await monitor.start();
@@ -118,6 +130,7 @@ await runServiceProcess({
         await admin.disconnect().catch(() => undefined);
         await reconciler.stop();
         await monitor.stop().catch(() => undefined);
+        deadLetterReader.disconnect();
         await resources.close();
       },
     };

@@ -10,6 +10,8 @@ export const DLT_HEADERS = {
   lastFailureAt: "x-last-failure-at",
   /** The dead letter's identity (see dead-letter-key.ts); absent on records of older workers. */
   deadLetterKey: "x-dead-letter-key",
+  /** On a stream worker's dead letter: the id the entry had in its coupon's stream. */
+  streamEntryId: "x-stream-entry-id",
 } as const;
 
 export interface FailureInfo {

@@ -1,5 +1,5 @@
 import type { Producer } from "kafkajs";
-import { TOPICS } from "#shared/defaults.ts";
+import { STREAM_DEFAULTS, TOPICS } from "#shared/defaults.ts";
 import { ForgedEventError } from "#shared/errors/forged-event-error.ts";
 import { decodeIssueEvent } from "#shared/issue-event.ts";
 import {
@@ -7,6 +7,7 @@ import {
   type EventSigner,
   type EventVerifier,
 } from "#shared/issue-event-signature.ts";
+import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import { DLT_HEADERS } from "./dead-letter-headers.ts";
 import type { DeadLetterRepository, DeadLetterRow } from "./dead-letter-repository.ts";
 
@@ -22,6 +23,13 @@ export interface DeadLetterReplayOptions {
   verifier: EventVerifier;
   /** Where replayed events go. Default `coupon-issue-requests`. */
   topic?: string;
+  /** For the stream workers' dead letters: appended to their coupon's stream again. */
+  store: Pick<AdmissionStore, "enqueue" | "trackStream">;
+}
+
+/** Whether a dead letter came from a stream worker (the Redis pipeline) rather than the topic. */
+export function isStreamDeadLetter(row: Pick<DeadLetterRow, "headers">): boolean {
+  return row.headers[DLT_HEADERS.originalTopic] === STREAM_DEFAULTS.source;
 }
 
 /**
@@ -29,12 +37,13 @@ export interface DeadLetterReplayOptions {
  * events are replayed (a malformed one would only come back), and only those whose original record
  * carried a valid signature: replay signs what it produces, so it must not turn a forged event
  * into a signed one. The consumer is idempotent by request id, so replaying twice issues nothing
- * twice.
+ * twice. A stream worker's dead letter goes back to its coupon's stream, where only the admission
+ * and this replay write: it carries no signature to check (docs/architecture.md, "Signed events").
  */
 export function createDeadLetterReplay(
   repository: DeadLetterRepository,
   producer: Producer,
-  { signer, verifier, topic = TOPICS.issueRequests }: DeadLetterReplayOptions,
+  { signer, verifier, topic = TOPICS.issueRequests, store }: DeadLetterReplayOptions,
 ) {
   /** Why the row's original record was not signed by a key holder, or null when it was. */
   async function unsigned(row: DeadLetterRow): Promise<string | null> {
@@ -55,6 +64,13 @@ export function createDeadLetterReplay(
     const decoded = decodeIssueEvent(row.payload);
     if (!decoded.ok)
       return { kind: "not-replayable", id: row.id, reason: `${decoded.error}: ${decoded.message}` };
+    if (isStreamDeadLetter(row)) {
+      const { event } = decoded;
+      await store.trackStream(event.couponId);
+      await store.enqueue(event.couponId, event.requestId, row.payload ?? "", "replay");
+      await repository.markReplayed(row.id);
+      return { kind: "replayed", id: row.id, requestId: event.requestId };
+    }
     const refusal = await unsigned(row);
     if (refusal !== null) return { kind: "not-replayable", id: row.id, reason: refusal };
     const signature = await signer.sign({ topic, key: row.recordKey, value: row.payload });

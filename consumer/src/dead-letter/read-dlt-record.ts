@@ -23,6 +23,9 @@ export const DLT_RECORD_LIMITS = {
   malformedChars: 2000,
 } as const;
 
+/** What is read of a DLT record (of the topic, or of the stream workers' dead-letter stream). */
+export type DltMessage = Pick<KafkaMessage, "offset" | "key" | "value" | "headers">;
+
 /** Kafka topic names: what `x-original-topic` must look like. */
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "not a Kafka topic name");
 const digits = (max: number) =>
@@ -94,7 +97,7 @@ function storableText(
 export function readDltRecord(
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  message: DltMessage,
 ): NewDeadLetter {
   const issues: FieldIssue[] = [];
   const note = (field: string, problems: string[]) => {
@@ -201,7 +204,7 @@ function sha256(text: string): string {
 export function placeholderDeadLetter(
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  message: DltMessage,
   why: string,
 ): NewDeadLetter {
   const content = createHash("sha256");

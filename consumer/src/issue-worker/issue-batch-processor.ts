@@ -32,8 +32,12 @@ export interface IssueBatchProcessorDeps {
   store: AdmissionStore;
   deadLetter: (record: ConsumedRecord, failure: FailureInfo) => Promise<void>;
   metrics: WorkerMetrics;
-  /** Checks each record's signature (the event keys, current first) before anything else. */
-  verifier: EventVerifier;
+  /**
+   * Checks each record's signature (the event keys, current first) before anything else. Null for
+   * a source only the admission itself writes (a coupon's Redis stream, appended by admit.lua: see
+   * docs/architecture.md, "The Redis Stream pipeline"), whose records carry no signature.
+   */
+  verifier: EventVerifier | null;
   /** Waits between attempts of a permanent failure; keeps the group membership alive meanwhile. */
   wait: (ms: number) => Promise<void>;
   permanentAttempts?: number;
@@ -123,6 +127,7 @@ export function createIssueBatchProcessor({
 
   /** Whether a signer wrote exactly this record, for this topic and key; why not, when not. */
   async function forgery(record: ConsumedRecord): Promise<ForgedEventError | null> {
+    if (verifier === null) return null;
     const verified = await verifier.verify(
       { topic: record.topic, key: record.key, value: record.value },
       record.headers[EVENT_SIGNATURE_HEADER],

@@ -79,6 +79,24 @@ export function createWorkerMetrics(registry: Registry = createMetricsRegistry()
   };
 }
 
+/** What a stream worker counts: an issue worker's figures, and its streams' own. */
+export function createStreamWorkerMetrics(registry: Registry = createMetricsRegistry()) {
+  const registers = [registry];
+  return {
+    ...createWorkerMetrics(registry),
+    streamEntriesAcknowledged: new Counter({
+      name: name("stream_entries_acknowledged_total"),
+      help: "Stream entries acknowledged (and deleted) after their outcome was committed.",
+      registers,
+    }),
+    streamEntriesReclaimed: new Counter({
+      name: name("stream_entries_reclaimed_total"),
+      help: "Stream entries taken over from a worker that held them too long (XAUTOCLAIM).",
+      registers,
+    }),
+  };
+}
+
 /** What the control process counts and watches. */
 export function createControlMetrics(registry: Registry = createMetricsRegistry()) {
   const registers = [registry];
@@ -133,4 +151,5 @@ export function createControlMetrics(registry: Registry = createMetricsRegistry(
 }
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+export type StreamWorkerMetrics = ReturnType<typeof createStreamWorkerMetrics>;
 export type ControlMetrics = ReturnType<typeof createControlMetrics>;

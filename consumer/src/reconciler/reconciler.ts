@@ -37,7 +37,8 @@ export interface ReconcilerOptions {
 /**
  * Closes the gap between admission and Kafka: a request admitted in Redis whose event never reached
  * a consumer (the gateway died, or the produce's outcome was unknown) is produced again — the
- * consumer is idempotent by request id. One whose outcome PostgreSQL already has is settled from it.
+ * consumer is idempotent by request id. A REDIS_STREAM coupon's request (its record names its stream
+ * entry) is appended to its stream again instead, and only when that entry is gone. One whose outcome PostgreSQL already has is settled from it.
  * Safe in several processes at once: a claim per request keeps passes from re-producing it twice.
  */
 export function createReconciler({
@@ -93,6 +94,14 @@ export function createReconciler({
             { requestId: record.requestId, couponId },
             `no outcome after ${giveUpAfterMs} ms: FAILED NOT_RECORDED, stock given back`,
           );
+        }
+      } else if (record.entryId !== undefined) {
+        // A REDIS_STREAM coupon's request: appended again only when its entry is gone from the
+        // stream (a request still waiting its turn there is left alone).
+        const value = encodeIssueEvent({ ...base, source: "API" });
+        if (await store.enqueue(couponId, record.requestId, value, "pending")) {
+          reproduced.inc();
+          logger.info({ requestId: record.requestId, couponId }, "re-enqueued a pending request");
         }
       } else {
         const key = issueEventKey(couponId);

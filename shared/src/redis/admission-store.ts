@@ -68,6 +68,11 @@ export function createAdmissionStore(
     return transport.evalScript(script, [...keys.couponList(couponId), ...moreKeys], args);
   }
 
+  /** Tells the stream workers about a REDIS_STREAM coupon's stream (keys.streamCoupons). */
+  async function trackStream(couponId: string): Promise<void> {
+    await transport.evalScript((await scripts)["track-loaded"], [keys.streamCoupons], [couponId]);
+  }
+
   return {
     /** The key layout the store works in; whoever reads the same state uses the same one. */
     keys,
@@ -177,10 +182,11 @@ export function createAdmissionStore(
       ]);
       const track = (await scripts)["track-loaded"];
       await transport.evalScript(track, [keys.loadedCoupons], [coupon.couponId]);
-      if (coupon.pipeline === "REDIS_STREAM")
-        await transport.evalScript(track, [keys.streamCoupons], [coupon.couponId]);
+      if (coupon.pipeline === "REDIS_STREAM") await trackStream(coupon.couponId);
       return Number(written) === 1;
     },
+
+    trackStream,
 
     /**
      * Appends a request's event (its JSON) to its coupon's stream again (enqueue.lua). `pending`,

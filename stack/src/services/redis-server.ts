@@ -45,6 +45,11 @@ let acceptedProxyCommands: string[] | undefined;
 export interface EnsureRedisOptions {
   /** The Redis REST proxy's ACL user, made in a Redis started here. Default: the development token's. */
   proxyUser?: ProxyRedisUser;
+  /**
+   * More redis-server arguments, after the defaults (a later one wins: `--appendonly yes` turns
+   * persistence on). Default none.
+   */
+  args?: string[];
 }
 
 /**
@@ -55,7 +60,7 @@ export interface EnsureRedisOptions {
 export async function ensureRedis(
   url: string,
   log: (line: string) => void = console.log,
-  { proxyUser = proxyRedisUser() }: EnsureRedisOptions = {},
+  { proxyUser = proxyRedisUser(), args = [] }: EnsureRedisOptions = {},
 ): Promise<StartedService & { process?: ChildProcess }> {
   if (await isRedisReady(url)) return { started: false, stop: async () => undefined };
   const { hostname, port } = new URL(url);
@@ -71,6 +76,7 @@ export async function ensureRedis(
     "redis-server",
     [
       ...["--bind", hostname, "--port", port || "6379", "--save", "", "--appendonly", "no"],
+      ...args,
       ...(acceptedProxyCommands ? proxyUserDirective(proxyUser, acceptedProxyCommands) : []),
     ],
     {
