@@ -15,7 +15,7 @@ import {
 import { createCoupon, startDrop } from "../support/coupon-drop.ts";
 import { createGraphqlClient } from "../support/graphql-client.ts";
 import { expectInvariantsHold } from "../support/invariants.ts";
-import { expectRaceIssuesExactly } from "../support/issuance-race.ts";
+import { expectRaceIssuesExactly, expectSubscriptionSeesIssued } from "../support/issuance-race.ts";
 import { type SystemUnderTest, startSystem } from "../support/system.ts";
 import { uniqueSystemNames } from "../support/unique-name.ts";
 import { mapWithConcurrency, waitUntil } from "../support/wait.ts";
@@ -147,6 +147,10 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
   it("the race: 2,000 presses from 1,500 users for 300 coupons issue exactly 300, one per user", async () => {
     await expectRaceIssuesExactly({ gql: createGraphqlClient(system.graphqlUrl), db });
   }, 180_000);
+
+  it("a subscription sees PENDING, then ISSUED: a script's PUBLISH reaches the proxy's subscriber on any node", async () => {
+    await expectSubscriptionSeesIssued({ gql: createGraphqlClient(system.graphqlUrl), system });
+  });
 
   it("spreads a drop over many coupons across the Redis primaries and the brokers", async () => {
     const coupons = 90;

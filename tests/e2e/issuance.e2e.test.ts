@@ -6,9 +6,8 @@ import {
   ISSUE_COUPON,
   ISSUE_REQUEST,
   type IssueResult,
-  REQUEST_STATUS,
 } from "../support/graphql-client.ts";
-import { expectRaceIssuesExactly } from "../support/issuance-race.ts";
+import { expectRaceIssuesExactly, expectSubscriptionSeesIssued } from "../support/issuance-race.ts";
 import { issuanceSnapshot } from "../support/issuance-snapshot.ts";
 import { replayWholeTopic } from "../support/replay-topic.ts";
 import { type SystemUnderTest, startSystem } from "../support/system.ts";
@@ -104,28 +103,7 @@ describe.each(runtimes)("issuance end to end, gateway on %s", (runtime) => {
   it.each(pipelines)(
     "on %s, a subscription sees PENDING, then ISSUED, and completes",
     async (pipeline) => {
-      const couponId = await createCoupon(5, { pipeline });
-      // Hold the workers so the request is certainly still PENDING when the subscription starts.
-      await system.pauseWorkers();
-      let resumed: Promise<unknown> | undefined;
-      const resumeWorkers = () => {
-        resumed ??= system.resumeWorkers();
-        return resumed;
-      };
-      try {
-        const accepted = await issue(couponId, "77");
-        expect(accepted.__typename).toBe("IssueAccepted");
-        const { events, completed } = await gql.subscribe<{ requestStatus: { status: string } }>(
-          REQUEST_STATUS,
-          { requestId: accepted.requestId },
-          // The first event (PENDING) means the subscription listens: now the workers may decide.
-          { onEvent: () => void resumeWorkers(), userId: "77" },
-        );
-        expect(events.map((e) => e.data?.requestStatus.status)).toEqual(["PENDING", "ISSUED"]);
-        expect(completed).toBe(true);
-      } finally {
-        await resumeWorkers();
-      }
+      await expectSubscriptionSeesIssued({ gql, system, pipeline });
     },
   );
 

@@ -7,7 +7,9 @@ import {
   ISSUE_COUPON,
   ISSUE_REQUEST,
   type IssueResult,
+  REQUEST_STATUS,
 } from "./graphql-client.ts";
+import type { SystemUnderTest } from "./system.ts";
 import { mapWithConcurrency, waitUntil } from "./wait.ts";
 
 export interface RaceOptions {
@@ -111,4 +113,52 @@ export async function expectRaceIssuesExactly({
     ).rows.map((r) => r.request_id),
   );
   expect([...acceptedBy.values()].every((requestId) => dbRequestIds.has(requestId))).toBe(true);
+}
+
+/**
+ * One press followed over a subscription, as the e2e suite checks it on every profile: with the
+ * workers held, the press is PENDING when the subscription starts; the workers resume on its first
+ * event, and it sees ISSUED and completes.
+ */
+export async function expectSubscriptionSeesIssued({
+  gql,
+  system,
+  pipeline,
+  userId = "77",
+}: {
+  gql: GraphqlClient;
+  system: SystemUnderTest;
+  /** The coupon's issue pipeline (`KAFKA`, `REDIS_STREAM`). Default: the system's. */
+  pipeline?: string;
+  userId?: string;
+}): Promise<void> {
+  const created = await gql.request<{ createCoupon: { id: string } }>(CREATE_COUPON, {
+    input: { name: "followed", totalQuantity: 5, ...(pipeline ? { pipeline } : {}) },
+  });
+  const couponId = created.data?.createCoupon.id as string;
+  await system.pauseWorkers();
+  let resumed: Promise<unknown> | undefined;
+  const resumeWorkers = () => {
+    resumed ??= system.resumeWorkers();
+    return resumed;
+  };
+  try {
+    const reply = await gql.request<{ issueCoupon: IssueResult }>(
+      ISSUE_COUPON,
+      { couponId },
+      userId,
+    );
+    const accepted = reply.data?.issueCoupon;
+    expect(accepted?.__typename).toBe("IssueAccepted");
+    const { events, completed } = await gql.subscribe<{ requestStatus: { status: string } }>(
+      REQUEST_STATUS,
+      { requestId: accepted?.requestId },
+      // The first event (PENDING) means the subscription listens: now the workers may decide.
+      { onEvent: () => void resumeWorkers(), userId },
+    );
+    expect(events.map((e) => e.data?.requestStatus.status)).toEqual(["PENDING", "ISSUED"]);
+    expect(completed).toBe(true);
+  } finally {
+    await resumeWorkers();
+  }
 }
