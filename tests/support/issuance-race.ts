@@ -128,8 +128,8 @@ export async function expectSubscriptionSeesIssued({
 }: {
   gql: GraphqlClient;
   system: SystemUnderTest;
-  /** The coupon's issue pipeline (`KAFKA`, `REDIS_STREAM`). Default: the system's. */
-  pipeline?: string;
+  /** The coupon's issue pipeline. Default: what the system picks for a coupon created without one. */
+  pipeline?: IssuePipeline;
   userId?: string;
 }): Promise<void> {
   const created = await gql.request<{ createCoupon: { id: string } }>(CREATE_COUPON, {
