@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureRedis } from "#stack/services/redis-server.ts";
+import { createCoupon } from "../support/coupon-drop.ts";
+import { createGraphqlClient } from "../support/graphql-client.ts";
 import { expectInvariantsHold, type InvariantReport } from "../support/invariants.ts";
 import { freePort, type SystemUnderTest, startSystem } from "../support/system.ts";
+import { waitUntil } from "../support/wait.ts";
 import {
   dropUnderFault,
   expectIssuanceWorks,
@@ -60,6 +63,17 @@ describe("fault: Redis killed mid-drop on the REDIS_STREAM pipeline, by persiste
     redis?.process?.kill("SIGKILL");
     await new Promise((resolve) => redis?.process?.once("exit", resolve));
     redis = await start(setting.args, dir);
+    // The processes reconnect with a backoff of up to 2 s: the drop starts once creating a coupon
+    // (the control process writing to Redis) works again.
+    const gql = createGraphqlClient(system.graphqlUrl);
+    await waitUntil(
+      () =>
+        createCoupon(gql, 1, "REDIS_STREAM").then(
+          () => true,
+          () => false,
+        ),
+      { timeoutMs: 30_000, what: "the system to reach the restarted Redis" },
+    );
     const streamWorkers = system.streamWorkers();
     const { report } = await dropUnderFault({
       scenario: `redis kill -9, ${setting.name} (REDIS_STREAM)`,

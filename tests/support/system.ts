@@ -60,6 +60,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `count` distinct free ports: each listened on at once, then all let go. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(0, "127.0.0.1", () =>
+              resolve((server.address() as { port: number }).port),
+            );
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(
+      servers.map((server) => new Promise((resolve) => server.close(() => resolve(undefined)))),
+    );
+  }
+}
+
 /**
  * The whole application as real processes (proxies, control, workers, gateway) on free ports,
  * against the test infrastructure from the global setup — the same process list `npm start` runs.
@@ -77,15 +99,12 @@ export async function startSystem({
   const infra = { ...inject("testEnv"), ...infraOverrides };
   const brokers = infra.KAFKA_BROKERS.split(",");
   if (names) await createTopics(brokers, issueTopics(names.issueTopic, names.deadLetterTopic));
-  const [gateway, redisRest, kafkaRest, internal] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  // Ports the OS just handed out, not a guessed range: a guess can land on a client connection's port.
-  const metricsPorts = await Promise.all(Array.from({ length: workers }, freePort));
-  const streamMetricsPorts = await Promise.all(Array.from({ length: streamWorkers }, freePort));
+  // Ports the OS just handed out, not a guessed range: a guess can land on a client connection's
+  // port. All held open together until each is known, so no two processes get the same one.
+  const [gateway, redisRest, kafkaRest, internal, ...metricsPorts] = (await freePorts(
+    4 + workers + streamWorkers,
+  )) as [number, number, number, number, ...number[]];
+  const streamMetricsPorts = metricsPorts.splice(workers);
   // Every process gets the whole env, so the name variables reach each one that reads them.
   const env = {
     ...stackEnv({
