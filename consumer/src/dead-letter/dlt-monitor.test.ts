@@ -1,7 +1,7 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { IHeaders } from "kafkajs";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { ISSUE_REQUEST_PARTITIONS, TOPICS } from "#shared/defaults.ts";
+import { ISSUE_REQUEST_PARTITIONS } from "#shared/defaults.ts";
 import { encodeIssueEvent } from "#shared/issue-event.ts";
 import { createMemoryLogger } from "#shared/logging/memory-logger.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
