@@ -10,6 +10,7 @@ import {
 } from "./admission/issue-coupon.ts";
 import { createGatewayHandler } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
+import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { ISSUE_COUPON } from "./project-documents.ts";
 import { documentId } from "./protection/trusted-documents.ts";
 import type { GatewayServices } from "./schema/builder.ts";
@@ -27,6 +28,7 @@ function scriptedGateway(env: Record<string, string> = {}) {
   const calls: Array<{ couponId: string; presser: Presser }> = [];
   let next: Outcome = { kind: "SoldOut", couponId: "1" };
   const services = {
+    metrics: createGatewayMetrics(),
     issueCoupon: async (couponId: string, presser: Presser) => {
       calls.push({ couponId, presser });
       if (next instanceof Error) throw next;
