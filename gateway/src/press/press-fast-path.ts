@@ -119,15 +119,15 @@ export function createPressFastPath({
   const maxBytes = Math.min(MAX_PRESS_BYTES, maxBodyBytes);
   const extraHeaders: Record<string, string> = corsOrigins.length > 0 ? { vary: "Origin" } : {};
   let documentId: string | undefined;
-  void issueCouponDocumentId.then((id) => (documentId = id));
 
-  function isPressDocument(body: Record<string, unknown>): boolean {
+  /** Whether `body` runs the press document; `id` is its trusted-document id, for the id form. */
+  function isPressDocument(body: Record<string, unknown>, id: string | undefined): boolean {
     const { query, extensions, operationName } = body;
     if (operationName !== undefined && operationName !== null && operationName !== "Issue")
       return false;
     if (trustedDocuments !== "only" && query === ISSUE_COUPON && extensions === undefined)
       return true;
-    if (trustedDocuments === "off" || query !== undefined || documentId === undefined) return false;
+    if (trustedDocuments === "off" || query !== undefined || id === undefined) return false;
     const persisted = (
       extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } }
     )?.persistedQuery;
@@ -136,7 +136,7 @@ export function createPressFastPath({
       extensions !== null &&
       Object.keys(extensions).length === 1 &&
       persisted?.version === 1 &&
-      persisted.sha256Hash === documentId
+      persisted.sha256Hash === id
     );
   }
 
@@ -186,7 +186,10 @@ export function createPressFastPath({
       }
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return null;
       const request = parsed as Record<string, unknown>;
-      if (!isPressDocument(request)) return null;
+      // The id is hashed once (Web Crypto is asynchronous), and only when a client sends ids.
+      const byId = trustedDocuments !== "off" && request.query === undefined;
+      if (byId) documentId ??= await issueCouponDocumentId;
+      if (!isPressDocument(request, byId ? documentId : undefined)) return null;
       const rawCouponId = variablesOnlyCouponId(request.variables);
       if (rawCouponId === undefined) return null;
       let couponId: string;
