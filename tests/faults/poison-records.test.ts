@@ -114,24 +114,7 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
     );
 
     // Fix the cause (the coupon now exists) and replay: the orphan is issued, once.
-    await db.query("INSERT INTO coupon (id, name, total_quantity) VALUES ($1, 'late coupon', 5)", [
-      missingCoupon,
-    ]);
-    const replay = JSON.parse(
-      await deadLettersCli(["replay", "--coupon", missingCoupon, "--json"], system.env),
-    );
-    expect(replay.results).toEqual([
-      expect.objectContaining({ kind: "replayed", requestId: orphan.requestId }),
-    ]);
-    const rowsFor = async () =>
-      (
-        await db.query("SELECT request_id FROM user_coupon WHERE coupon_id = $1", [missingCoupon])
-      ).rows.map((r) => r.request_id);
-    await waitUntil(async () => (await rowsFor()).length === 1, {
-      timeoutMs: 30_000,
-      what: "the replayed request to be issued",
-    });
-    expect(await rowsFor()).toEqual([orphan.requestId]);
+    const rowsFor = await createCouponAndReplay(missingCoupon, orphan.requestId, "request");
 
     // Replaying again changes nothing; a record that is not an event cannot be replayed.
     const orphanLetter = byPayload.get(poison[2] as string)?.id as string;
@@ -168,6 +151,30 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
       reason: expect.stringMatching(/invalid-json/),
     });
   });
+
+  /**
+   * The cause fixed (the missing coupon created) and the coupon's dead letters replayed through the
+   * CLI: the orphan is issued, once. Returns a reader of the coupon's issued request ids.
+   */
+  async function createCouponAndReplay(missingCoupon: string, requestId: string, what: string) {
+    await db.query("INSERT INTO coupon (id, name, total_quantity) VALUES ($1, 'late coupon', 5)", [
+      missingCoupon,
+    ]);
+    const replay = JSON.parse(
+      await deadLettersCli(["replay", "--coupon", missingCoupon, "--json"], system.env),
+    );
+    expect(replay.results).toEqual([expect.objectContaining({ kind: "replayed", requestId })]);
+    const rowsFor = async () =>
+      (
+        await db.query("SELECT request_id FROM user_coupon WHERE coupon_id = $1", [missingCoupon])
+      ).rows.map((r) => r.request_id);
+    await waitUntil(async () => (await rowsFor()).length === 1, {
+      timeoutMs: 30_000,
+      what: `the replayed ${what} to be issued`,
+    });
+    expect(await rowsFor()).toEqual([requestId]);
+    return rowsFor;
+  }
 
   // The Redis pipeline: entries written into a coupon's stream by hand (only a process holding
   // REDIS_URL can: the Redis REST proxy serves no stream command), between the drop's entries.
@@ -244,25 +251,7 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
       // Acknowledged and deleted: the stream holds nothing once everything is persisted.
       expect(await redis.xlen(DEFAULT_REDIS_KEYS.streamDeadLetters)).toBe(0);
 
-      await db.query(
-        "INSERT INTO coupon (id, name, total_quantity) VALUES ($1, 'late coupon', 5)",
-        [missingCoupon],
-      );
-      const replay = JSON.parse(
-        await deadLettersCli(["replay", "--coupon", missingCoupon, "--json"], system.env),
-      );
-      expect(replay.results).toEqual([
-        expect.objectContaining({ kind: "replayed", requestId: orphan.requestId }),
-      ]);
-      const rowsFor = async () =>
-        (
-          await db.query("SELECT request_id FROM user_coupon WHERE coupon_id = $1", [missingCoupon])
-        ).rows.map((r) => r.request_id);
-      await waitUntil(async () => (await rowsFor()).length === 1, {
-        timeoutMs: 30_000,
-        what: "the replayed stream request to be issued",
-      });
-      expect(await rowsFor()).toEqual([orphan.requestId]);
+      await createCouponAndReplay(missingCoupon, orphan.requestId, "stream request");
     } finally {
       redis.disconnect();
     }
