@@ -202,9 +202,12 @@ export function createGatewayHandler(config: GatewayConfig, services: GatewaySer
   };
 }
 
-/** The path of an absolute request URL, without parsing all of it (a press reads only this). */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
+/**
+ * The path of a request URL, absolute (a Web Request's) or a path already (Node's `req.url`),
+ * without parsing all of it (a press reads only this).
+ */
+export function pathOf(url: string): string {
+  const start = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("//") + 2);
   if (start === -1) return "/";
   const end = url.indexOf("?", start);
   return end === -1 ? url.slice(start) : url.slice(start, end);

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { exitWithSupervisor } from "#shared/http-kit/exit-with-supervisor.ts";
 import { createLimitedServer } from "#shared/http-kit/limited-server.ts";
-import { createGatewayApp } from "./app.ts";
+import { createGatewayApp, pathOf } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";
 
 const config = loadGatewayConfig(process.env, process.exit);
@@ -88,10 +88,6 @@ function nodeHeaders(req: IncomingMessage): Pick<Headers, "get"> {
   };
 }
 
-function pathOf(url: string): string {
-  const end = url.indexOf("?");
-  return end === -1 ? url : url.slice(0, end);
-}
 server.listen(config.port, config.host, () => {
   console.log(`gateway (node) listening on http://${config.host}:${config.port}/graphql`);
 });
