@@ -1,9 +1,11 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   createEventSigner,
   createEventVerifier,
   EVENT_SIGNATURE_HEADER,
   type SignedRecord,
+  signedBytes,
 } from "./issue-event-signature.ts";
 
 const CURRENT = "c".repeat(32);
@@ -16,29 +18,35 @@ const record: SignedRecord = {
 
 describe("issue event signatures", () => {
   it("verifies what a signer of a known key signed, from text or bytes", async () => {
-    const signature = await createEventSigner(CURRENT).sign(record);
+    const signature = createEventSigner(CURRENT).sign(record);
     expect(signature).toMatch(/^v1=[A-Za-z0-9_-]{43}$/);
     const verifier = createEventVerifier([CURRENT]);
-    expect(await verifier.verify(record, signature)).toEqual({ ok: true });
+    expect(verifier.verify(record, signature)).toEqual({ ok: true });
     // As kafkajs hands the record over: value, key and header as bytes.
     const asBytes = {
       topic: record.topic,
       key: Buffer.from(record.key as string),
       value: Buffer.from(record.value as string),
     };
-    expect(await verifier.verify(asBytes, Buffer.from(signature))).toEqual({ ok: true });
+    expect(verifier.verify(asBytes, Buffer.from(signature))).toEqual({ ok: true });
+  });
+
+  it("is the standard HMAC-SHA-256 of the signed bytes, so records signed by any release verify", () => {
+    const standard = createHmac("sha256", CURRENT).update(signedBytes(record)).digest("base64url");
+    expect(createEventSigner(CURRENT).sign(record)).toBe(`v1=${standard}`);
+    expect(createEventVerifier([CURRENT]).verify(record, `v1=${standard}`)).toEqual({ ok: true });
   });
 
   it("accepts every key of a rotation, the current one first, and no other", async () => {
     const verifier = createEventVerifier([CURRENT, PREVIOUS]);
-    const byPrevious = await createEventSigner(PREVIOUS).sign(record);
-    expect(await verifier.verify(record, byPrevious)).toEqual({ ok: true });
-    const byOther = await createEventSigner("x".repeat(32)).sign(record);
-    expect(await verifier.verify(record, byOther)).toMatchObject({ ok: false, reason: "mismatch" });
+    const byPrevious = createEventSigner(PREVIOUS).sign(record);
+    expect(verifier.verify(record, byPrevious)).toEqual({ ok: true });
+    const byOther = createEventSigner("x".repeat(32)).sign(record);
+    expect(verifier.verify(record, byOther)).toMatchObject({ ok: false, reason: "mismatch" });
   });
 
   it("binds the topic, the key and every byte of the value", async () => {
-    const signature = await createEventSigner(CURRENT).sign(record);
+    const signature = createEventSigner(CURRENT).sign(record);
     const verifier = createEventVerifier([CURRENT]);
     for (const changed of [
       { ...record, topic: "coupon-issue-requests-other" },
@@ -49,7 +57,7 @@ describe("issue event signatures", () => {
       // Bytes moved between parts must not give the same message.
       { ...record, topic: `${record.topic}coupon:7`, key: "" },
     ]) {
-      expect(await verifier.verify(changed, signature)).toMatchObject({
+      expect(verifier.verify(changed, signature)).toMatchObject({
         ok: false,
         reason: "mismatch",
       });
@@ -58,8 +66,8 @@ describe("issue event signatures", () => {
 
   it("tells an unsigned record from a malformed signature", async () => {
     const verifier = createEventVerifier([CURRENT]);
-    const signature = await createEventSigner(CURRENT).sign(record);
-    expect(await verifier.verify(record, undefined)).toMatchObject({
+    const signature = createEventSigner(CURRENT).sign(record);
+    expect(verifier.verify(record, undefined)).toMatchObject({
       ok: false,
       reason: "unsigned",
       message: `no ${EVENT_SIGNATURE_HEADER} header`,
@@ -72,10 +80,10 @@ describe("issue event signatures", () => {
       Buffer.from([0xff, 0xfe, 0x00]),
       "x".repeat(100_000),
     ]) {
-      expect(await verifier.verify(record, bad)).toMatchObject({ ok: false, reason: "malformed" });
+      expect(verifier.verify(record, bad)).toMatchObject({ ok: false, reason: "malformed" });
     }
     // Two signature headers (Kafka headers may repeat): never picked from.
-    expect(await verifier.verify(record, [signature, signature])).toMatchObject({
+    expect(verifier.verify(record, [signature, signature])).toMatchObject({
       ok: false,
       reason: "malformed",
     });

@@ -98,7 +98,7 @@ describe("fault: topics recreated while PostgreSQL keeps its dead letters", () =
       partition: 0,
       key: record.key,
       value: record.value,
-      headers: await signedHeaders(record),
+      headers: signedHeaders(record),
     });
   };
 

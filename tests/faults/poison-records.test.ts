@@ -77,7 +77,7 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
           poison.map(async (value) => ({
             key,
             value,
-            headers: await signedHeaders(
+            headers: signedHeaders(
               { topic: TOPICS.issueRequests, key, value },
               system.env.EVENT_SIGNING_KEY,
             ),

@@ -164,7 +164,7 @@ describe("the Kafka REST password in the wrong hands", () => {
         key,
         value: guessedKey,
         headers: signature(
-          await createEventSigner(attackerKey).sign({
+          createEventSigner(attackerKey).sign({
             topic: names.issueTopic,
             key,
             value: guessedKey,
@@ -278,7 +278,7 @@ describe("the Kafka REST password in the wrong hands", () => {
     const user = freshUser();
     const key = issueEventKey(couponId);
     const value = encodeIssueEvent(eventFor(couponId, user));
-    const signed = await createEventSigner(system.env.EVENT_SIGNING_KEY).sign({
+    const signed = createEventSigner(system.env.EVENT_SIGNING_KEY).sign({
       topic: names.issueTopic,
       key,
       value,

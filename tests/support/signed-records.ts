@@ -11,9 +11,9 @@ import {
  * development key unless told). A test signs what must get past the signature check, a poison
  * record whose poison is elsewhere included, and leaves unsigned what must be refused as forged.
  */
-export async function signedHeaders(
+export function signedHeaders(
   record: SignedRecord & { key: string; value: string },
   signingKey: string = LOCAL_DEFAULTS.EVENT_SIGNING_KEY,
-): Promise<Record<string, string>> {
-  return { [EVENT_SIGNATURE_HEADER]: await createEventSigner(signingKey).sign(record) };
+): Record<string, string> {
+  return { [EVENT_SIGNATURE_HEADER]: createEventSigner(signingKey).sign(record) };
 }

@@ -46,10 +46,10 @@ export function createDeadLetterReplay(
   { signer, verifier, topic = TOPICS.issueRequests, store }: DeadLetterReplayOptions,
 ) {
   /** Why the row's original record was not signed by a key holder, or null when it was. */
-  async function unsigned(row: DeadLetterRow): Promise<string | null> {
+  function unsigned(row: DeadLetterRow): string | null {
     if (row.errorClass === ForgedEventError.name)
       return "forged: it was dead-lettered for its signature, and no fix makes it valid";
-    const verified = await verifier.verify(
+    const verified = verifier.verify(
       {
         topic: row.headers[DLT_HEADERS.originalTopic] ?? topic,
         key: row.recordKey,
@@ -71,9 +71,9 @@ export function createDeadLetterReplay(
       await repository.markReplayed(row.id);
       return { kind: "replayed", id: row.id, requestId: event.requestId };
     }
-    const refusal = await unsigned(row);
+    const refusal = unsigned(row);
     if (refusal !== null) return { kind: "not-replayable", id: row.id, reason: refusal };
-    const signature = await signer.sign({ topic, key: row.recordKey, value: row.payload });
+    const signature = signer.sign({ topic, key: row.recordKey, value: row.payload });
     await producer.send({
       topic,
       acks: -1,

@@ -126,9 +126,9 @@ export function createIssueBatchProcessor({
   }
 
   /** Whether a signer wrote exactly this record, for this topic and key; why not, when not. */
-  async function forgery(record: ConsumedRecord): Promise<ForgedEventError | null> {
+  function forgery(record: ConsumedRecord): ForgedEventError | null {
     if (verifier === null) return null;
-    const verified = await verifier.verify(
+    const verified = verifier.verify(
       { topic: record.topic, key: record.key, value: record.value },
       record.headers[EVENT_SIGNATURE_HEADER],
     );
@@ -169,7 +169,7 @@ export function createIssueBatchProcessor({
   ): Promise<void> {
     await sendToDlt(record, error.name || "Error", error.message, attempts, firstFailureAt);
     // Only a signed event names a request its signer admitted: a forged one must not fail anyone's.
-    if (await forgery(record)) return;
+    if (forgery(record)) return;
     const decoded = decodeIssueEvent(record.value);
     if (!decoded.ok) return;
     const { event } = decoded;
@@ -197,7 +197,7 @@ export function createIssueBatchProcessor({
     for (const record of records) {
       // Before anything else: a forged event is not decoded, persisted, claimed or settled (it may
       // name another user's real request), and never retried, as the same bytes never verify.
-      const forged = await forgery(record);
+      const forged = forgery(record);
       if (forged) {
         await sendToDlt(record, forged.name, forged.message, 1, new Date());
         continue;

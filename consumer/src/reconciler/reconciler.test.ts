@@ -107,7 +107,7 @@ describe("reconciler", () => {
     // Signed for this topic and key, as the gateway signs: the workers take it.
     const [record] = produced;
     expect(
-      await createEventVerifier([EVENT_KEY]).verify(
+      createEventVerifier([EVENT_KEY]).verify(
         { topic, key: record?.key ?? null, value: record?.value ?? null },
         record?.headers?.[EVENT_SIGNATURE_HEADER],
       ),

@@ -106,7 +106,7 @@ export function createReconciler({
       } else {
         const key = issueEventKey(couponId);
         const value = encodeIssueEvent({ ...base, source: "API" });
-        const signature = await signer.sign({ topic, key, value });
+        const signature = signer.sign({ topic, key, value });
         await producer.send({
           topic,
           acks: -1,

@@ -68,7 +68,7 @@ export function createIssueEventProducer({
       try {
         const key = issueEventKey(event.couponId);
         const value = encodeIssueEvent(event);
-        const signature = await signer.sign({ topic, key, value });
+        const signature = signer.sign({ topic, key, value });
         await Promise.race([
           batches.submit({
             topic,
