@@ -57,6 +57,25 @@ describe("the DB-level final check", () => {
     expect(await state(id)).toEqual({ rows: 2, issued_count: 2 });
   });
 
+  it("counts a statement of many rows once by its rows, and refuses all of one that would overfill", async () => {
+    const id = await coupon(5);
+    const insertMany = (firstUser: number, rows: number) =>
+      pool.query(
+        `INSERT INTO user_coupon (user_id, coupon_id, request_id, requested_at)
+         SELECT $1::bigint + g, $2, gen_random_uuid(), now() FROM generate_series(1, $3::int) g`,
+        [firstUser, id, rows],
+      );
+    await insertMany(0, 3);
+    expect(await state(id)).toEqual({ rows: 3, issued_count: 3 });
+    await expect(insertMany(100, 3)).rejects.toMatchObject({
+      code: "23514",
+      constraint: "coupon_issued_within_total",
+    });
+    expect(await state(id)).toEqual({ rows: 3, issued_count: 3 });
+    await insertMany(200, 2);
+    expect(await state(id)).toEqual({ rows: 5, issued_count: 5 });
+  });
+
   it("lets exactly total_quantity of many concurrent raw INSERTs through", async () => {
     const id = await coupon(3);
     const results = await Promise.allSettled(

@@ -4,6 +4,7 @@ import { IssuedCountFollowsRows } from "./0002-issued-count-follows-rows.ts";
 import { DeadLetterKey } from "./0003-dead-letter-key.ts";
 import { DeadLetterMalformed } from "./0004-dead-letter-malformed.ts";
 import { CouponPipeline } from "./0005-coupon-pipeline.ts";
+import { IssuedCountPerStatement } from "./0006-issued-count-per-statement.ts";
 
 /**
  * Every migration, in order. Listed here rather than discovered from files, so running them needs no
@@ -15,4 +16,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: "0003-dead-letter-key", class: DeadLetterKey },
   { name: "0004-dead-letter-malformed", class: DeadLetterMalformed },
   { name: "0005-coupon-pipeline", class: CouponPipeline },
+  { name: "0006-issued-count-per-statement", class: IssuedCountPerStatement },
 ];
