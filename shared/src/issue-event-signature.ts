@@ -71,10 +71,27 @@ export function signedBytes({ topic, key, value }: SignedRecord): Uint8Array<Arr
   return out;
 }
 
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** Unpadded base64url (a MAC per event: no detour through `btoa` and three replacements). */
 function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  let out = "";
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n =
+      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out +=
+      BASE64URL[n >>> 18] +
+      BASE64URL[(n >>> 12) & 63] +
+      BASE64URL[(n >>> 6) & 63] +
+      BASE64URL[n & 63];
+  }
+  if (i < bytes.length) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] ?? 0) << 8);
+    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63];
+    if (i + 1 < bytes.length) out += BASE64URL[(n >>> 6) & 63];
+  }
+  return out;
 }
 
 function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
@@ -84,10 +101,31 @@ function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** An HMAC-SHA-256 keyed once; each MAC starts from a copy of the keyed state. */
-function keyedMac(secret: string): (data: Uint8Array) => Uint8Array {
+/**
+ * An HMAC-SHA-256 keyed once; each MAC starts from a copy of the keyed state and is fed the parts
+ * of `signedBytes` one by one, without assembling them, the layout and topic (the same for nearly
+ * every event) encoded once.
+ */
+function keyedMac(secret: string): (record: SignedRecord) => Uint8Array {
   const keyed = hmac.create(sha256, utf8.encode(secret));
-  return (data) => keyed.clone().update(data).digest();
+  const length = new Uint8Array(4);
+  const lengthView = new DataView(length.buffer);
+  let lastTopic: string | undefined;
+  let lastHead = new Uint8Array(0);
+  return ({ topic, key, value }) => {
+    if (topic !== lastTopic) {
+      lastHead = signedBytes({ topic, key: null, value: null }).subarray(0, -8);
+      lastTopic = topic;
+    }
+    const mac = keyed.clone().update(lastHead);
+    for (const part of [key, value]) {
+      const bytes = part === null ? null : bytesOf(part);
+      lengthView.setUint32(0, bytes === null ? ABSENT : bytes.length);
+      mac.update(length);
+      if (bytes !== null) mac.update(bytes);
+    }
+    return mac.digest();
+  };
 }
 
 /** Compares in time that does not depend on where the MACs differ. */
@@ -107,7 +145,7 @@ export interface EventSigner {
 export function createEventSigner(secret: string): EventSigner {
   const mac = keyedMac(secret);
   return {
-    sign: (record) => PREFIX_V1 + base64url(mac(signedBytes(record))),
+    sign: (record) => PREFIX_V1 + base64url(mac(record)),
   };
 }
 
@@ -160,8 +198,7 @@ export function createEventVerifier(secrets: readonly string[]): EventVerifier {
     verify(record, signature) {
       const mac = macOf(signature);
       if (!(mac instanceof Uint8Array)) return mac;
-      const data = signedBytes(record);
-      for (const macBy of macs) if (equalMacs(macBy(data), mac)) return { ok: true };
+      for (const macBy of macs) if (equalMacs(macBy(record), mac)) return { ok: true };
       return {
         ok: false,
         reason: "mismatch",
