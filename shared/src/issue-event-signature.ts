@@ -81,15 +81,15 @@ function base64url(bytes: Uint8Array): string {
     const n =
       ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
     out +=
-      BASE64URL[n >>> 18] +
-      BASE64URL[(n >>> 12) & 63] +
-      BASE64URL[(n >>> 6) & 63] +
-      BASE64URL[n & 63];
+      BASE64URL.charAt(n >>> 18) +
+      BASE64URL.charAt((n >>> 12) & 63) +
+      BASE64URL.charAt((n >>> 6) & 63) +
+      BASE64URL.charAt(n & 63);
   }
   if (i < bytes.length) {
     const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] ?? 0) << 8);
-    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63];
-    if (i + 1 < bytes.length) out += BASE64URL[(n >>> 6) & 63];
+    out += BASE64URL.charAt(n >>> 18) + BASE64URL.charAt((n >>> 12) & 63);
+    if (i + 1 < bytes.length) out += BASE64URL.charAt((n >>> 6) & 63);
   }
   return out;
 }
