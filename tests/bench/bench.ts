@@ -1,7 +1,7 @@
 // The project's benchmark, against a running system (`npm start`):
 //   npm run bench -- [--url http://127.0.0.1:4000/graphql] [--sweep 8,32,64,128] [--seconds 8]
 //                    [--rate 2000] [--drop-coupons 1000] [--drop-users 50000]
-//                    [--only accept,sold-out,open,drop,ceiling] [--out .data/bench]
+//                    [--only accept,sold-out,open,drop,persist,ceiling] [--out .data/bench]
 //                    [--pipelines KAFKA,REDIS_STREAM]
 // For each scenario it prints presses/s, answer-time percentiles, the time from an accepted press
 // to its row in PostgreSQL (user_coupon.issued_at) and the CPU time every process of the system spent per press, read
@@ -42,7 +42,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "2000" },
     "drop-coupons": { type: "string", default: "1000" },
     "drop-users": { type: "string", default: "50000" },
-    only: { type: "string", default: "accept,sold-out,open,drop,ceiling" },
+    only: { type: "string", default: "accept,sold-out,open,drop,persist,ceiling" },
     out: { type: "string", default: ".data/bench" },
     pipelines: { type: "string", default: "KAFKA,REDIS_STREAM" },
   },
@@ -282,6 +282,68 @@ if (only.has("drop"))
     );
 
 /**
+ * How fast the workers persist one hot coupon, apart from how fast presses arrive: the pipeline's
+ * workers are paused (SIGSTOP) while the accept-heavy load runs at the most presses in flight, so
+ * every accepted request waits in the topic or stream; then they resume, alone with the backlog.
+ * Rows per second from the resume to the last row's `issued_at`, so it includes the workers' own
+ * waking up (a consumer group may rebalance after the pause, and the reconciler may re-produce
+ * requests it found waiting long: both are part of what a backlog costs).
+ */
+async function persistBacklog(pipeline: IssuePipeline): Promise<void> {
+  const prefix = pipeline === "KAFKA" ? "worker-" : "stream-worker-";
+  const workers = findProcesses().filter((p) => p.role.startsWith(prefix));
+  if (workers.length === 0) {
+    console.log(`
+persisting a backlog on ${pipeline}: no ${prefix}* process found, skipped`);
+    return;
+  }
+  const couponId = await createCoupon(gql, 10_000_000, pipeline);
+  const signalAll = (signal: NodeJS.Signals) => {
+    for (const { pid } of workers) process.kill(pid, signal);
+  };
+  signalAll("SIGSTOP");
+  let accepted = 0;
+  try {
+    const { result } = await runGenerator({
+      mode: "closed",
+      connections: Math.max(...sweep),
+      durationMs,
+      url,
+      couponId,
+      userBase,
+    });
+    userBase += result.sent + 1;
+    accepted = result.accepted.length;
+  } finally {
+    signalAll("SIGCONT");
+  }
+  const resumedAt = Date.now();
+  let issued = new Map<string, number>();
+  await waitUntil(
+    async () => {
+      issued = await issuedAt(couponId);
+      return issued.size >= accepted;
+    },
+    { timeoutMs: 180_000, intervalMs: 200, what: `${accepted} backlogged requests in PostgreSQL` },
+  );
+  const seconds = (Math.max(...issued.values()) - resumedAt) / 1000;
+  const rowsPerSecond = accepted / seconds;
+  persisted.push({ pipeline, backlog: accepted, seconds, rowsPerSecond });
+  console.log(
+    `
+persisting a backlog on ${pipeline}: ${n0(accepted)} requests of one coupon in ${seconds.toFixed(1)} s after the workers resumed, ${n0(rowsPerSecond)} rows/s`,
+  );
+}
+
+const persisted: Array<{
+  pipeline: IssuePipeline;
+  backlog: number;
+  seconds: number;
+  rowsPerSecond: number;
+}> = [];
+if (only.has("persist")) for (const pipeline of pipelines) await persistBacklog(pipeline);
+
+/**
  * The seed's table (its estimates for a Redis-queue worker and for Redis + Kafka) beside this run's
  * figures: answers per second and answer times of the accept-heavy run at the most presses in
  * flight, coupons issued per second in it (a coupon with stock for every press) and in the drop.
@@ -313,6 +375,15 @@ function seedTable(): void {
       "3,000 TPS",
       "9,000 TPS",
       (p) => cell(p, (f) => perSecond(f.issuedPerSecond), "accept-heavy"),
+    ],
+    [
+      "issued/s, a backlog of one coupon (workers alone with it)",
+      "3,000 TPS",
+      "9,000 TPS",
+      (p) => {
+        const backlog = persisted.find((b) => b.pipeline === p);
+        return backlog ? perSecond(backlog.rowsPerSecond) : "not run";
+      },
     ],
     [
       `issued/s, ${dropName}`,
@@ -384,7 +455,10 @@ const machine = {
 };
 mkdirSync(values.out, { recursive: true });
 const jsonPath = join(values.out, `bench-${gatewayRuntime}.json`);
-writeFileSync(jsonPath, `${JSON.stringify({ machine, scenarios: figures, ceiling }, null, 2)}\n`);
+writeFileSync(
+  jsonPath,
+  `${JSON.stringify({ machine, scenarios: figures, persisted, ceiling }, null, 2)}\n`,
+);
 const closed = (name: string, pipeline: IssuePipeline) =>
   figures.filter((f) => f.name === name && f.mode === "closed" && f.pipeline === pipeline);
 const series = (
