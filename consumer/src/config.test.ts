@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readConsumerConfig } from "./config.ts";
+import { readConsumerConfig, readWorkerConfig } from "./config.ts";
 
 describe("consumer configuration", () => {
   it("works on the pinned topic, groups and keys unless told otherwise", () => {
@@ -11,6 +11,49 @@ describe("consumer configuration", () => {
       redisKeyPrefix: "",
       redisClusterNodes: [],
     });
+  });
+
+  it("runs both pipelines unless ISSUE_PIPELINES names fewer, and fits the rollout's default to them", () => {
+    expect(readConsumerConfig({})).toMatchObject({
+      pipelines: ["KAFKA", "REDIS_STREAM"],
+      kafkaEnabled: true,
+      pipelineRolloutPercent: 0,
+    });
+    expect(readConsumerConfig({ ISSUE_PIPELINES: "REDIS_STREAM" })).toMatchObject({
+      pipelines: ["REDIS_STREAM"],
+      kafkaEnabled: false,
+      pipelineRolloutPercent: 100,
+    });
+    expect(readConsumerConfig({ ISSUE_PIPELINES: " REDIS_STREAM, KAFKA " })).toMatchObject({
+      pipelines: ["KAFKA", "REDIS_STREAM"],
+    });
+    expect(() => readConsumerConfig({ ISSUE_PIPELINES: "REDIS" })).toThrow(/ISSUE_PIPELINES/);
+    expect(() => readConsumerConfig({ ISSUE_PIPELINES: "" })).toThrow(/ISSUE_PIPELINES/);
+    expect(() =>
+      readConsumerConfig({ ISSUE_PIPELINES: "REDIS_STREAM", ISSUE_PIPELINE_ROLLOUT_PERCENT: "50" }),
+    ).toThrow(/would give KAFKA to 50 % of new coupons, but ISSUE_PIPELINES=REDIS_STREAM/);
+  });
+
+  it("refuses to start a worker of a pipeline the deployment does not run", () => {
+    expect(readWorkerConfig("REDIS_STREAM", { ISSUE_PIPELINES: "REDIS_STREAM" }).pipelines).toEqual(
+      ["REDIS_STREAM"],
+    );
+    expect(() => readWorkerConfig("KAFKA", { ISSUE_PIPELINES: "REDIS_STREAM" })).toThrow(
+      "it serves the KAFKA pipeline, which ISSUE_PIPELINES=REDIS_STREAM does not run",
+    );
+    expect(() => readWorkerConfig("REDIS_STREAM", { ISSUE_PIPELINES: "KAFKA" })).toThrow(
+      /REDIS_STREAM pipeline/,
+    );
+  });
+
+  it("without Kafka, lets the development event key be used whatever KAFKA_BROKERS says", () => {
+    // No event goes to a broker: the brokers' addresses do not make the key public.
+    expect(() => readConsumerConfig({ KAFKA_BROKERS: "10.0.0.9:9092" })).toThrow(
+      /development event signing key/,
+    );
+    expect(
+      readConsumerConfig({ ISSUE_PIPELINES: "REDIS_STREAM", KAFKA_BROKERS: "10.0.0.9:9092" }),
+    ).toMatchObject({ kafkaEnabled: false });
   });
 
   it("points at a Redis Cluster through REDIS_CLUSTER_NODES", () => {

@@ -17,6 +17,11 @@ import { messageOf } from "#shared/errors/message-of.ts";
 import { eventKeysEnv, hostsOfBrokerList, readEventKeys } from "#shared/event-signing-keys.ts";
 import { assertSecretFitsUse } from "#shared/http-kit/credentials-rule.ts";
 import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
+import {
+  enabledPipelinesSetting,
+  type IssuePipeline,
+  rolloutPercentFor,
+} from "#shared/issue-pipeline.ts";
 import { logEnv, logSettingsOf } from "#shared/logging/logger.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 import { clusterNodesSetting, parseClusterNodes } from "#shared/redis/redis-endpoint.ts";
@@ -63,14 +68,16 @@ const envSchema = z.object({
     .default(RECONCILER_DEFAULTS.giveUpAfterMs),
   ALERT_WEBHOOK_URL: z.url().optional(),
   /**
-   * Percent (0-100) of coupons created without a named pipeline that get REDIS_STREAM: the gradual
-   * switch. Read by the control process, which creates coupons; a coupon keeps what it got.
+   * The pipelines this deployment runs (comma-separated, default both). `REDIS_STREAM` alone: no
+   * Kafka client anywhere, and a coupon on KAFKA is refused when it is created.
    */
-  ISSUE_PIPELINE_ROLLOUT_PERCENT: z.coerce
-    .number()
-    .min(0)
-    .max(100)
-    .default(STREAM_DEFAULTS.rolloutPercent),
+  ISSUE_PIPELINES: enabledPipelinesSetting,
+  /**
+   * Percent (0-100) of coupons created without a named pipeline that get REDIS_STREAM: the gradual
+   * switch. Read by the control process, which creates coupons; a coupon keeps what it got. Unset:
+   * 0, or 100 when only REDIS_STREAM runs.
+   */
+  ISSUE_PIPELINE_ROLLOUT_PERCENT: z.coerce.number().min(0).max(100).optional(),
   STREAM_CONSUMER_GROUP: z.string().min(1).default(STREAM_DEFAULTS.group),
   STREAM_DLT_MONITOR_GROUP: z.string().min(1).default(STREAM_DEFAULTS.deadLetterGroup),
   /** An unacknowledged stream entry idle this long is taken over from its (dead) worker. */
@@ -106,12 +113,21 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
   assertSecretFitsUse({ ...token, listensOn: internal.hostname });
   assertSecretFitsUse({ ...token, listensOn: c.METRICS_HOST });
   const development = c.INTERNAL_API_TOKEN === LOCAL_DEFAULTS.INTERNAL_API_TOKEN;
+  const pipelines = c.ISSUE_PIPELINES;
+  const kafkaEnabled = pipelines.includes("KAFKA");
+  const pipelineRolloutPercent = rolloutPercentFor(
+    pipelines,
+    c.ISSUE_PIPELINE_ROLLOUT_PERCENT,
+    STREAM_DEFAULTS.rolloutPercent,
+  );
   const kafkaBrokers = splitCommaList(c.KAFKA_BROKERS);
   // Events come from and go to the brokers: the development key only while nobody but this
-  // machine can reach them.
+  // machine can reach them (none do when no Kafka runs).
   const eventKeys = readEventKeys(
     c,
-    hostsOfBrokerList(kafkaBrokers).map((host) => ({ host, what: "KAFKA_BROKERS" })),
+    kafkaEnabled
+      ? hostsOfBrokerList(kafkaBrokers).map((host) => ({ host, what: "KAFKA_BROKERS" }))
+      : [],
   );
   return {
     log: logSettingsOf(c),
@@ -119,6 +135,10 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
     redisUrl: c.REDIS_URL,
     /** Empty: one Redis at `redisUrl`; else a Redis Cluster through these nodes. */
     redisClusterNodes: c.REDIS_CLUSTER_NODES,
+    /** The pipelines this deployment runs (`ISSUE_PIPELINES`). */
+    pipelines,
+    /** Whether the KAFKA pipeline runs: without it, no process opens a Kafka client. */
+    kafkaEnabled,
     kafkaBrokers,
     /** Signs what the reconciler and replay produce; verifies what the workers consume. */
     eventKeys,
@@ -148,7 +168,7 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
       giveUpAfterMs: c.RECONCILE_GIVE_UP_AFTER_MS,
     },
     alertWebhookUrl: c.ALERT_WEBHOOK_URL ?? null,
-    pipelineRolloutPercent: c.ISSUE_PIPELINE_ROLLOUT_PERCENT,
+    pipelineRolloutPercent,
     stream: {
       group: c.STREAM_CONSUMER_GROUP,
       deadLetterGroup: c.STREAM_DLT_MONITOR_GROUP,
@@ -161,6 +181,22 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
     /** The internal API's and the health servers' timeouts and connection cap. */
     httpLimits: readHttpServerLimits(env),
   };
+}
+
+/**
+ * The configuration of a process that serves one pipeline (an issue worker KAFKA, a stream worker
+ * REDIS_STREAM), or the refusal to start one the deployment does not run (`ISSUE_PIPELINES`).
+ */
+export function readWorkerConfig(
+  pipeline: IssuePipeline,
+  env: Record<string, string | undefined> = process.env,
+): ConsumerConfig {
+  const config = readConsumerConfig(env);
+  if (!config.pipelines.includes(pipeline))
+    throw new Error(
+      `it serves the ${pipeline} pipeline, which ISSUE_PIPELINES=${config.pipelines.join(",")} does not run`,
+    );
+  return config;
 }
 
 /**

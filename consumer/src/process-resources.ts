@@ -37,6 +37,29 @@ export async function openCoreResources(config: ConsumerConfig, logger: Logger) 
 }
 
 /**
+ * A Kafka client and its durable producer, connected: what the KAFKA pipeline's side of a process
+ * needs beside the core resources. `close` lets the producer go.
+ */
+export async function openKafkaResources(
+  config: ConsumerConfig,
+  kafkaClientId: string,
+  logger: Logger,
+) {
+  const kafka = createKafkaClient(config.kafkaBrokers, kafkaClientId, logger);
+  const producer = createDurableProducer(kafka);
+  await producer.connect();
+  return {
+    kafka,
+    producer,
+    async close(): Promise<void> {
+      await producer.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+export type KafkaResources = Awaited<ReturnType<typeof openKafkaResources>>;
+
+/**
  * What the Kafka side's processes (the control process and every issue worker) open: the core
  * resources and a Kafka client with its durable producer, connected. `close` lets them go again,
  * producer first and PostgreSQL last.
@@ -47,15 +70,13 @@ export async function openProcessResources(
   logger: Logger,
 ) {
   const core = await openCoreResources(config, logger);
-  const kafka = createKafkaClient(config.kafkaBrokers, kafkaClientId, logger);
-  const producer = createDurableProducer(kafka);
-  await producer.connect();
+  const kafkaSide = await openKafkaResources(config, kafkaClientId, logger);
   return {
     ...core,
-    kafka,
-    producer,
+    kafka: kafkaSide.kafka,
+    producer: kafkaSide.producer,
     async close(): Promise<void> {
-      await producer.disconnect().catch(() => undefined);
+      await kafkaSide.close();
       await core.close();
     },
   };

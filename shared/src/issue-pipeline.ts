@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { commaList } from "./comma-list.ts";
 
 /**
  * How a coupon's admitted requests reach PostgreSQL (GraphQL `IssuePipeline`, pinned):
@@ -28,4 +29,39 @@ export function choosePipeline(
 ): IssuePipeline {
   if (named) return named;
   return random() * 100 < rolloutPercent ? "REDIS_STREAM" : DEFAULT_ISSUE_PIPELINE;
+}
+
+/**
+ * `ISSUE_PIPELINES`: the pipelines a deployment runs, comma-separated; default both. Without `KAFKA`
+ * nothing needs a broker: `npm start` starts neither one nor the Kafka REST proxy, the control
+ * process opens no Kafka client, and a coupon on KAFKA is refused when it is created.
+ */
+export const enabledPipelinesSetting = commaList
+  .pipe(z.array(issuePipelineSchema).min(1, `name at least one of ${ISSUE_PIPELINES.join(", ")}`))
+  .transform((named) => ISSUE_PIPELINES.filter((pipeline) => named.includes(pipeline)))
+  .default([...ISSUE_PIPELINES]);
+
+/**
+ * The rollout percentage a deployment's pipelines allow, or the refusal of one that would hand new
+ * coupons to a pipeline that does not run. Unset, it is 100 when only REDIS_STREAM runs (a coupon
+ * created without naming one gets the pipeline there is) and the project's default otherwise.
+ */
+export function rolloutPercentFor(
+  enabled: readonly IssuePipeline[],
+  setPercent: number | undefined,
+  defaultPercent: number,
+): number {
+  const only = enabled.length === 1 ? enabled[0] : undefined;
+  const percent = setPercent ?? (only === "REDIS_STREAM" ? 100 : defaultPercent);
+  if (only === "REDIS_STREAM" && percent < 100)
+    throw new Error(
+      `ISSUE_PIPELINE_ROLLOUT_PERCENT=${percent} would give KAFKA to ${100 - percent} % of new coupons, ` +
+        "but ISSUE_PIPELINES=REDIS_STREAM runs no Kafka: set it to 100, or unset it",
+    );
+  if (only === "KAFKA" && percent > 0)
+    throw new Error(
+      `ISSUE_PIPELINE_ROLLOUT_PERCENT=${percent} would give REDIS_STREAM to ${percent} % of new coupons, ` +
+        "but ISSUE_PIPELINES=KAFKA runs no stream workers: set it to 0, or unset it",
+    );
+  return percent;
 }

@@ -4,6 +4,7 @@ import {
   workerMetricsPort as defaultWorkerMetricsPort,
   STACK_DEFAULTS,
 } from "#shared/defaults.ts";
+import { ISSUE_PIPELINES, type IssuePipeline } from "#shared/issue-pipeline.ts";
 import { REPO_ROOT } from "./paths.ts";
 import type { ProcessSpec } from "./supervisor/supervisor.ts";
 import { workerdGatewaySpec } from "./workers/workerd-gateway.ts";
@@ -38,7 +39,13 @@ export interface AppProcessesOptions {
    * Every other process keeps `env.REDIS_URL`. Default `env.REDIS_URL`.
    */
   redisRestRedisUrl?: string;
-  /** Default `STACK_DEFAULTS.consumerCount`. */
+  /**
+   * The pipelines the system runs, handed to every process as `ISSUE_PIPELINES`. Without KAFKA no
+   * Kafka REST proxy and no issue workers are started; without REDIS_STREAM no stream workers.
+   * Default both.
+   */
+  pipelines?: readonly IssuePipeline[];
+  /** Issue workers, when KAFKA runs. Default `STACK_DEFAULTS.consumerCount`. */
   workers?: number;
   /** Stream workers (the REDIS_STREAM pipeline), beside the issue workers. Default `STACK_DEFAULTS.streamWorkerCount`. */
   streamWorkers?: number;
@@ -62,8 +69,9 @@ const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
  * workers (both kinds side by side: each coupon's pipeline says which serves it), gateway.
  */
 export function appProcesses({
-  env,
-  redisRestRedisUrl = env.REDIS_URL,
+  env: stackEnv,
+  redisRestRedisUrl = stackEnv.REDIS_URL,
+  pipelines = ISSUE_PIPELINES,
   workers = STACK_DEFAULTS.consumerCount,
   gatewayRuntime = STACK_DEFAULTS.gatewayRuntime,
   workerMetricsPort = defaultWorkerMetricsPort,
@@ -72,6 +80,9 @@ export function appProcesses({
   extraEnv = {},
 }: AppProcessesOptions): ProcessSpec[] {
   const health = (base: string) => `${base.replace(/\/$/, "")}/health`;
+  // Every process agrees on what runs: the control process refuses coupons on anything else.
+  const env = { ...stackEnv, ISSUE_PIPELINES: pipelines.join(",") };
+  const kafka = pipelines.includes("KAFKA");
   const specs: ProcessSpec[] = [
     {
       name: "redis-rest",
@@ -80,22 +91,23 @@ export function appProcesses({
       env: { ...env, REDIS_URL: redisRestRedisUrl },
       healthUrl: health(env.REDIS_REST_URL),
     },
-    {
+  ];
+  if (kafka)
+    specs.push({
       name: "kafka-rest",
       command: node,
       args: ["proxies/kafka-rest/src/main.ts"],
       env,
       healthUrl: health(env.KAFKA_REST_URL),
-    },
-    {
-      name: "control",
-      command: node,
-      args: ["consumer/src/control/main.ts"],
-      env: { ...env, ...extraEnv.control },
-      healthUrl: health(env.INTERNAL_API_URL),
-    },
-  ];
-  for (let i = 1; i <= workers; i++) {
+    });
+  specs.push({
+    name: "control",
+    command: node,
+    args: ["consumer/src/control/main.ts"],
+    env: { ...env, ...extraEnv.control },
+    healthUrl: health(env.INTERNAL_API_URL),
+  });
+  for (let i = 1; kafka && i <= workers; i++) {
     const port = workerMetricsPort(i);
     specs.push({
       name: `worker-${i}`,
@@ -105,7 +117,7 @@ export function appProcesses({
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
   }
-  for (let i = 1; i <= streamWorkers; i++) {
+  for (let i = 1; pipelines.includes("REDIS_STREAM") && i <= streamWorkers; i++) {
     const port = streamWorkerMetricsPort(i);
     specs.push({
       name: `stream-worker-${i}`,

@@ -18,6 +18,11 @@ export interface InfrastructureOptions {
    */
   redisClusterNodes?: readonly ClusterNode[];
   kafkaBrokers: string;
+  /**
+   * Whether Kafka is needed (the KAFKA pipeline runs). Without it no broker is probed, started or
+   * given topics: a Redis-only system needs none. Default true.
+   */
+  withKafka?: boolean;
   /** The Redis REST proxy's token, from which its Redis user's password is derived. */
   redisRestToken?: string;
   /** The topics to make when missing. Default the pinned issue topic and its dead-letter topic. */
@@ -37,8 +42,9 @@ export interface Infrastructure {
 }
 
 /**
- * Kafka, Redis and PostgreSQL: each reused when already reachable at its configured address, else
- * started here; then the Redis REST proxy's ACL user, the database, its migrations and the topics.
+ * Kafka (unless `withKafka` is false), Redis and PostgreSQL: each reused when already reachable at
+ * its configured address, else started here; then the Redis REST proxy's ACL user, the database,
+ * its migrations and the topics.
  * Stops only what it started.
  */
 export async function startInfrastructure({
@@ -46,6 +52,7 @@ export async function startInfrastructure({
   redisUrl,
   redisClusterNodes = [],
   kafkaBrokers,
+  withKafka = true,
   redisRestToken = LOCAL_DEFAULTS.REDIS_REST_TOKEN,
   topics = REQUIRED_TOPICS,
   log = (s, l) => console.log(`[${s}] ${l}`),
@@ -70,6 +77,7 @@ export async function startInfrastructure({
     started.push(await ensurePostgres(databaseUrl, (line) => log("postgres", line)));
     await ensureDatabase(databaseUrl);
     await migrate(databaseUrl);
+    if (!withKafka) return { kafka, redisRestRedisUrl, stop };
     const brokers = kafkaBrokers.split(",").map((b) => b.trim());
     if (!(await isKafkaReady(brokers))) {
       const [host, port] = (brokers[0] ?? "").split(":");

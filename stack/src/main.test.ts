@@ -1,14 +1,22 @@
 // `npm start` itself, run as a process on ports, a data directory, topics and groups of its own
 // (another stack may hold the default ports on this machine; nothing here assumes they are free).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import {
+  CREATE_COUPON,
+  createGraphqlClient,
+  ISSUE_COUPON,
+  type IssueResult,
+  REQUEST_STATUS,
+} from "#test-support/graphql-client.ts";
 import { deleteTopicsAndGroups } from "#test-support/own-kafka.ts";
 import { freePort } from "#test-support/system.ts";
 import { type SystemNames, uniqueSystemNames } from "#test-support/unique-name.ts";
-import { waitUntil } from "#test-support/wait.ts";
+import { mapWithConcurrency, waitUntil } from "#test-support/wait.ts";
 import { REPO_ROOT } from "./paths.ts";
 import { findPortHolders } from "./supervisor/port-holders.ts";
 
@@ -234,5 +242,109 @@ describe("npm start", () => {
     expect(launcher.output.join("\n")).toMatch(/gateway keeps failing: 5 times in a row/);
     expect(killed.size).toBe(5);
     for (const port of setup.ports) expect(findPortHolders(port)).toEqual([]);
+  }, 300_000);
+
+  it("with ISSUE_PIPELINES=REDIS_STREAM runs a drop end to end without any broker: none started, none reached, a KAFKA coupon refused", async () => {
+    const setup = await launcherSetup();
+    // Where KAFKA_BROKERS points, a listener that only counts who connects: a broker started, probed
+    // or connected to by any process of the run would show here (or fail to bind its port).
+    const knocks: string[] = [];
+    const sentinel = createServer((socket) => {
+      knocks.push(`${socket.remoteAddress}:${socket.remotePort}`);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => sentinel.listen(0, "127.0.0.1", resolve));
+    const brokerPort = (sentinel.address() as { port: number }).port;
+    const [gatewayPort, redisRestPort, kafkaRestPort, internalPort, metricsPort] = setup.ports as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    // npm start's stream workers go after the issue workers' metrics ports.
+    const streamMetricsPorts = [metricsPort + 10, metricsPort + 11];
+    try {
+      const launcher = launch({
+        ...setup,
+        env: {
+          ...setup.env,
+          ISSUE_PIPELINES: "REDIS_STREAM",
+          KAFKA_BROKERS: `127.0.0.1:${brokerPort}`,
+        },
+      });
+      await launcher.waitFor(/coupon-drop ready in \d/);
+      const text = launcher.output.join("\n");
+      expect(text).toMatch(/no Kafka \(ISSUE_PIPELINES=REDIS_STREAM\)/);
+      expect(text).not.toMatch(/starting Apache Kafka|\[kafka-rest\]|\[worker-\d\]/);
+      expect(findPortHolders(kafkaRestPort)).toEqual([]);
+      expect(findPortHolders(metricsPort)).toEqual([]);
+      // Its processes: proxy, control, two stream workers, gateway; none of them a JVM.
+      const pids = appPids(launcher, [
+        redisRestPort,
+        internalPort,
+        ...streamMetricsPorts,
+        gatewayPort,
+      ]);
+      expect(pids).toHaveLength(5);
+      for (const pid of pids) expect(readlinkSync(`/proc/${pid}/exe`)).not.toMatch(/java/);
+
+      const gql = createGraphqlClient(`http://127.0.0.1:${gatewayPort}/graphql`);
+      const refused = await gql.request(CREATE_COUPON, {
+        input: { name: "on a broker that is not there", totalQuantity: 5, pipeline: "KAFKA" },
+      });
+      expect(refused.data).toBeNull();
+      expect(refused.errors?.[0]?.extensions?.code).toBe("PIPELINE_DISABLED");
+      expect(refused.errors?.[0]?.message).toMatch(
+        /The KAFKA pipeline does not run in this deployment \(ISSUE_PIPELINES=REDIS_STREAM\): create the coupon with pipeline REDIS_STREAM/,
+      );
+
+      // Created without naming a pipeline, it gets the one there is.
+      const created = await gql.request<{ createCoupon: { id: string; pipeline: string } }>(
+        CREATE_COUPON,
+        { input: { name: "redis only", totalQuantity: 10 } },
+      );
+      expect(created.errors).toBeUndefined();
+      expect(created.data?.createCoupon.pipeline).toBe("REDIS_STREAM");
+      const couponId = created.data?.createCoupon.id as string;
+
+      const userBase = 30_000_000 + Math.floor(Math.random() * 1_000_000) * 10;
+      const users = Array.from({ length: 25 }, (_, i) => String(userBase + i));
+      const answers = await mapWithConcurrency(users, 25, async (userId) => {
+        const reply = await gql.request<{ issueCoupon: IssueResult }>(
+          ISSUE_COUPON,
+          { couponId },
+          userId,
+        );
+        expect(reply.errors).toBeUndefined();
+        return { userId, result: reply.data?.issueCoupon as IssueResult };
+      });
+      const accepted = answers.filter((a) => a.result.__typename === "IssueAccepted");
+      expect(accepted).toHaveLength(10);
+      expect(answers.filter((a) => a.result.__typename === "SoldOut")).toHaveLength(15);
+      // Each winner's subscription ends ISSUED and completes.
+      const followed = await Promise.all(
+        accepted.map(({ userId, result }) =>
+          gql.subscribe<{ requestStatus: { status: string } }>(
+            REQUEST_STATUS,
+            { requestId: result.requestId },
+            { userId },
+          ),
+        ),
+      );
+      for (const { events, completed } of followed) {
+        expect(events.at(-1)?.data?.requestStatus.status).toBe("ISSUED");
+        expect(completed).toBe(true);
+      }
+      const coupon = await gql.request<{ coupon: { issuedCount: number; remaining: number } }>(
+        `query($id: ID!) { coupon(id: $id) { issuedCount remaining } }`,
+        { id: couponId },
+      );
+      expect(coupon.data?.coupon).toEqual({ issuedCount: 10, remaining: 0 });
+      expect(knocks).toEqual([]);
+      expect(await stopLauncher(launcher)).toBe(0);
+    } finally {
+      await new Promise((resolve) => sentinel.close(resolve));
+    }
   }, 300_000);
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { STACK_DEFAULTS, streamWorkerMetricsPort, TOPICS } from "#shared/defaults.ts";
 import { describeIssues } from "#shared/describe-issues.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { enabledPipelinesSetting } from "#shared/issue-pipeline.ts";
 import { readLogSettings } from "#shared/logging/logger.ts";
 import { parseClusterNodes } from "#shared/redis/redis-endpoint.ts";
 import { appProcesses, GATEWAY_RUNTIMES } from "./app-processes.ts";
@@ -31,6 +32,8 @@ const options = z
       .max(32)
       .default(STACK_DEFAULTS.streamWorkerCount),
     GATEWAY_RUNTIME: z.enum(GATEWAY_RUNTIMES).default(STACK_DEFAULTS.gatewayRuntime),
+    /** `REDIS_STREAM` alone: no broker, no Kafka REST proxy, no issue workers are started. */
+    ISSUE_PIPELINES: enabledPipelinesSetting,
     WORKER_METRICS_BASE_PORT: z.coerce
       .number()
       .int()
@@ -46,11 +49,14 @@ if (!options.success) {
   process.exit(2);
 }
 const {
-  CONSUMER_COUNT: workers,
-  STREAM_WORKER_COUNT: streamWorkers,
   GATEWAY_RUNTIME: gatewayRuntime,
   WORKER_METRICS_BASE_PORT: metricsBase,
+  ISSUE_PIPELINES: pipelines,
 } = options.data;
+const withKafka = pipelines.includes("KAFKA");
+// Workers of a pipeline that does not run are not started (they would refuse to).
+const workers = withKafka ? options.data.CONSUMER_COUNT : 0;
+const streamWorkers = pipelines.includes("REDIS_STREAM") ? options.data.STREAM_WORKER_COUNT : 0;
 const workerMetricsPort = (worker: number) => metricsBase + worker;
 // Stream workers after the issue workers' ports: 10 further on, as the defaults put them.
 const streamMetricsPort = (worker: number) =>
@@ -98,6 +104,7 @@ try {
   // (another run's proxy or control, say) stops the start here, naming the holder.
   const planned = appProcesses({
     env,
+    pipelines,
     workers,
     gatewayRuntime,
     workerMetricsPort,
@@ -113,6 +120,7 @@ try {
     redisUrl: env.REDIS_URL,
     redisClusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES ?? ""),
     kafkaBrokers: env.KAFKA_BROKERS,
+    withKafka,
     redisRestToken: env.REDIS_REST_TOKEN,
     topics,
     log: write,
@@ -121,6 +129,7 @@ try {
   const specs = appProcesses({
     env,
     redisRestRedisUrl,
+    pipelines,
     workers,
     gatewayRuntime,
     workerMetricsPort,
@@ -150,7 +159,12 @@ try {
     );
     write("stack", `drop dashboard    ${env.INTERNAL_API_URL}/dashboard`);
     write("stack", `worker metrics    ${metrics.join("  ")}`);
-    write("stack", `Redis REST        ${env.REDIS_REST_URL}   Kafka REST ${env.KAFKA_REST_URL}`);
+    write(
+      "stack",
+      withKafka
+        ? `Redis REST        ${env.REDIS_REST_URL}   Kafka REST ${env.KAFKA_REST_URL}`
+        : `Redis REST        ${env.REDIS_REST_URL}   no Kafka (ISSUE_PIPELINES=${pipelines.join(",")})`,
+    );
     write("stack", `coupon-drop ready in ${seconds}s — Ctrl-C stops it`);
   }
 } catch (error) {

@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { inject, type ProvidedContext } from "vitest";
 import { TOPICS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
+import { ISSUE_PIPELINES, type IssuePipeline } from "#shared/issue-pipeline.ts";
 import { type ClusterNode, formatClusterNodes } from "#shared/redis/redis-endpoint.ts";
 import { appProcesses, type GatewayRuntime } from "#stack/app-processes.ts";
 import { issueTopics } from "#stack/kafka/kafka-topics.ts";
@@ -20,6 +21,11 @@ export interface SystemOptions {
   workers?: number;
   /** Stream workers beside the issue workers. Default 2. */
   streamWorkers?: number;
+  /**
+   * The pipelines the system runs (`ISSUE_PIPELINES`): without KAFKA no Kafka REST proxy and no
+   * issue workers, and no topics are made. Default both.
+   */
+  pipelines?: readonly IssuePipeline[];
   extraEnv?: Parameters<typeof appProcesses>[0]["extraEnv"];
   /** Infrastructure other than the global setup's (a fault scenario's own broker or Redis). */
   infra?: Partial<ProvidedContext["testEnv"]>;
@@ -90,6 +96,7 @@ export async function startSystem({
   gatewayRuntime = "node",
   workers = 3,
   streamWorkers = 2,
+  pipelines = ISSUE_PIPELINES,
   extraEnv,
   infra: infraOverrides,
   redisClusterNodes = [],
@@ -98,7 +105,9 @@ export async function startSystem({
 }: SystemOptions = {}) {
   const infra = { ...inject("testEnv"), ...infraOverrides };
   const brokers = infra.KAFKA_BROKERS.split(",");
-  if (names) await createTopics(brokers, issueTopics(names.issueTopic, names.deadLetterTopic));
+  const withKafka = pipelines.includes("KAFKA");
+  if (names && withKafka)
+    await createTopics(brokers, issueTopics(names.issueTopic, names.deadLetterTopic));
   // Ports the OS just handed out, not a guessed range: a guess can land on a client connection's
   // port. All held open together until each is known, so no two processes get the same one.
   const [gateway, redisRest, kafkaRest, internal, ...metricsPorts] = (await freePorts(
@@ -128,7 +137,7 @@ export async function startSystem({
     log: (line) => lines.push(`[redis] ${line}`),
   });
   const removeNames = async () => {
-    if (!names) return;
+    if (!names || !withKafka) return;
     await deleteTopicsAndGroups(brokers, {
       topics: [names.issueTopic, names.deadLetterTopic],
       groups: [names.consumerGroup, names.dltMonitorGroup],
@@ -146,6 +155,7 @@ export async function startSystem({
   const specs = appProcesses({
     env,
     redisRestRedisUrl,
+    pipelines,
     workers,
     gatewayRuntime,
     workerMetricsPort: (worker) => metricsPorts[worker - 1] as number,

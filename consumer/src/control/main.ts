@@ -1,4 +1,6 @@
-// The control process: internal API for the gateway, DLT monitor, reconciler, metrics.
+// The control process: internal API for the gateway, DLT monitor, reconciler, metrics. Without the
+// KAFKA pipeline (ISSUE_PIPELINES=REDIS_STREAM) it opens no Kafka client: the DLT monitor reads the
+// dead-letter stream only, and the reconciler re-enqueues into the coupons' streams.
 import { runServiceProcess } from "#shared/http-kit/service-process.ts";
 import { createEventSigner, createEventVerifier } from "#shared/issue-event-signature.ts";
 import { readConsumerConfig } from "../config.ts";
@@ -15,7 +17,7 @@ import { createDependencyProbes } from "../monitoring/dependency-probes.ts";
 import { createHealthRoutes } from "../monitoring/health-server.ts";
 import { createControlMetrics } from "../monitoring/metrics.ts";
 import { runPeriodically } from "../monitoring/periodic.ts";
-import { openProcessResources } from "../process-resources.ts";
+import { openCoreResources, openKafkaResources } from "../process-resources.ts";
 import { createReconciler } from "../reconciler/reconciler.ts";
 import { createRedisClient } from "../redis/redis-client.ts";
 
@@ -23,8 +25,16 @@ await runServiceProcess({
   name: "control",
   readConfig: () => readConsumerConfig(),
   async start(config, logger) {
-    const resources = await openProcessResources(config, "control", logger);
-    const { registry, database, redis, store, kafka, producer } = resources;
+    const resources = await openCoreResources(config, logger);
+    const { registry, database, redis, store } = resources;
+    const kafkaSide = config.kafkaEnabled
+      ? await openKafkaResources(config, "control", logger).catch(async (error) => {
+          await resources.close();
+          throw error;
+        })
+      : null;
+    const kafka = kafkaSide?.kafka ?? null;
+    const producer = kafkaSide?.producer ?? null;
     const metrics = createControlMetrics(registry);
 
     const deadLetterRepository = createDeadLetterRepository(database.orm.em);
@@ -55,6 +65,7 @@ await runServiceProcess({
     const server = createInternalApiServer({
       coupons: createCouponService(database.coupons, store, {
         pipelineRolloutPercent: config.pipelineRolloutPercent,
+        pipelines: config.pipelines,
       }),
       deadLetters: { deadLetters: deadLetterRepository, replay },
       token: config.internalApi.token,
@@ -95,42 +106,47 @@ await runServiceProcess({
     }).start(config.reconcile.intervalMs);
 
     // What Prometheus alerts on when the workers cannot say it themselves (frozen, or down): the
-    // persistence group's lag, and whether Kafka, Redis and PostgreSQL answer.
-    const admin = kafka.admin();
-    await admin.connect();
-    const lag = createConsumerLag({
-      admin,
-      groupId: config.consumerGroup,
-      topic: config.issueTopic,
-      metrics,
-    });
+    // persistence group's lag, and whether Kafka (when it runs), Redis and PostgreSQL answer.
+    const admin = kafka?.admin() ?? null;
+    await admin?.connect();
     const probes = createDependencyProbes({
       metrics,
       probes: {
-        kafka: () => admin.describeCluster(),
+        ...(admin ? { kafka: () => admin.describeCluster() } : {}),
         redis: () => redis.ping(),
         postgresql: async () => metrics.deadLettersStored.set(await deadLetterRepository.count()),
       },
     });
     const watching = [
-      runPeriodically(lag.sample, config.monitoring.lagSampleIntervalMs, (message) =>
-        logger.warn(`consumer lag not sampled: ${message}`),
-      ),
       runPeriodically(probes.probeAll, config.monitoring.probeIntervalMs, (message) =>
         logger.warn(`dependency probes failed: ${message}`),
       ),
     ];
+    if (admin) {
+      const lag = createConsumerLag({
+        admin,
+        groupId: config.consumerGroup,
+        topic: config.issueTopic,
+        metrics,
+      });
+      watching.push(
+        runPeriodically(lag.sample, config.monitoring.lagSampleIntervalMs, (message) =>
+          logger.warn(`consumer lag not sampled: ${message}`),
+        ),
+      );
+    }
 
     return {
-      readyLine: `internal API on ${config.internalApi.url}`,
+      readyLine: `internal API on ${config.internalApi.url} (pipelines ${config.pipelines.join(", ")})`,
       async close() {
         await server.close();
         await snapshots.close();
         await Promise.all(watching.map((w) => w.stop()));
-        await admin.disconnect().catch(() => undefined);
+        await admin?.disconnect().catch(() => undefined);
         await reconciler.stop();
         await monitor.stop().catch(() => undefined);
         deadLetterReader.disconnect();
+        await kafkaSide?.close();
         await resources.close();
       },
     };

@@ -1,6 +1,7 @@
 import { STREAM_DEFAULTS } from "#shared/defaults.ts";
+import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import type { CouponJson, CreateCouponInput, RequestJson } from "#shared/internal-api/contract.ts";
-import { choosePipeline } from "#shared/issue-pipeline.ts";
+import { choosePipeline, ISSUE_PIPELINES, type IssuePipeline } from "#shared/issue-pipeline.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 
 /** What the coupon service needs from PostgreSQL (implemented over MikroORM in consumer/src/db). */
@@ -21,6 +22,11 @@ export interface CouponDatabase {
 export interface CouponServiceOptions {
   /** Percent of coupons created without a named pipeline that get REDIS_STREAM. Default 0. */
   pipelineRolloutPercent?: number;
+  /**
+   * The pipelines this deployment runs (`ISSUE_PIPELINES`): a coupon on another is refused with
+   * `PipelineDisabledError` before anything is written. Default both.
+   */
+  pipelines?: readonly IssuePipeline[];
   /** Test seam for the rollout's dice. */
   random?: () => number;
 }
@@ -28,7 +34,11 @@ export interface CouponServiceOptions {
 export function createCouponService(
   db: CouponDatabase,
   store: AdmissionStore,
-  { pipelineRolloutPercent = STREAM_DEFAULTS.rolloutPercent, random }: CouponServiceOptions = {},
+  {
+    pipelineRolloutPercent = STREAM_DEFAULTS.rolloutPercent,
+    pipelines = ISSUE_PIPELINES,
+    random,
+  }: CouponServiceOptions = {},
 ) {
   async function load(id: string): Promise<boolean | null> {
     const issuance = await db.loadIssuance(id);
@@ -48,6 +58,8 @@ export function createCouponService(
   return {
     async create(input: CreateCouponInput): Promise<CouponJson> {
       const pipeline = choosePipeline(input.pipeline, pipelineRolloutPercent, random);
+      // Its presses would be admitted and never persisted: refused while nothing is written.
+      if (!pipelines.includes(pipeline)) throw PipelineDisabledError.refusing(pipeline, pipelines);
       const coupon = await db.createCoupon({ ...input, pipeline });
       await load(coupon.id);
       return coupon;

@@ -45,7 +45,8 @@ export interface DropSnapshot {
 export interface DropSnapshotOptions {
   em: EntityManager;
   redis: IoredisClient;
-  kafka: Kafka;
+  /** Null where the KAFKA pipeline does not run: no lag to show. */
+  kafka: Kafka | null;
   topic: string;
   groupId: string;
   /** Default "" (the system's own names). */
@@ -95,6 +96,7 @@ export function createDropSnapshots({
   }
 
   async function lag(): Promise<DropSnapshot["lag"]> {
+    if (!kafka) return null;
     try {
       admin ??= (async () => {
         const client = kafka.admin();

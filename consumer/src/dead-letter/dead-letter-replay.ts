@@ -42,7 +42,8 @@ export function isStreamDeadLetter(row: Pick<DeadLetterRow, "headers">): boolean
  */
 export function createDeadLetterReplay(
   repository: DeadLetterRepository,
-  producer: Producer,
+  /** Null where the KAFKA pipeline does not run: a topic's dead letter is then not replayable. */
+  producer: Producer | null,
   { signer, verifier, topic = TOPICS.issueRequests, store }: DeadLetterReplayOptions,
 ) {
   /** Why the row's original record was not signed by a key holder, or null when it was. */
@@ -71,6 +72,13 @@ export function createDeadLetterReplay(
       await repository.markReplayed(row.id);
       return { kind: "replayed", id: row.id, requestId: event.requestId };
     }
+    if (!producer)
+      return {
+        kind: "not-replayable",
+        id: row.id,
+        reason:
+          "the KAFKA pipeline does not run here (ISSUE_PIPELINES): no topic to put it back on",
+      };
     const refusal = unsigned(row);
     if (refusal !== null) return { kind: "not-replayable", id: row.id, reason: refusal };
     const signature = signer.sign({ topic, key: row.recordKey, value: row.payload });

@@ -1,8 +1,9 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
+import { Redis } from "ioredis";
 import type { IHeaders } from "kafkajs";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { ISSUE_REQUEST_PARTITIONS } from "#shared/defaults.ts";
-import { encodeIssueEvent } from "#shared/issue-event.ts";
+import { ISSUE_REQUEST_PARTITIONS, STREAM_DEFAULTS } from "#shared/defaults.ts";
+import { encodeIssueEvent, issueEventKey } from "#shared/issue-event.ts";
 import { createMemoryLogger } from "#shared/logging/memory-logger.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
 import { waitForGroupCaughtUp } from "#test-support/kafka-lag.ts";
@@ -18,6 +19,7 @@ import type { DeadLetterAlert } from "./alert-sink.ts";
 import { DLT_HEADERS } from "./dead-letter-headers.ts";
 import { createDeadLetterRepository, type DeadLetterRepository } from "./dead-letter-repository.ts";
 import { createDltMonitor } from "./dlt-monitor.ts";
+import { createStreamDeadLetterPublisher } from "./stream-dead-letters.ts";
 import { WORKER_FAILURE_HEADERS } from "./test-support/worker-failure-headers.ts";
 
 // The DLT monitor against a real broker and PostgreSQL, fed records no worker wrote, the way
@@ -208,5 +210,53 @@ describe("the DLT monitor, fed records no worker wrote", () => {
     expect(good).toMatchObject({ offset: "1", payload: event, malformed: null });
     expect(logs.some((line) => /could not be stored as read/.test(line.msg ?? ""))).toBe(true);
     await waitUntil(() => alerts.length === 2, { what: "an alert for each" });
+  });
+});
+
+describe("the DLT monitor where no Kafka runs", () => {
+  it("records and alerts the stream workers' dead letters, with no Kafka client at all", async () => {
+    const redis = new Redis(inject("testEnv").REDIS_URL);
+    const key = uniqueName("dead-letter-stream");
+    const alerts: DeadLetterAlert[] = [];
+    const dltMonitor = createDltMonitor({
+      kafka: null,
+      repository: createDeadLetterRepository(orm.em),
+      alert: async (payload) => {
+        alerts.push(payload);
+        return true;
+      },
+      metrics: createControlMetrics(createMetricsRegistry({ defaultMetrics: false })),
+      stream: { redis, key, group: uniqueName("dlt-monitor-test"), blockMs: 50 },
+    });
+    cleanup = async () => {
+      await dltMonitor.stop();
+      await redis.del(key);
+      redis.disconnect();
+    };
+    await dltMonitor.start();
+    const failedAt = new Date();
+    await createStreamDeadLetterPublisher(redis, key).publish(
+      {
+        topic: STREAM_DEFAULTS.source,
+        partition: 0,
+        offset: "1",
+        key: Buffer.from(issueEventKey("7")),
+        value: Buffer.from(event),
+        headers: {},
+      },
+      {
+        errorClass: "CouponNotFound",
+        errorMessage: "coupon 7 does not exist in PostgreSQL",
+        attempts: 3,
+        firstFailureAt: failedAt,
+        lastFailureAt: failedAt,
+      },
+    );
+    await waitUntil(() => alerts.length === 1, { what: "the stream's dead letter to be alerted" });
+    expect(alerts[0]).toMatchObject({ couponId: "7", errorClass: "CouponNotFound", attempts: 3 });
+    const rows = await orm.em.fork().find(DeadLetter, { topic: key });
+    expect(rows.map((row) => row.payload)).toEqual([event]);
+    // Recorded, then acknowledged and deleted: the stream keeps nothing PostgreSQL holds.
+    await waitUntil(async () => (await redis.xlen(key)) === 0, { what: "the entry deleted" });
   });
 });

@@ -33,7 +33,8 @@ export interface DeadLetterStreamSource {
 }
 
 export interface DltMonitorOptions {
-  kafka: Kafka;
+  /** Null where the KAFKA pipeline does not run: then only the dead-letter stream is read. */
+  kafka: Kafka | null;
   repository: DeadLetterRepository;
   alert: (payload: DeadLetterAlert) => Promise<boolean>;
   metrics: ControlMetrics;
@@ -63,7 +64,7 @@ export function createDltMonitor({
   stream,
   logger = silentLogger(),
 }: DltMonitorOptions) {
-  const consumer = kafka.consumer({ groupId, retry: { retries: 10 } });
+  const consumer = kafka?.consumer({ groupId, retry: { retries: 10 } }) ?? null;
   const recorded = metrics.deadLettersRecorded;
 
   /** Stores the entry; a permanent refusal stores a placeholder instead, and then gives up. */
@@ -186,17 +187,19 @@ export function createDltMonitor({
 
   return {
     async start(): Promise<void> {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        // The default autoCommit commits only offsets of messages whose handler returned.
-        eachMessage: ({ topic, partition, message }) => handle({ topic, partition, message }),
-      });
+      if (consumer) {
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          // The default autoCommit commits only offsets of messages whose handler returned.
+          eachMessage: ({ topic, partition, message }) => handle({ topic, partition, message }),
+        });
+      }
       if (stream) streamRun = streamLoop(stream);
     },
     async stop(): Promise<void> {
       await streamRun?.stop();
-      await consumer.disconnect();
+      await consumer?.disconnect();
     },
   };
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
+import { HttpError } from "#shared/http-kit/http-error.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { parseInput } from "#shared/http-kit/parse-input.ts";
 import { readJsonBody } from "#shared/http-kit/read-body.ts";
@@ -18,7 +20,7 @@ const requestPath = z.object({ requestId: z.uuid("must be a UUID") });
 
 /**
  * Coupons and request outcomes, what PostgreSQL knows (contract in shared/src/internal-api):
- *   POST /internal/coupons                → 201 { coupon }
+ *   POST /internal/coupons                → 201 { coupon } | 409 (its pipeline does not run here)
  *   GET  /internal/coupons/:id            → 200 { coupon } | 404
  *   POST /internal/coupons/:id/load       → 200 { loaded } | 404
  *   GET  /internal/requests/:requestId    → 200 { request } | 404
@@ -34,7 +36,12 @@ export function couponRoutes({ coupons, maxBodyBytes }: CouponRoutesOptions): Ro
           await readJsonBody(request, maxBodyBytes),
           "coupon",
         );
-        sendJson(response, 201, { coupon: await coupons.create(input) });
+        try {
+          sendJson(response, 201, { coupon: await coupons.create(input) });
+        } catch (error) {
+          if (error instanceof PipelineDisabledError) throw new HttpError(409, error.message);
+          throw error;
+        }
       },
     },
     {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
+import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import type { HttpService } from "#shared/http-kit/http-service.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { createRouter } from "#shared/http-kit/router.ts";
@@ -155,6 +156,21 @@ describe("internal API: coupons and requests", () => {
     });
     expect(raw.status).toBe(201);
     expect(raw.body).toEqual({ coupon: coupon("7", { name: "Raw", totalQuantity: 1 }) });
+  });
+
+  it("answers a coupon on a pipeline that does not run 409, which the client raises as PipelineDisabledError", async () => {
+    const refusal = PipelineDisabledError.refusing("KAFKA", ["REDIS_STREAM"]);
+    failNext = refusal;
+    const raw = await call("POST", "/internal/coupons", {
+      body: JSON.stringify({ name: "Raw", totalQuantity: 1, pipeline: "KAFKA" }),
+    });
+    expect(raw).toEqual({ status: 409, body: { status: 409, error: refusal.message } });
+    failNext = refusal;
+    const thrown = await client()
+      .createCoupon({ name: "On Kafka", totalQuantity: 1, pipeline: "KAFKA" })
+      .catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(PipelineDisabledError);
+    expect(thrown).toMatchObject({ message: refusal.message, retriable: false });
   });
 
   it("refuses an invalid definition with 400 naming each field, before the service sees it", async () => {

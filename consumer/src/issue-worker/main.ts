@@ -2,7 +2,7 @@
 import { messageOf } from "#shared/errors/message-of.ts";
 import { runServiceProcess } from "#shared/http-kit/service-process.ts";
 import { createEventVerifier } from "#shared/issue-event-signature.ts";
-import { readConsumerConfig } from "../config.ts";
+import { readWorkerConfig } from "../config.ts";
 import { createDeadLetterPublisher } from "../dead-letter/dead-letter-publisher.ts";
 import { startHealthServer } from "../monitoring/health-server.ts";
 import { createWorkerMetrics } from "../monitoring/metrics.ts";
@@ -12,7 +12,7 @@ import { createIssueConsumer } from "./issue-consumer.ts";
 
 await runServiceProcess({
   name: "issue worker",
-  readConfig: () => readConsumerConfig(),
+  readConfig: () => readWorkerConfig("KAFKA"),
   async start(config, processLogger) {
     const logger = processLogger.child({ worker: config.workerId });
     const resources = await openProcessResources(config, `issue-worker-${config.workerId}`, logger);

@@ -13,7 +13,11 @@ import type { ControlMetrics } from "../monitoring/metrics.ts";
 export interface ReconcilerOptions {
   redis: IoredisClient;
   store: AdmissionStore;
-  producer: Producer;
+  /**
+   * Null where the KAFKA pipeline does not run: a KAFKA coupon's pending request (one created before
+   * the switch) cannot be produced again, and ends FAILED with compensation once given up.
+   */
+  producer: Producer | null;
   /**
    * Signs what it produces again: it re-produces only requests Redis holds as admitted, which is
    * what the gateway's signature vouches for.
@@ -103,7 +107,7 @@ export function createReconciler({
           reproduced.inc();
           logger.info({ requestId: record.requestId, couponId }, "re-enqueued a pending request");
         }
-      } else {
+      } else if (producer) {
         const key = issueEventKey(couponId);
         const value = encodeIssueEvent({ ...base, source: "API" });
         const signature = signer.sign({ topic, key, value });

@@ -2,7 +2,7 @@
 // It needs PostgreSQL and Redis only: no broker.
 import { messageOf } from "#shared/errors/message-of.ts";
 import { runServiceProcess } from "#shared/http-kit/service-process.ts";
-import { readConsumerConfig } from "../config.ts";
+import { readWorkerConfig } from "../config.ts";
 import { createStreamDeadLetterPublisher } from "../dead-letter/stream-dead-letters.ts";
 import { createIssueBatchProcessor } from "../issue-worker/issue-batch-processor.ts";
 import { startHealthServer } from "../monitoring/health-server.ts";
@@ -13,7 +13,7 @@ import { createStreamConsumer } from "./stream-consumer.ts";
 
 await runServiceProcess({
   name: "stream worker",
-  readConfig: () => readConsumerConfig(),
+  readConfig: () => readWorkerConfig("REDIS_STREAM"),
   async start(config, processLogger) {
     const logger = processLogger.child({ streamWorker: config.workerId });
     const resources = await openCoreResources(config, logger);

@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLErrorOptions } from "graphql";
 import { CouponDropError } from "#shared/errors/coupon-drop-error.ts";
+import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import { RequestNotFoundError } from "#shared/errors/request-not-found-error.ts";
 import { CouponStateLostError, IssueNotRecordedError } from "../admission/issue-coupon.ts";
 import { InvalidTokenError } from "../identity/invalid-token-error.ts";
@@ -109,6 +110,12 @@ export function codedError(
 ): GraphQLError | undefined {
   if (error instanceof RequestNotFoundError) return notFound(error.message, place);
   if (error instanceof InvalidTokenError) return invalidToken(place);
+  // Not retryable: the coupon must name a pipeline the deployment runs.
+  if (error instanceof PipelineDisabledError)
+    return new GraphQLError(error.message, {
+      ...place,
+      extensions: { code: "PIPELINE_DISABLED", field: "pipeline" },
+    });
   // Messages written for the caller: the request was not counted, or the coupon is reloading.
   if (error instanceof IssueNotRecordedError || error instanceof CouponStateLostError)
     return temporarilyUnavailable(error.message, place, wholeRequest);

@@ -2,6 +2,7 @@ import { createSchema, createYoga } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
 import { DependencyUnavailableError } from "#shared/errors/dependency-unavailable-error.ts";
 import { PermanentError } from "#shared/errors/permanent-error.ts";
+import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import { RequestNotFoundError } from "#shared/errors/request-not-found-error.ts";
 import { InternalApiError } from "#shared/internal-api/internal-api-client.ts";
 import { IssueNotRecordedError } from "../admission/issue-coupon.ts";
@@ -18,6 +19,7 @@ const throwing = {
     new InternalApiError("internal API answered 503: SELECT 1 FROM coupon failed", 503),
   notRecorded: () => new IssueNotRecordedError(new Error("Kafka produce failed")),
   permanent: () => new PermanentError("Redis refused the script: ERR syntax error"),
+  pipelineDisabled: () => PipelineDisabledError.refusing("KAFKA", ["REDIS_STREAM"]),
   bug: () => new TypeError("Cannot read properties of undefined (reading 'status')"),
   badInput: () => badInput("couponId must be a positive integer", "couponId"),
   codedWithCause: () =>
@@ -81,6 +83,16 @@ describe("maskError", () => {
       message: `No issue request with id ${REQUEST_ID}.`,
       ...at("notFound"),
       extensions: { code: "NOT_FOUND" },
+    });
+  });
+
+  it("turns a coupon on a pipeline that does not run into PIPELINE_DISABLED, with its message", async () => {
+    expect(await errorOf("pipelineDisabled")).toEqual({
+      message:
+        "The KAFKA pipeline does not run in this deployment (ISSUE_PIPELINES=REDIS_STREAM): " +
+        "create the coupon with pipeline REDIS_STREAM.",
+      ...at("pipelineDisabled"),
+      extensions: { code: "PIPELINE_DISABLED", field: "pipeline" },
     });
   });
 

@@ -7,6 +7,7 @@ import { requestViewSchema } from "../lifecycle/request-view.ts";
  * The internal HTTP API the Node side serves for what needs PostgreSQL, and the gateway calls with
  * fetch (Bearer token). Both sides parse with these schemas.
  *   POST /internal/coupons               createCouponInput → 201 { coupon }
+ *                                        | 409 { error } (its pipeline does not run: ISSUE_PIPELINES)
  *   GET  /internal/coupons/:id           → 200 { coupon } | 404
  *   POST /internal/coupons/:id/load      → 200 { loaded } | 404   (admission state into Redis)
  *   GET  /internal/requests/:requestId   → 200 { request } | 404  (the outcome PostgreSQL knows)

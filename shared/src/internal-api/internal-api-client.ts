@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { CouponDropError } from "../errors/coupon-drop-error.ts";
 import { messageOf } from "../errors/message-of.ts";
+import { PipelineDisabledError } from "../errors/pipeline-disabled-error.ts";
 import {
   type CouponJson,
   type CreateCouponInput,
@@ -79,8 +80,13 @@ export function createInternalApiClient({
   }
 
   return {
+    /** Throws `PipelineDisabledError` when the coupon's pipeline does not run (409). */
     async createCoupon(input: CreateCouponInput): Promise<CouponJson> {
-      const reply = await call("POST", "/coupons", couponResponse, input);
+      const reply = await call("POST", "/coupons", couponResponse, input).catch((error) => {
+        if (error instanceof InternalApiError && error.status === 409)
+          throw new PipelineDisabledError(error.message);
+        throw error;
+      });
       if (!reply) throw new InternalApiError("internal API lost the coupon it created", 500);
       return reply.coupon;
     },
