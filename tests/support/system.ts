@@ -193,6 +193,15 @@ export async function startSystem({
     streamWorkers: streamWorkerProcesses,
     /** Every log line the processes wrote, for assertions and for failure messages. */
     lines,
+    /**
+     * Restarts one process with these variables changed, as an operator deploys a new setting (the
+     * control process with another `ISSUE_PIPELINE_ROLLOUT_PERCENT`, say); later restarts keep them.
+     */
+    async restartWith(name: string, variables: Record<string, string>): Promise<void> {
+      const target = byName(name);
+      Object.assign(target.spec.env ?? {}, variables);
+      await target.restart();
+    },
     /** Both kinds: issue workers and stream workers. */
     pauseWorkers: () => Promise.all(allWorkers().map((w) => w.signal("SIGSTOP"))),
     resumeWorkers: () => Promise.all(allWorkers().map((w) => w.signal("SIGCONT"))),
