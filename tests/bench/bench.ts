@@ -347,7 +347,10 @@ if (only.has("persist")) for (const pipeline of pipelines) await persistBacklog(
  * The seed's table (its estimates for a Redis-queue worker and for Redis + Kafka) beside this run's
  * figures: answers per second and answer times of the accept-heavy run at the most presses in
  * flight, coupons issued per second in it (a coupon with stock for every press) and in the drop.
- * Recovery and loss are measured by the fault suite (README, "Two pipelines").
+ * Recovery and loss are measured by the fault suite (README, "Two pipelines"): they need a worker
+ * killed, PostgreSQL taken away and Redis restarted under each persistence setting, which the bench
+ * must not do to a running system it does not own (its Redis may hold other drops' admissions and
+ * unpersisted stream entries); the fault suite does it to a system and a Redis of its own.
  */
 function seedTable(): void {
   const at = Math.max(...sweep);
