@@ -8,7 +8,7 @@ import { createIssueBatchProcessor } from "../issue-worker/issue-batch-processor
 import { startHealthServer } from "../monitoring/health-server.ts";
 import { createStreamWorkerMetrics } from "../monitoring/metrics.ts";
 import { openCoreResources } from "../process-resources.ts";
-import { createRedisClient } from "../redis/redis-client.ts";
+import { createRedisClient, untilConnected } from "../redis/redis-client.ts";
 import { createStreamConsumer } from "./stream-consumer.ts";
 
 await runServiceProcess({
@@ -55,6 +55,7 @@ await runServiceProcess({
       isReady: consumer.isReady,
       httpLimits: config.httpLimits,
     });
+    await untilConnected(reader);
     consumer.start();
 
     return {
