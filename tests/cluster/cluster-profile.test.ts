@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedisClient } from "#consumer/redis/redis-client.ts";
 import { TOPICS } from "#shared/defaults.ts";
 import { DEFAULT_REDIS_KEYS } from "#shared/redis/keys.ts";
 import { kafkaAdminClient } from "#stack/kafka/kafka-probe.ts";
@@ -151,6 +152,68 @@ describe("the clustered profile: Redis Cluster (3 primaries, 3 replicas), three 
   it("a subscription sees PENDING, then ISSUED: a script's PUBLISH reaches the proxy's subscriber on any node", async () => {
     await expectSubscriptionSeesIssued({ gql: createGraphqlClient(system.graphqlUrl), system });
   });
+
+  // The Redis pipeline on the cluster: every key admit.lua, enqueue.lua and acknowledge.lua touch
+  // (the stream among them) carries the coupon's hash tag, and the stream workers read each
+  // coupon's stream by itself, so no call spans two slots.
+  it("on REDIS_STREAM, the race issues exactly 300 with no call across slots: the stream is in the coupon's slot", async () => {
+    const keys = DEFAULT_REDIS_KEYS.coupon("4242");
+    const slots = await onRedisNode(profile.redis.urlOf(profile.redis.ports[0] as number), (node) =>
+      Promise.all(DEFAULT_REDIS_KEYS.couponList("4242").map((key) => node.cluster("KEYSLOT", key))),
+    );
+    expect(new Set(slots).size).toBe(1);
+    expect(DEFAULT_REDIS_KEYS.couponList("4242")).toContain(keys.stream);
+    await expectRaceIssuesExactly({
+      gql: createGraphqlClient(system.graphqlUrl),
+      db,
+      pipeline: "REDIS_STREAM",
+    });
+    expect(system.lines.join("\n")).not.toMatch(/CROSSSLOT/);
+  }, 180_000);
+
+  it("on REDIS_STREAM, a subscription sees PENDING, then ISSUED", async () => {
+    await expectSubscriptionSeesIssued({
+      gql: createGraphqlClient(system.graphqlUrl),
+      system,
+      pipeline: "REDIS_STREAM",
+      userId: "78",
+    });
+  });
+
+  it("on REDIS_STREAM, a poison entry reaches the dead-letter stream (a slot of its own) and is recorded", async () => {
+    const gql = createGraphqlClient(system.graphqlUrl);
+    const couponId = await createCoupon(gql, 3, "REDIS_STREAM");
+    // A press first: the coupon is loaded, and the stream workers read its stream.
+    const drop = await startDrop(gql, { couponId, users: 1, twice: 0 }).done;
+    expect(drop.accepted).toBe(1);
+    const poison = `{"requestId": "not json ${crypto.randomUUID()}`;
+    // The workers' client (no offline queue): written once it knows the cluster's slots.
+    const redis = createRedisClient(system.redis);
+    try {
+      if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
+      await redis.xadd(DEFAULT_REDIS_KEYS.coupon(couponId).stream, "*", "event", poison);
+    } finally {
+      redis.disconnect();
+    }
+    const recorded = async () =>
+      (await db.query("SELECT topic, error_class FROM dead_letter WHERE payload = $1", [poison]))
+        .rows;
+    await waitUntil(async () => (await recorded()).length === 1, {
+      timeoutMs: 60_000,
+      what: "the poison entry recorded as a dead letter",
+    });
+    expect((await recorded())[0]?.topic).toBe(DEFAULT_REDIS_KEYS.streamDeadLetters);
+    await waitUntil(
+      async () =>
+        (
+          await db.query("SELECT count(*)::int AS n FROM user_coupon WHERE coupon_id = $1", [
+            couponId,
+          ])
+        ).rows[0].n === 1,
+      { timeoutMs: 30_000, what: "the good press issued beside it" },
+    );
+    expect(system.lines.join("\n")).not.toMatch(/CROSSSLOT/);
+  }, 120_000);
 
   it("spreads a drop over many coupons across the Redis primaries and the brokers", async () => {
     const coupons = 90;
