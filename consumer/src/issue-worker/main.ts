@@ -13,7 +13,7 @@ import { createIssueConsumer } from "./issue-consumer.ts";
 await runServiceProcess({
   name: "issue worker",
   readConfig: () => readWorkerConfig("KAFKA"),
-  async start(config, processLogger) {
+  async start(config, processLogger, fail) {
     const logger = processLogger.child({ worker: config.workerId });
     const resources = await openProcessResources(config, `issue-worker-${config.workerId}`, logger);
     const { registry, database, store, kafka, producer } = resources;
@@ -47,6 +47,14 @@ await runServiceProcess({
         { err: event.payload.error, restart: event.payload.restart },
         `consumer crashed: ${event.payload.error.message}`,
       );
+      // kafkajs restarts a consumer only after a retriable error. After any other (a commit the
+      // group refused because it moved on without this member, frozen past its session timeout)
+      // the consumer is gone for good: a process left up would consume nothing while looking
+      // alive. It exits, and its supervisor starts a fresh member.
+      if (!event.payload.restart) {
+        joined = false;
+        fail(`its Kafka consumer stopped for good (${event.payload.error.message})`);
+      }
     });
     const health = await startHealthServer({
       host: config.metricsHost,
