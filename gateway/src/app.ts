@@ -2,6 +2,7 @@ import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspect
 import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
 import { createYoga } from "graphql-yoga";
+import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import { createInternalApiClient } from "#shared/internal-api/internal-api-client.ts";
 import type { IssueEvent } from "#shared/issue-event.ts";
 import { createEventSigner } from "#shared/issue-event-signature.ts";
@@ -83,9 +84,15 @@ export function createGatewayApp(
     timeoutMs: config.produceTimeoutMs,
     ...config.coalescing,
   });
-  const producer = {
-    produce: metrics.timeProduce((event: IssueEvent) => kafkaProducer.produce(event)),
-  };
+  // Without Kafka nothing would ever persist a KAFKA coupon's press: it is refused at once (and its
+  // admission withdrawn) rather than after a produce's deadline with an invitation to retry.
+  const producer = config.pipelines.includes("KAFKA")
+    ? { produce: metrics.timeProduce((event: IssueEvent) => kafkaProducer.produce(event)) }
+    : {
+        async produce(event: IssueEvent): Promise<void> {
+          throw PipelineDisabledError.pressRefused(event.couponId, "KAFKA", config.pipelines);
+        },
+      };
   const couponLookups = createCouponLookups({
     internalApi,
     unknownTtlMs: config.unknownCouponTtlMs,

@@ -14,6 +14,14 @@ describe("gateway configuration", () => {
     expect(() => readGatewayConfig({ REDIS_KEY_PREFIX: "a,b" })).toThrow(/REDIS_KEY_PREFIX/);
   });
 
+  it("knows which pipelines the deployment runs: both unless ISSUE_PIPELINES names fewer", () => {
+    expect(readGatewayConfig({}).pipelines).toEqual(["KAFKA", "REDIS_STREAM"]);
+    expect(readGatewayConfig({ ISSUE_PIPELINES: "REDIS_STREAM" }).pipelines).toEqual([
+      "REDIS_STREAM",
+    ]);
+    expect(() => readGatewayConfig({ ISSUE_PIPELINES: "RABBIT" })).toThrow(/ISSUE_PIPELINES/);
+  });
+
   it("limits presses per user and per client address by default, and reads the limits given", () => {
     expect(readGatewayConfig({})).toMatchObject({
       rateLimits: {

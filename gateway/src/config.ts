@@ -17,6 +17,7 @@ import {
 } from "#shared/http-kit/credentials-rule.ts";
 import { isLoopbackHost } from "#shared/http-kit/listen-address.ts";
 import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
+import { enabledPipelinesSetting } from "#shared/issue-pipeline.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
 
 const positiveInt = z.coerce.number().int().positive();
@@ -66,6 +67,11 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   /** Comma-separated; a token's aud must name one of them. */
   JWT_AUDIENCE: z.string().min(1).optional(),
+  /**
+   * The pipelines the deployment runs (comma-separated, default both). Without KAFKA a press of a
+   * KAFKA coupon (one created before the switch) is withdrawn at once and refused, not produced.
+   */
+  ISSUE_PIPELINES: enabledPipelinesSetting,
   /** How long a produce may take before the admission is undone and the caller told to retry. */
   PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.produceTimeoutMs),
   /**
@@ -253,6 +259,8 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
     eventSigningKey: eventKeys.signingKey,
     identity,
     produceTimeoutMs: c.PRODUCE_TIMEOUT_MS,
+    /** The pipelines the deployment runs (`ISSUE_PIPELINES`). */
+    pipelines: c.ISSUE_PIPELINES,
     /** Off (`COALESCE_IN_FLIGHT=0`): one item per call and no limit on calls at once. */
     coalescing:
       c.COALESCE_IN_FLIGHT === 0

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import {
   CREATE_COUPON,
@@ -298,6 +299,26 @@ describe("npm start", () => {
       expect(refused.errors?.[0]?.message).toMatch(
         /The KAFKA pipeline does not run in this deployment \(ISSUE_PIPELINES=REDIS_STREAM\): create the coupon with pipeline REDIS_STREAM/,
       );
+
+      // A KAFKA coupon from before the switch (written as an earlier deployment did): its presses
+      // are refused at once, and nothing of them stays admitted.
+      const db = new pg.Pool({ connectionString: setup.env.DATABASE_URL, max: 1 });
+      const earlier = await db
+        .query<{ id: string }>(
+          "INSERT INTO coupon (name, total_quantity, pipeline) VALUES ('before the switch', 3, 'KAFKA') RETURNING id::text AS id",
+        )
+        .finally(() => db.end());
+      const earlierId = earlier.rows[0]?.id as string;
+      const press = await gql.request(ISSUE_COUPON, { couponId: earlierId }, "41");
+      expect(press.errors?.[0]?.extensions?.code).toBe("PIPELINE_DISABLED");
+      expect(press.errors?.[0]?.message).toBe(
+        `Coupon ${earlierId} is on the KAFKA pipeline, which this deployment does not run (ISSUE_PIPELINES=REDIS_STREAM): its presses are not accepted.`,
+      );
+      const left = await gql.request<{ coupon: { remaining: number } }>(
+        `query($id: ID!) { coupon(id: $id) { remaining } }`,
+        { id: earlierId },
+      );
+      expect(left.data?.coupon.remaining).toBe(3);
 
       // Created without naming a pipeline, it gets the one there is.
       const created = await gql.request<{ createCoupon: { id: string; pipeline: string } }>(

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import type { IssueEvent } from "#shared/issue-event.ts";
 import { createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
@@ -20,7 +21,13 @@ const LIMITS = {
   address: { capacity: 3, refillPerSecond: 0.01 },
 };
 
-function setUp({ failProduce = false } = {}) {
+function setUp({
+  failProduce = false,
+  refuseProduce = false,
+}: {
+  failProduce?: boolean;
+  refuseProduce?: boolean;
+} = {}) {
   const produced: IssueEvent[] = [];
   const loads: string[] = [];
   const existing = new Set<string>();
@@ -49,6 +56,8 @@ function setUp({ failProduce = false } = {}) {
     producer: {
       async produce(event) {
         if (failProduce) throw new Error("the Kafka REST proxy is away");
+        if (refuseProduce)
+          throw PipelineDisabledError.pressRefused(event.couponId, "KAFKA", ["REDIS_STREAM"]);
         produced.push(event);
       },
     },
@@ -98,6 +107,22 @@ describe("issueCoupon by the coupon's pipeline", () => {
     existing.add(couponId);
     await expect(issueCoupon(couponId, user("1"))).rejects.toThrow(/not counted/);
     expect(await redis.exists(store.keys.coupon(couponId).stream)).toBe(0);
+    expect(await store.readCoupon(couponId)).toMatchObject({ pending: 0, remaining: 100 });
+  });
+});
+
+describe("issueCoupon where the KAFKA pipeline does not run", () => {
+  it("refuses a KAFKA coupon's press as such, its admission withdrawn: not an invitation to retry", async () => {
+    const { issueCoupon, existing } = setUp({ refuseProduce: true });
+    const user = setOfUsers();
+    const couponId = newCouponId();
+    existing.add(couponId);
+    const refused = await issueCoupon(couponId, user("1")).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PipelineDisabledError);
+    expect(refused).toMatchObject({
+      retriable: false,
+      message: expect.stringMatching(`Coupon ${couponId} is on the KAFKA pipeline`),
+    });
     expect(await store.readCoupon(couponId)).toMatchObject({ pending: 0, remaining: 100 });
   });
 });

@@ -1,4 +1,5 @@
 import { CouponDropError } from "#shared/errors/coupon-drop-error.ts";
+import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import type { InternalApiClient } from "#shared/internal-api/internal-api-client.ts";
 import type { IssueStatus } from "#shared/lifecycle/issue-status.ts";
 import type { AdmitResult } from "#shared/lifecycle/lua-replies.ts";
@@ -159,7 +160,9 @@ export function createIssueCoupon({
       // The produce failed or its outcome is unknown. Withdraw the admission, unless a consumer
       // already holds the event: then it was recorded after all, and the caller was admitted.
       const withdrawn = await store.withdraw({ requestId, userId, couponId, requestedAt });
-      if (withdrawn) throw new IssueNotRecordedError(error);
+      // A coupon whose pipeline does not run here is refused as such: trying again cannot help.
+      if (withdrawn)
+        throw error instanceof PipelineDisabledError ? error : new IssueNotRecordedError(error);
     }
     return { kind: "IssueAccepted", requestId, status: "PENDING" };
   };

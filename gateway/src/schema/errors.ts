@@ -110,12 +110,9 @@ export function codedError(
 ): GraphQLError | undefined {
   if (error instanceof RequestNotFoundError) return notFound(error.message, place);
   if (error instanceof InvalidTokenError) return invalidToken(place);
-  // Not retryable: the coupon must name a pipeline the deployment runs.
+  // Not retryable: a coupon is created on, and pressed on, a pipeline the deployment runs.
   if (error instanceof PipelineDisabledError)
-    return new GraphQLError(error.message, {
-      ...place,
-      extensions: { code: "PIPELINE_DISABLED", field: "pipeline" },
-    });
+    return new GraphQLError(error.message, { ...place, extensions: { code: "PIPELINE_DISABLED" } });
   // Messages written for the caller: the request was not counted, or the coupon is reloading.
   if (error instanceof IssueNotRecordedError || error instanceof CouponStateLostError)
     return temporarilyUnavailable(error.message, place, wholeRequest);

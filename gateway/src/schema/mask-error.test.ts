@@ -92,7 +92,7 @@ describe("maskError", () => {
         "The KAFKA pipeline does not run in this deployment (ISSUE_PIPELINES=REDIS_STREAM): " +
         "create the coupon with pipeline REDIS_STREAM.",
       ...at("pipelineDisabled"),
-      extensions: { code: "PIPELINE_DISABLED", field: "pipeline" },
+      extensions: { code: "PIPELINE_DISABLED" },
     });
   });
 

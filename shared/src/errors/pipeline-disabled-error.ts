@@ -22,4 +22,16 @@ export class PipelineDisabledError extends CouponDropError {
         `create the coupon with pipeline ${enabled.join(" or ")}.`,
     );
   }
+
+  /** The refusal of a press of a coupon created on `pipeline` before it stopped running here. */
+  static pressRefused(
+    couponId: string,
+    pipeline: IssuePipeline,
+    enabled: readonly IssuePipeline[],
+  ): PipelineDisabledError {
+    return new PipelineDisabledError(
+      `Coupon ${couponId} is on the ${pipeline} pipeline, which this deployment does not run ` +
+        `(ISSUE_PIPELINES=${enabled.join(",")}): its presses are not accepted.`,
+    );
+  }
 }
