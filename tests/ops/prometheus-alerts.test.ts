@@ -109,7 +109,12 @@ describe("the system under a real Prometheus", () => {
       let seen = "";
       await waitUntil(
         async () => {
-          const issued = await sumOf('sum(coupon_drop_issue_outcomes_total{status="ISSUED"})');
+          // As an operator's panel counts them: increase() carries a counter across a worker's
+          // restart (a worker frozen past its session timeout leaves and is started again, its
+          // counters from 0), where the plain sum would lose what the old process had counted.
+          const issued = Math.round(
+            await sumOf('sum(increase(coupon_drop_issue_outcomes_total{status="ISSUED"}[10m]))'),
+          );
           const lagRecords = await sumOf("sum(coupon_drop_consumer_lag_records)");
           seen = `issued ${issued}, lag ${lagRecords} records`;
           return issued === 40 && lagRecords === 0;
