@@ -362,6 +362,12 @@ describe("npm start", () => {
         { id: couponId },
       );
       expect(coupon.data?.coupon).toEqual({ issuedCount: 10, remaining: 0 });
+      // The operators' page says there is no Kafka, rather than that it did not answer.
+      const snapshot = (await (
+        await fetch(`http://127.0.0.1:${internalPort}/dashboard/snapshot`)
+      ).json()) as { kafka: boolean; lag: unknown; coupons: Array<{ id: string; issued: number }> };
+      expect(snapshot).toMatchObject({ kafka: false, lag: null });
+      expect(snapshot.coupons.find((c) => c.id === couponId)?.issued).toBe(10);
       expect(knocks).toEqual([]);
       expect(await stopLauncher(launcher)).toBe(0);
     } finally {

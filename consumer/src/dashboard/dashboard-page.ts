@@ -81,6 +81,9 @@ function render(snapshot) {
     $("lag-total").textContent = fmt.format(snapshot.lag.total);
     $("lag-partitions").textContent = "(" + snapshot.lag.partitions
       .map((p) => "p" + p.partition + " " + fmt.format(p.records)).join(", ") + ")";
+  } else if (!snapshot.kafka) {
+    $("lag-total").textContent = "–";
+    $("lag-partitions").textContent = "(no Kafka here: each coupon's in-flight column is its stream's backlog)";
   } else {
     $("lag-total").textContent = "?";
     $("lag-partitions").textContent = "(Kafka did not answer)";

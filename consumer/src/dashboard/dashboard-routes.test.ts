@@ -5,7 +5,12 @@ import { createDashboardRoutes, type DashboardRoutesOptions } from "./dashboard-
 import type { DropSnapshot } from "./drop-snapshot.ts";
 
 const TOKEN = "an-internal-api-token-of-32-bytes-at-least";
-const snapshot: DropSnapshot = { at: 1, coupons: [], lag: { total: 0, partitions: [] } };
+const snapshot: DropSnapshot = {
+  at: 1,
+  coupons: [],
+  lag: { total: 0, partitions: [] },
+  kafka: true,
+};
 
 let service: HttpService | undefined;
 afterEach(async () => {

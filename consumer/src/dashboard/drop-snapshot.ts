@@ -38,8 +38,13 @@ export interface DropSnapshot {
   /** When it was read (epoch ms). */
   at: number;
   coupons: CouponDropStats[];
-  /** The consumer group's lag on the issue topic, per partition; null when Kafka did not answer. */
+  /**
+   * The consumer group's lag on the issue topic, per partition; null when Kafka did not answer, or
+   * runs in no deployment of this one (`kafka` false).
+   */
   lag: { total: number; partitions: PartitionLag[] } | null;
+  /** Whether the deployment runs Kafka (`ISSUE_PIPELINES`): without it there is no lag to read. */
+  kafka: boolean;
 }
 
 export interface DropSnapshotOptions {
@@ -169,7 +174,7 @@ export function createDropSnapshots({
           presses: loaded ? Number(presses ?? 0) : null,
         };
       });
-      return { at, coupons, lag: topicLag };
+      return { at, coupons, lag: topicLag, kafka: kafka !== null };
     },
     async close(): Promise<void> {
       const client = admin;
