@@ -4,9 +4,9 @@
  * worker before anything else: holding the Kafka REST password, or any other way of writing to the
  * topic, no longer lets anyone mint a coupon.
  *
- * The signature is an HMAC-SHA-256 in the record's `x-signature` header, as `v1=<base64url of the 32-byte MAC>`; the value's JSON is pinned and
- * stays as it is. What the MAC covers (layout v1), each part length-prefixed so that no two
- * different records give the same bytes:
+ * The signature is an HMAC-SHA-256 in the record's `x-signature` header, as `v1=<base64url of the
+ * 32-byte MAC>`; the value's JSON is pinned and stays as it is. What the MAC covers (layout v1),
+ * each part length-prefixed so that no two different records give the same bytes:
  *
  * - a context string naming the layout, so a MAC made for anything else never verifies here;
  * - the topic: a record signed for one topic (another system's, a test's) is forged on another;
@@ -26,7 +26,7 @@
  * The MAC is computed by @noble/hashes, synchronously, from an HMAC state keyed once and cloned per
  * event: the same on Deno, Node and workerd, and a few µs of CPU per event, where Web Crypto's
  * `subtle.sign` cost the gateway 24-34 µs per press on Deno (a promise and a trip off the JS thread
- * for a 200-byte message; measured under load and alone, docs/performance/).
+ * for a 200-byte message; measured under load and alone, README "Performance").
  */
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -114,6 +114,7 @@ function keyedMac(secret: string): (record: SignedRecord) => Uint8Array {
   let lastHead = new Uint8Array(0);
   return ({ topic, key, value }) => {
     if (topic !== lastTopic) {
+      // The layout and topic parts: signedBytes without its last two parts (two absent markers).
       lastHead = signedBytes({ topic, key: null, value: null }).subarray(0, -8);
       lastTopic = topic;
     }

@@ -21,7 +21,8 @@ type FetchInput = Parameters<typeof fetch>[0];
  * `arrayBuffer()` give those bytes (a Response made with the bytes as its body would turn them into
  * a web stream again, 25-40 µs more per call), and `body` is null. Anything else goes to `fallback`
  * unchanged: a `Request` object, a stream or form body, and a call that asks for
- * `text/event-stream` (a subscription reads `body` as a stream that never ends).
+ * `text/event-stream` (a subscription reads `body` as a stream that never ends). Redirects are not
+ * followed: the proxies and the internal API answer where they are asked.
  */
 export function createPooledFetch({
   fallback,
