@@ -102,7 +102,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
 try {
   // Every port an app process will listen on, before anything starts: one held by anyone else
   // (another run's proxy or control, say) stops the start here, naming the holder.
-  const planned = appProcesses({
+  const processOptions = {
     env,
     pipelines,
     workers,
@@ -110,7 +110,8 @@ try {
     workerMetricsPort,
     streamWorkers,
     streamWorkerMetricsPort: streamMetricsPort,
-  });
+  };
+  const planned = appProcesses(processOptions);
   for (const spec of planned) {
     const port = listenPortOf(spec);
     if (port !== undefined) await assertPortFree(port, "127.0.0.1", spec.name);
@@ -126,16 +127,8 @@ try {
     log: write,
   });
   const { redisRestRedisUrl } = infrastructure;
-  const specs = appProcesses({
-    env,
-    redisRestRedisUrl,
-    pipelines,
-    workers,
-    gatewayRuntime,
-    workerMetricsPort,
-    streamWorkers,
-    streamWorkerMetricsPort: streamMetricsPort,
-  });
+  // The same processes, the Redis REST proxy now with the credentials the infrastructure made.
+  const specs = appProcesses({ ...processOptions, redisRestRedisUrl });
   for (const spec of specs) {
     if (shuttingDown) break;
     await supervisor.start(spec);

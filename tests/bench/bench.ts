@@ -281,6 +281,14 @@ if (only.has("drop"))
       pipeline,
     );
 
+/** Each pipeline's backlog run (`persist`): its size, and how fast the workers wrote it. */
+const persisted: Array<{
+  pipeline: IssuePipeline;
+  backlog: number;
+  seconds: number;
+  rowsPerSecond: number;
+}> = [];
+
 /**
  * How fast the workers persist one hot coupon, apart from how fast presses arrive: the pipeline's
  * workers are paused (SIGSTOP) while the accept-heavy load runs at the most presses in flight, so
@@ -293,8 +301,7 @@ async function persistBacklog(pipeline: IssuePipeline): Promise<void> {
   const prefix = pipeline === "KAFKA" ? "worker-" : "stream-worker-";
   const workers = findProcesses().filter((p) => p.role.startsWith(prefix));
   if (workers.length === 0) {
-    console.log(`
-persisting a backlog on ${pipeline}: no ${prefix}* process found, skipped`);
+    console.log(`\npersisting a backlog on ${pipeline}: no ${prefix}* process found, skipped`);
     return;
   }
   const couponId = await createCoupon(gql, 10_000_000, pipeline);
@@ -326,21 +333,14 @@ persisting a backlog on ${pipeline}: no ${prefix}* process found, skipped`);
     },
     { timeoutMs: 180_000, intervalMs: 200, what: `${accepted} backlogged requests in PostgreSQL` },
   );
-  const seconds = (Math.max(...issued.values()) - resumedAt) / 1000;
-  const rowsPerSecond = accepted / seconds;
-  persisted.push({ pipeline, backlog: accepted, seconds, rowsPerSecond });
+  const drainSeconds = (Math.max(...issued.values()) - resumedAt) / 1000;
+  const rowsPerSecond = accepted / drainSeconds;
+  persisted.push({ pipeline, backlog: accepted, seconds: drainSeconds, rowsPerSecond });
   console.log(
-    `
-persisting a backlog on ${pipeline}: ${n0(accepted)} requests of one coupon in ${seconds.toFixed(1)} s after the workers resumed, ${n0(rowsPerSecond)} rows/s`,
+    `\npersisting a backlog on ${pipeline}: ${n0(accepted)} requests of one coupon in ${drainSeconds.toFixed(1)} s after the workers resumed, ${n0(rowsPerSecond)} rows/s`,
   );
 }
 
-const persisted: Array<{
-  pipeline: IssuePipeline;
-  backlog: number;
-  seconds: number;
-  rowsPerSecond: number;
-}> = [];
 if (only.has("persist")) for (const pipeline of pipelines) await persistBacklog(pipeline);
 
 /**
