@@ -65,8 +65,13 @@ const envSchema = z.object({
   /** An identity provider's JWKS (RS256/ES256 keys); https, or http on loopback. */
   JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
-  /** Comma-separated; a token's aud must name one of them. */
+  /** Comma-separated; a token's aud must name one of them. Required off loopback. */
   JWT_AUDIENCE: z.string().min(1).optional(),
+  /**
+   * A token older than this (by its `iat`, which it must then carry) is refused, however far its
+   * `exp`; unset: `exp` alone decides.
+   */
+  JWT_MAX_TOKEN_AGE_SECONDS: positiveInt.optional(),
   /**
    * The pipelines the deployment runs (comma-separated, default both). Without KAFKA a press of a
    * KAFKA coupon (one created before the switch) is withdrawn at once and refused, not produced.
@@ -149,7 +154,13 @@ const DEVELOPMENT_MODE_REFUSED =
  * fetched over https (or from loopback). Throws the one line that names what to set.
  */
 function readIdentity(c: Env) {
-  const jwtSettings = ["JWT_SECRET", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"] as const;
+  const jwtSettings = [
+    "JWT_SECRET",
+    "JWT_JWKS_URL",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "JWT_MAX_TOKEN_AGE_SECONDS",
+  ] as const;
   const jwtSet = jwtSettings.filter((name) => c[name] !== undefined);
   const mode = c.AUTH_MODE ?? (jwtSet.length > 0 ? "jwt" : "development");
   if (mode === "development") {
@@ -179,12 +190,19 @@ function readIdentity(c: Env) {
       );
   }
   const audience = c.JWT_AUDIENCE === undefined ? undefined : splitCommaList(c.JWT_AUDIENCE);
+  // An identity provider signs tokens for every service of its tenant with the same keys: without
+  // an audience a token minted for another of them (a partner app, a test client) is good here.
+  if (!audience?.length && !isLoopbackHost(c.HOST))
+    throw new Error(
+      `refusing to start JWT mode on HOST=${c.HOST} without JWT_AUDIENCE: set it to the audience your identity provider puts in this API's tokens, or tokens minted for any other service of the same provider are accepted`,
+    );
   return {
     mode,
     secret: c.JWT_SECRET ?? null,
     jwksUrl: c.JWT_JWKS_URL ?? null,
     issuer: c.JWT_ISSUER ?? null,
     audience: audience?.length ? audience : null,
+    maxTokenAgeSeconds: c.JWT_MAX_TOKEN_AGE_SECONDS ?? null,
   } as const;
 }
 
