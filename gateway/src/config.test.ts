@@ -177,8 +177,10 @@ describe("gateway configuration: AUTH_MODE", () => {
 
   it("refuses a maximum token age that is not a whole number of seconds", () => {
     for (const age of ["0", "-5", "1.5", "an hour"])
-      expect(() => readGatewayConfig({ JWT_SECRET: SECRET, JWT_MAX_TOKEN_AGE_SECONDS: age }), age)
-        .toThrow(/JWT_MAX_TOKEN_AGE_SECONDS/);
+      expect(
+        () => readGatewayConfig({ JWT_SECRET: SECRET, JWT_MAX_TOKEN_AGE_SECONDS: age }),
+        age,
+      ).toThrow(/JWT_MAX_TOKEN_AGE_SECONDS/);
   });
 });
 

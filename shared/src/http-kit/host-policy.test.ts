@@ -14,12 +14,23 @@ describe("a server on loopback", () => {
   const policy = createHostPolicy({ listenHost: "127.0.0.1", allowedHosts: [] });
 
   it("answers loopback names, with or without a port", () => {
-    for (const host of ["127.0.0.1:4000", "localhost:4000", "[::1]:4000", "127.0.0.2", "app.localhost"])
+    for (const host of [
+      "127.0.0.1:4000",
+      "localhost:4000",
+      "[::1]:4000",
+      "127.0.0.2",
+      "app.localhost",
+    ])
       expect(policy.allows(host), host).toBe(true);
   });
 
   it("refuses any other name: a DNS-rebound page's, a LAN name, no Host at all", () => {
-    for (const host of ["rebind.evil.example:4000", "localhost.evil.example", "10.0.0.5:4000", "127.0.0.1.nip.io"])
+    for (const host of [
+      "rebind.evil.example:4000",
+      "localhost.evil.example",
+      "10.0.0.5:4000",
+      "127.0.0.1.nip.io",
+    ])
       expect(policy.allows(host), host).toBe(false);
     expect(policy.allows(null)).toBe(false);
   });

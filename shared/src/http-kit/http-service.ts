@@ -69,7 +69,8 @@ export interface HttpService {
  */
 /** A request for a name this server does not serve (a DNS-rebound page's, say): refused unread. */
 function misdirected(host: string | undefined, hosts: HostPolicy): HttpError {
-  const named = host === undefined ? "no Host header" : `Host ${JSON.stringify(host.slice(0, 100))}`;
+  const named =
+    host === undefined ? "no Host header" : `Host ${JSON.stringify(host.slice(0, 100))}`;
   return new HttpError(421, `${named} is not served here (this server answers ${hosts.describe})`);
 }
 
