@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createGatewayApp } from "../app.ts";
-import { readGatewayConfig } from "../config.ts";
+import { createGatewayApp } from "./app.ts";
+import { readGatewayConfig } from "./config.ts";
 
 // Through the whole app: the check is the chain's first plugin, so nothing behind it runs for a
 // request it refuses (the internal API points where nothing listens: a query that got through and
