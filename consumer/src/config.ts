@@ -68,6 +68,11 @@ const envSchema = z.object({
     .default(RECONCILER_DEFAULTS.giveUpAfterMs),
   ALERT_WEBHOOK_URL: z.url().optional(),
   /**
+   * After a coupon's first dead letter of an error class is alerted, the ones that follow within
+   * this long go to the webhook as one summary with their count (alert-sink.ts).
+   */
+  ALERT_WINDOW_MS: z.coerce.number().int().positive().default(MONITORING_DEFAULTS.alertWindowMs),
+  /**
    * The pipelines this deployment runs (comma-separated, default both). `REDIS_STREAM` alone: no
    * Kafka client anywhere, and a coupon on KAFKA is refused when it is created.
    */
@@ -168,6 +173,7 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
       giveUpAfterMs: c.RECONCILE_GIVE_UP_AFTER_MS,
     },
     alertWebhookUrl: c.ALERT_WEBHOOK_URL ?? null,
+    alertWindowMs: c.ALERT_WINDOW_MS,
     pipelineRolloutPercent,
     stream: {
       group: c.STREAM_CONSUMER_GROUP,

@@ -76,10 +76,15 @@ await runServiceProcess({
     });
     await server.listen(config.internalApi.port, config.internalApi.host);
 
+    const alerts = createAlertSink({
+      webhookUrl: config.alertWebhookUrl,
+      windowMs: config.alertWindowMs,
+      logger,
+    });
     const monitor = createDltMonitor({
       kafka,
       repository: deadLetterRepository,
-      alert: createAlertSink({ webhookUrl: config.alertWebhookUrl, logger }),
+      alert: alerts.alert,
       metrics,
       topic: config.deadLetterTopic,
       groupId: config.dltMonitorGroup,
@@ -145,6 +150,8 @@ await runServiceProcess({
         await admin?.disconnect().catch(() => undefined);
         await reconciler.stop();
         await monitor.stop().catch(() => undefined);
+        // What the monitor recorded last is summed up and sent before the process goes.
+        await alerts.close();
         deadLetterReader.disconnect();
         await kafkaSide?.close();
         await resources.close();
