@@ -166,16 +166,28 @@ describe("alert sink", () => {
     expect(received[2]).not.toHaveProperty("droppedAlerts");
   });
 
-  it("shares one window among pairs beyond maxWindows: made-up classes open no more", async () => {
+  it("shares one window among the pairs beyond maxWindows: a flood of coupon ids opens no more", async () => {
     const hook = await webhook([204]);
     const sink = createAlertSink({ webhookUrl: hook.url, maxWindows: 2, windowMs: 60_000 });
+    for (let i = 1; i <= 30; i++) sink.alert(letter(String(i), { couponId: String(1000 + i) }));
+    await sink.close();
+    expect(hook.received.map((r) => r.body)).toMatchObject([
+      { event: "dead_letter", couponId: "1001" },
+      { event: "dead_letter", couponId: "1002" },
+      { event: "dead_letter", couponId: "1003" },
+      { event: "dead_letters", errorClass: "(many)", couponId: null, count: 27 },
+    ]);
+  });
+
+  it("windows error classes no worker writes as one, Other: a record header cannot make up more", async () => {
+    const hook = await webhook([204]);
+    const sink = createAlertSink({ webhookUrl: hook.url, windowMs: 60_000 });
     for (let i = 1; i <= 30; i++) sink.alert(letter(String(i), { errorClass: `Made-up-${i}` }));
     await sink.close();
     expect(hook.received.map((r) => r.body)).toMatchObject([
+      // The first in full, its class as recorded.
       { event: "dead_letter", errorClass: "Made-up-1" },
-      { event: "dead_letter", errorClass: "Made-up-2" },
-      { event: "dead_letter", errorClass: "Made-up-3" },
-      { event: "dead_letters", errorClass: "(many)", couponId: null, count: 27 },
+      { event: "dead_letters", errorClass: "Other", couponId: "42", count: 29 },
     ]);
   });
 });

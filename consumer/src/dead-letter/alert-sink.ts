@@ -1,6 +1,7 @@
 import { MONITORING_DEFAULTS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { type Logger, silentLogger } from "#shared/logging/logger.ts";
+import { deadLetterClassLabel } from "./dead-letter-classes.ts";
 
 export interface DeadLetterAlert {
   deadLetterId: string;
@@ -178,7 +179,9 @@ export function createAlertSink({
 
   return {
     alert(payload) {
-      let key = `${payload.couponId ?? ""}\u0000${payload.errorClass}`;
+      // By the class as a metric labels it: classes a record header made up share one window.
+      const errorClass = deadLetterClassLabel(payload.errorClass);
+      let key = `${payload.couponId ?? ""}\u0000${errorClass}`;
       if (!windows.has(key) && windows.size >= maxWindows) key = OVERFLOW;
       const open = windows.get(key);
       if (open) {
@@ -192,7 +195,7 @@ export function createAlertSink({
       if (closed) return;
       windows.set(key, {
         couponId: key === OVERFLOW ? null : payload.couponId,
-        errorClass: key === OVERFLOW ? "(many)" : payload.errorClass,
+        errorClass: key === OVERFLOW ? "(many)" : errorClass,
         count: 0,
         ids: [],
         firstRecordedAt: payload.recordedAt,
