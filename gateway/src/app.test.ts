@@ -174,11 +174,22 @@ describe("the gateway's /metrics", () => {
     expect(text).toContain('coupon_drop_admissions_total{outcome="accepted"} 0');
   });
 
-  it("asks for the internal API's own token outside development mode", async () => {
+  it("asks for a scrape token of its own (METRICS_TOKEN), not the internal API's", async () => {
+    const internalToken = `internal-${OWN_TOKEN}`;
     const app = createGatewayApp(
-      readGatewayConfig({ ...NOWHERE, JWT_SECRET, INTERNAL_API_TOKEN: OWN_TOKEN }),
+      readGatewayConfig({
+        ...NOWHERE,
+        JWT_SECRET,
+        INTERNAL_API_TOKEN: internalToken,
+        METRICS_TOKEN: OWN_TOKEN,
+      }),
     );
-    for (const authorization of [undefined, "Bearer wrong", `Basic ${OWN_TOKEN}`]) {
+    for (const authorization of [
+      undefined,
+      "Bearer wrong",
+      `Basic ${OWN_TOKEN}`,
+      `Bearer ${internalToken}`,
+    ]) {
       const refused = await scrape(app, authorization);
       expect(refused.status, authorization).toBe(401);
       expect(await refused.text()).not.toMatch(/coupon_drop_/);
@@ -188,11 +199,15 @@ describe("the gateway's /metrics", () => {
     expect(await allowed.text()).toMatch(/coupon_drop_admissions_total/);
   });
 
-  it("serves nothing outside development mode while the token is the published one", async () => {
-    const app = createGatewayApp(readGatewayConfig({ ...NOWHERE, JWT_SECRET }));
-    const response = await scrape(app, "Bearer dev-internal-token");
-    expect(response.status).toBe(404);
-    expect(await response.text()).not.toMatch(/coupon_drop_/);
+  it("serves nothing outside development mode without METRICS_TOKEN, whatever the internal token", async () => {
+    for (const internal of [{}, { INTERNAL_API_TOKEN: `internal-${OWN_TOKEN}` }]) {
+      const app = createGatewayApp(readGatewayConfig({ ...NOWHERE, JWT_SECRET, ...internal }));
+      for (const token of ["dev-internal-token", `internal-${OWN_TOKEN}`]) {
+        const response = await scrape(app, `Bearer ${token}`);
+        expect(response.status).toBe(404);
+        expect(await response.text()).not.toMatch(/coupon_drop_/);
+      }
+    }
   });
 });
 

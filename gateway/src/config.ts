@@ -13,6 +13,7 @@ import { eventKeysEnv, readEventKeys } from "#shared/event-signing-keys.ts";
 import {
   assertSecretFitsUse,
   assertSecretLength,
+  assertSecretsOfTheirOwn,
   type SecretUse,
 } from "#shared/http-kit/credentials-rule.ts";
 import { isLoopbackHost } from "#shared/http-kit/listen-address.ts";
@@ -54,6 +55,8 @@ const envSchema = z.object({
   KAFKA_REST_PASSWORD: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_PASSWORD),
   INTERNAL_API_URL: z.url().default(LOCAL_DEFAULTS.INTERNAL_API_URL),
   INTERNAL_API_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
+  /** The Bearer token a scraper sends for `/metrics` (at least 32 bytes); unset: no `/metrics` outside development. */
+  METRICS_TOKEN: z.string().min(1).optional(),
   ...eventKeysEnv,
   /**
    * `development` (callers name themselves with x-user-id, admin operations open) is the default
@@ -232,6 +235,14 @@ function assertClientSecrets(c: Env): void {
     },
   ];
   for (const use of uses) assertSecretFitsUse(use);
+  assertSecretsOfTheirOwn([
+    {
+      variable: "INTERNAL_API_TOKEN",
+      value: c.INTERNAL_API_TOKEN,
+      developmentValue: LOCAL_DEFAULTS.INTERNAL_API_TOKEN,
+    },
+    { variable: "METRICS_TOKEN", value: c.METRICS_TOKEN },
+  ]);
 }
 
 export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
@@ -263,13 +274,13 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
     },
     internalApi: { url: c.INTERNAL_API_URL, token: c.INTERNAL_API_TOKEN },
     /**
-     * Who may read `/metrics`: anyone in development mode (loopback only); otherwise the bearer of
-     * the internal API's token, as on the control process and the workers. With the published
-     * development token outside development mode the gateway serves no metrics at all.
+     * Who may read `/metrics`: the bearer of `METRICS_TOKEN`, a scraper's credential of its own
+     * (as on the control process and the workers); anyone in development mode (loopback only)
+     * without one; outside development mode without one, nobody: the gateway serves no metrics.
      */
     metrics:
-      c.INTERNAL_API_TOKEN !== LOCAL_DEFAULTS.INTERNAL_API_TOKEN
-        ? { token: c.INTERNAL_API_TOKEN }
+      c.METRICS_TOKEN !== undefined
+        ? { token: c.METRICS_TOKEN }
         : development
           ? { token: null }
           : null,

@@ -59,9 +59,9 @@ await runServiceProcess({
       groupId: config.consumerGroup,
       redisKeyPrefix: config.redisKeyPrefix,
     });
-    const health = createHealthRoutes({ registry, metricsToken: config.metricsToken });
-    // The operators' page, protected as /metrics is (the internal API's token outside development).
-    const dashboard = createDashboardRoutes({ snapshots, token: config.metricsToken });
+    const health = createHealthRoutes({ registry, metrics: config.metricsAccess });
+    // The operators' page, behind a credential of its own outside development.
+    const dashboard = createDashboardRoutes({ snapshots, access: config.dashboardAccess });
     const server = createInternalApiServer({
       coupons: createCouponService(database.coupons, store, {
         pipelineRolloutPercent: config.pipelineRolloutPercent,
