@@ -90,7 +90,11 @@ describe("consumer configuration", () => {
   });
 
   it("takes the development token on loopback only, and serves metrics open with it", () => {
-    expect(readConsumerConfig({})).toMatchObject({ metricsHost: "127.0.0.1", metricsToken: null });
+    expect(readConsumerConfig({})).toMatchObject({
+      metricsHost: "127.0.0.1",
+      metricsAccess: { kind: "open" },
+      dashboardAccess: { kind: "open" },
+    });
     expect(() => readConsumerConfig({ INTERNAL_API_URL: "http://0.0.0.0:4001" })).toThrow(
       /^refusing to listen on 0\.0\.0\.0 with the development credentials.*set INTERNAL_API_TOKEN/,
     );
@@ -99,17 +103,42 @@ describe("consumer configuration", () => {
     );
   });
 
-  it("takes a token of its own anywhere once it is 32 bytes, and guards metrics with it", () => {
+  it("takes a token of its own anywhere once it is 32 bytes; metrics and dashboard then need theirs", () => {
     const token = "t".repeat(32);
+    const deployed = {
+      INTERNAL_API_URL: "http://control.internal:4001",
+      INTERNAL_API_TOKEN: token,
+      METRICS_HOST: "0.0.0.0",
+    };
+    expect(readConsumerConfig(deployed)).toMatchObject({
+      internalApi: { token },
+      metricsHost: "0.0.0.0",
+      metricsAccess: { kind: "closed", variable: "METRICS_TOKEN" },
+      dashboardAccess: { kind: "closed", variable: "DASHBOARD_TOKEN" },
+    });
+    const scrape = "m".repeat(32);
+    const watch = "d".repeat(32);
     expect(
-      readConsumerConfig({
-        INTERNAL_API_URL: "http://control.internal:4001",
-        INTERNAL_API_TOKEN: token,
-        METRICS_HOST: "0.0.0.0",
-      }),
-    ).toMatchObject({ internalApi: { token }, metricsHost: "0.0.0.0", metricsToken: token });
+      readConsumerConfig({ ...deployed, METRICS_TOKEN: scrape, DASHBOARD_TOKEN: watch }),
+    ).toMatchObject({
+      metricsAccess: { kind: "token", token: scrape },
+      dashboardAccess: { kind: "token", token: watch },
+    });
     expect(() => readConsumerConfig({ INTERNAL_API_TOKEN: "t".repeat(31) })).toThrow(
       /^INTERNAL_API_TOKEN is 31 bytes long, and a secret of its own must be at least 32/,
+    );
+  });
+
+  it("refuses one credential for two purposes, and a scrape or dashboard token under 32 bytes", () => {
+    const token = "t".repeat(32);
+    expect(() => readConsumerConfig({ INTERNAL_API_TOKEN: token, METRICS_TOKEN: token })).toThrow(
+      /^INTERNAL_API_TOKEN and METRICS_TOKEN are the same secret/,
+    );
+    expect(() =>
+      readConsumerConfig({ METRICS_TOKEN: "m".repeat(32), DASHBOARD_TOKEN: "m".repeat(32) }),
+    ).toThrow(/^METRICS_TOKEN and DASHBOARD_TOKEN are the same secret/);
+    expect(() => readConsumerConfig({ DASHBOARD_TOKEN: "short" })).toThrow(
+      /^DASHBOARD_TOKEN is 5 bytes long/,
     );
   });
 });

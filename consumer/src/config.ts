@@ -15,7 +15,8 @@ import {
 import { parseOrThrow } from "#shared/describe-issues.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
 import { eventKeysEnv, hostsOfBrokerList, readEventKeys } from "#shared/event-signing-keys.ts";
-import { assertSecretFitsUse } from "#shared/http-kit/credentials-rule.ts";
+import { accessRule } from "#shared/http-kit/access-rule.ts";
+import { assertSecretFitsUse, assertSecretsOfTheirOwn } from "#shared/http-kit/credentials-rule.ts";
 import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import {
   enabledPipelinesSetting,
@@ -67,6 +68,15 @@ const envSchema = z.object({
     .positive()
     .default(RECONCILER_DEFAULTS.giveUpAfterMs),
   ALERT_WEBHOOK_URL: z.url().optional(),
+  /** The Bearer token a scraper sends for `/metrics` (at least 32 bytes); unset: closed outside development. */
+  METRICS_TOKEN: z.string().min(1).optional(),
+  /** The control process's dashboard credential (at least 32 bytes); unset: closed outside development. */
+  DASHBOARD_TOKEN: z.string().min(1).optional(),
+  /**
+   * After a coupon's first dead letter of an error class is alerted, the ones that follow within
+   * this long go to the webhook as one summary with their count (alert-sink.ts).
+   */
+  ALERT_WINDOW_MS: z.coerce.number().int().positive().default(MONITORING_DEFAULTS.alertWindowMs),
   /**
    * The pipelines this deployment runs (comma-separated, default both). `REDIS_STREAM` alone: no
    * Kafka client anywhere, and a coupon on KAFKA is refused when it is created.
@@ -113,6 +123,11 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
   assertSecretFitsUse({ ...token, listensOn: internal.hostname });
   assertSecretFitsUse({ ...token, listensOn: c.METRICS_HOST });
   const development = c.INTERNAL_API_TOKEN === LOCAL_DEFAULTS.INTERNAL_API_TOKEN;
+  assertSecretsOfTheirOwn([
+    token,
+    { variable: "METRICS_TOKEN", value: c.METRICS_TOKEN },
+    { variable: "DASHBOARD_TOKEN", value: c.DASHBOARD_TOKEN },
+  ]);
   const pipelines = c.ISSUE_PIPELINES;
   const kafkaEnabled = pipelines.includes("KAFKA");
   const pipelineRolloutPercent = rolloutPercentFor(
@@ -152,10 +167,12 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
     metricsHost: c.METRICS_HOST,
     metricsPort: c.METRICS_PORT,
     /**
-     * The Bearer token `/metrics` asks for: the internal API's, or none in development (the
-     * development token, which the rule above keeps on loopback).
+     * Who may scrape `/metrics` and watch the dashboard: each the bearer of its own credential,
+     * anyone in development (the development internal token, which the rule above keeps on
+     * loopback), nobody when it is unset elsewhere.
      */
-    metricsToken: development ? null : c.INTERNAL_API_TOKEN,
+    metricsAccess: accessRule("METRICS_TOKEN", c.METRICS_TOKEN, development),
+    dashboardAccess: accessRule("DASHBOARD_TOKEN", c.DASHBOARD_TOKEN, development),
     consumerGroup: c.CONSUMER_GROUP,
     issueTopic: c.ISSUE_TOPIC,
     deadLetterTopic: c.DEAD_LETTER_TOPIC,
@@ -168,6 +185,7 @@ export function readConsumerConfig(env: Record<string, string | undefined> = pro
       giveUpAfterMs: c.RECONCILE_GIVE_UP_AFTER_MS,
     },
     alertWebhookUrl: c.ALERT_WEBHOOK_URL ?? null,
+    alertWindowMs: c.ALERT_WINDOW_MS,
     pipelineRolloutPercent,
     stream: {
       group: c.STREAM_CONSUMER_GROUP,

@@ -49,7 +49,7 @@ function pressRequest(
   body: unknown,
   headers: Record<string, string> = { "x-user-id": "7" },
 ): Request {
-  return new Request("http://gateway/graphql", {
+  return new Request("http://localhost/graphql", {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),

@@ -31,7 +31,7 @@ interface GraphQLBody {
 
 async function post(query: string, headers: Record<string, string> = {}): Promise<GraphQLBody> {
   const response = await app.fetch(
-    new Request("http://gateway/graphql", {
+    new Request("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },
       body: JSON.stringify({ query }),
@@ -103,13 +103,13 @@ describe("GraphiQL and introspection", () => {
     createGatewayApp(readGatewayConfig({ INTERNAL_API_URL: "http://127.0.0.1:9/", ...env }));
   const graphiql = async (app: ReturnType<typeof gateway>) => {
     const page = await app.fetch(
-      new Request("http://gateway/graphql", { headers: { accept: "text/html" } }),
+      new Request("http://localhost/graphql", { headers: { accept: "text/html" } }),
     );
     return page.status === 200 && /coupon drop/.test(await page.text());
   };
   const introspects = async (app: ReturnType<typeof gateway>) => {
     const response = await app.fetch(
-      new Request("http://gateway/graphql", {
+      new Request("http://localhost/graphql", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ query: INTROSPECT }),
@@ -149,7 +149,7 @@ const JWT_SECRET = "a-test-secret-of-32-characters!!";
 
 const scrape = (app: ReturnType<typeof createGatewayApp>, authorization?: string) =>
   app.fetch(
-    new Request("http://gateway/metrics", { headers: authorization ? { authorization } : {} }),
+    new Request("http://localhost/metrics", { headers: authorization ? { authorization } : {} }),
   );
 
 describe("the gateway's /metrics", () => {
@@ -158,7 +158,7 @@ describe("the gateway's /metrics", () => {
     const before = await (await scrape(app)).text();
     expect(before).toContain('coupon_drop_admissions_total{outcome="error"} 0');
     const press = await app.fetch(
-      new Request("http://gateway/graphql", {
+      new Request("http://localhost/graphql", {
         method: "POST",
         headers: { "content-type": "application/json", "x-user-id": "7" },
         body: JSON.stringify({ query: 'mutation { issueCoupon(couponId: "1") { __typename } }' }),
@@ -174,11 +174,22 @@ describe("the gateway's /metrics", () => {
     expect(text).toContain('coupon_drop_admissions_total{outcome="accepted"} 0');
   });
 
-  it("asks for the internal API's own token outside development mode", async () => {
+  it("asks for a scrape token of its own (METRICS_TOKEN), not the internal API's", async () => {
+    const internalToken = `internal-${OWN_TOKEN}`;
     const app = createGatewayApp(
-      readGatewayConfig({ ...NOWHERE, JWT_SECRET, INTERNAL_API_TOKEN: OWN_TOKEN }),
+      readGatewayConfig({
+        ...NOWHERE,
+        JWT_SECRET,
+        INTERNAL_API_TOKEN: internalToken,
+        METRICS_TOKEN: OWN_TOKEN,
+      }),
     );
-    for (const authorization of [undefined, "Bearer wrong", `Basic ${OWN_TOKEN}`]) {
+    for (const authorization of [
+      undefined,
+      "Bearer wrong",
+      `Basic ${OWN_TOKEN}`,
+      `Bearer ${internalToken}`,
+    ]) {
       const refused = await scrape(app, authorization);
       expect(refused.status, authorization).toBe(401);
       expect(await refused.text()).not.toMatch(/coupon_drop_/);
@@ -188,11 +199,15 @@ describe("the gateway's /metrics", () => {
     expect(await allowed.text()).toMatch(/coupon_drop_admissions_total/);
   });
 
-  it("serves nothing outside development mode while the token is the published one", async () => {
-    const app = createGatewayApp(readGatewayConfig({ ...NOWHERE, JWT_SECRET }));
-    const response = await scrape(app, "Bearer dev-internal-token");
-    expect(response.status).toBe(404);
-    expect(await response.text()).not.toMatch(/coupon_drop_/);
+  it("serves nothing outside development mode without METRICS_TOKEN, whatever the internal token", async () => {
+    for (const internal of [{}, { INTERNAL_API_TOKEN: `internal-${OWN_TOKEN}` }]) {
+      const app = createGatewayApp(readGatewayConfig({ ...NOWHERE, JWT_SECRET, ...internal }));
+      for (const token of ["dev-internal-token", `internal-${OWN_TOKEN}`]) {
+        const response = await scrape(app, `Bearer ${token}`);
+        expect(response.status).toBe(404);
+        expect(await response.text()).not.toMatch(/coupon_drop_/);
+      }
+    }
   });
 });
 

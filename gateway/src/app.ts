@@ -3,6 +3,7 @@ import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
 import { createYoga } from "graphql-yoga";
 import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
+import { createHostPolicy } from "#shared/http-kit/host-policy.ts";
 import { createInternalApiClient } from "#shared/internal-api/internal-api-client.ts";
 import type { IssueEvent } from "#shared/issue-event.ts";
 import { createEventSigner } from "#shared/issue-event-signature.ts";
@@ -22,6 +23,7 @@ import { ISSUE_COUPON, PROJECT_DOCUMENTS } from "./project-documents.ts";
 import { useBodyLimit } from "./protection/body-limit.ts";
 import { corsPolicy, useVaryOnOrigin } from "./protection/cors-policy.ts";
 import { useCsrfPrevention } from "./protection/csrf-prevention.ts";
+import { useHostCheck } from "./protection/host-check.ts";
 import { operationLimitPlugins } from "./protection/operation-limits.ts";
 import { documentId, trustedDocumentPlugins } from "./protection/trusted-documents.ts";
 import { createRedisPipeline } from "./redis/redis-pipeline.ts";
@@ -147,6 +149,15 @@ export function createGatewayHandler(config: GatewayConfig, services: GatewaySer
     landingPage: false,
     cors: corsPolicy(config.corsOrigins),
     plugins: [
+      // Before anything: a name this gateway does not serve (DNS rebinding), or in development mode
+      // a forwarded request, is refused unread.
+      useHostCheck({
+        hosts: createHostPolicy({
+          listenHost: config.host,
+          allowedHosts: config.httpLimits.allowedHosts,
+        }),
+        refuseForwarded: config.development && config.trustedProxy === null,
+      }),
       // A scrape is no GraphQL request: answered before anything reads a body.
       ...(config.metrics
         ? [useMetricsEndpoint({ registry: services.metrics.registry, token: config.metrics.token })]

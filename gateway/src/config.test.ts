@@ -143,16 +143,44 @@ describe("gateway configuration: AUTH_MODE", () => {
       jwksUrl: "https://id.example/.well-known/jwks.json",
       issuer: "https://id.example/",
       audience: ["coupon-drop", "coupon-drop-admin"],
+      maxTokenAgeSeconds: null,
     });
     expect(
-      readGatewayConfig({ HOST: "0.0.0.0", JWT_SECRET: SECRET, EVENT_SIGNING_KEY: OWN }).identity,
+      readGatewayConfig({
+        HOST: "0.0.0.0",
+        JWT_SECRET: SECRET,
+        JWT_AUDIENCE: "coupon-drop",
+        JWT_MAX_TOKEN_AGE_SECONDS: "3600",
+        EVENT_SIGNING_KEY: OWN,
+      }).identity,
     ).toEqual({
       mode: "jwt",
       secret: SECRET,
       jwksUrl: null,
       issuer: null,
-      audience: null,
+      audience: ["coupon-drop"],
+      maxTokenAgeSeconds: 3600,
     });
+  });
+
+  it("refuses JWT mode off loopback without an audience, which loopback may leave out", () => {
+    for (const env of [
+      { JWT_SECRET: SECRET },
+      { JWT_JWKS_URL: "https://id.example/jwks.json", JWT_ISSUER: "https://id.example/" },
+      { JWT_SECRET: SECRET, JWT_AUDIENCE: " , " },
+    ])
+      expect(() => readGatewayConfig({ ...env, HOST: "0.0.0.0", EVENT_SIGNING_KEY: OWN })).toThrow(
+        /^refusing to start JWT mode on HOST=0\.0\.0\.0 without JWT_AUDIENCE/,
+      );
+    expect(readGatewayConfig({ JWT_SECRET: SECRET }).identity).toMatchObject({ audience: null });
+  });
+
+  it("refuses a maximum token age that is not a whole number of seconds", () => {
+    for (const age of ["0", "-5", "1.5", "an hour"])
+      expect(
+        () => readGatewayConfig({ JWT_SECRET: SECRET, JWT_MAX_TOKEN_AGE_SECONDS: age }),
+        age,
+      ).toThrow(/JWT_MAX_TOKEN_AGE_SECONDS/);
   });
 });
 
@@ -184,7 +212,7 @@ describe("gateway configuration: the credentials it sends", () => {
 describe("gateway configuration: the event signing key", () => {
   it("signs with the development key on loopback only, and names the variable", () => {
     expect(readGatewayConfig({}).eventSigningKey).toBe("dev-event-signing-key");
-    const jwt = { JWT_SECRET: SECRET };
+    const jwt = { JWT_SECRET: SECRET, JWT_AUDIENCE: "coupon-drop" };
     expect(() => readGatewayConfig({ ...jwt, HOST: "0.0.0.0" })).toThrow(
       /^refusing the development event signing key with HOST on 0\.0\.0\.0.*set EVENT_SIGNING_KEY/,
     );
@@ -221,6 +249,7 @@ describe("gateway configuration: a Worker's bindings", () => {
     const deployed = readGatewayConfig(
       workerBindingsAsEnv({
         JWT_SECRET: "a-production-secret-of-its-own-32+",
+        JWT_AUDIENCE: "coupon-drop",
         EVENT_SIGNING_KEY: "events-a-production-secret-of-its-own-32+",
         REDIS_REST_URL: "https://redis.shop.example",
         REDIS_REST_TOKEN: "redis-a-production-secret-of-its-own-32+",

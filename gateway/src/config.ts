@@ -13,6 +13,7 @@ import { eventKeysEnv, readEventKeys } from "#shared/event-signing-keys.ts";
 import {
   assertSecretFitsUse,
   assertSecretLength,
+  assertSecretsOfTheirOwn,
   type SecretUse,
 } from "#shared/http-kit/credentials-rule.ts";
 import { isLoopbackHost } from "#shared/http-kit/listen-address.ts";
@@ -54,6 +55,8 @@ const envSchema = z.object({
   KAFKA_REST_PASSWORD: z.string().min(1).default(LOCAL_DEFAULTS.KAFKA_REST_PASSWORD),
   INTERNAL_API_URL: z.url().default(LOCAL_DEFAULTS.INTERNAL_API_URL),
   INTERNAL_API_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
+  /** The Bearer token a scraper sends for `/metrics` (at least 32 bytes); unset: no `/metrics` outside development. */
+  METRICS_TOKEN: z.string().min(1).optional(),
   ...eventKeysEnv,
   /**
    * `development` (callers name themselves with x-user-id, admin operations open) is the default
@@ -65,8 +68,13 @@ const envSchema = z.object({
   /** An identity provider's JWKS (RS256/ES256 keys); https, or http on loopback. */
   JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
-  /** Comma-separated; a token's aud must name one of them. */
+  /** Comma-separated; a token's aud must name one of them. Required off loopback. */
   JWT_AUDIENCE: z.string().min(1).optional(),
+  /**
+   * A token older than this (by its `iat`, which it must then carry) is refused, however far its
+   * `exp`; unset: `exp` alone decides.
+   */
+  JWT_MAX_TOKEN_AGE_SECONDS: positiveInt.optional(),
   /**
    * The pipelines the deployment runs (comma-separated, default both). Without KAFKA a press of a
    * KAFKA coupon (one created before the switch) is withdrawn at once and refused, not produced.
@@ -149,7 +157,13 @@ const DEVELOPMENT_MODE_REFUSED =
  * fetched over https (or from loopback). Throws the one line that names what to set.
  */
 function readIdentity(c: Env) {
-  const jwtSettings = ["JWT_SECRET", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"] as const;
+  const jwtSettings = [
+    "JWT_SECRET",
+    "JWT_JWKS_URL",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "JWT_MAX_TOKEN_AGE_SECONDS",
+  ] as const;
   const jwtSet = jwtSettings.filter((name) => c[name] !== undefined);
   const mode = c.AUTH_MODE ?? (jwtSet.length > 0 ? "jwt" : "development");
   if (mode === "development") {
@@ -179,12 +193,19 @@ function readIdentity(c: Env) {
       );
   }
   const audience = c.JWT_AUDIENCE === undefined ? undefined : splitCommaList(c.JWT_AUDIENCE);
+  // An identity provider signs tokens for every service of its tenant with the same keys: without
+  // an audience a token minted for another of them (a partner app, a test client) is good here.
+  if (!audience?.length && !isLoopbackHost(c.HOST))
+    throw new Error(
+      `refusing to start JWT mode on HOST=${c.HOST} without JWT_AUDIENCE: set it to the audience your identity provider puts in this API's tokens, or tokens minted for any other service of the same provider are accepted`,
+    );
   return {
     mode,
     secret: c.JWT_SECRET ?? null,
     jwksUrl: c.JWT_JWKS_URL ?? null,
     issuer: c.JWT_ISSUER ?? null,
     audience: audience?.length ? audience : null,
+    maxTokenAgeSeconds: c.JWT_MAX_TOKEN_AGE_SECONDS ?? null,
   } as const;
 }
 
@@ -214,6 +235,14 @@ function assertClientSecrets(c: Env): void {
     },
   ];
   for (const use of uses) assertSecretFitsUse(use);
+  assertSecretsOfTheirOwn([
+    {
+      variable: "INTERNAL_API_TOKEN",
+      value: c.INTERNAL_API_TOKEN,
+      developmentValue: LOCAL_DEFAULTS.INTERNAL_API_TOKEN,
+    },
+    { variable: "METRICS_TOKEN", value: c.METRICS_TOKEN },
+  ]);
 }
 
 export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
@@ -245,13 +274,13 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
     },
     internalApi: { url: c.INTERNAL_API_URL, token: c.INTERNAL_API_TOKEN },
     /**
-     * Who may read `/metrics`: anyone in development mode (loopback only); otherwise the bearer of
-     * the internal API's token, as on the control process and the workers. With the published
-     * development token outside development mode the gateway serves no metrics at all.
+     * Who may read `/metrics`: the bearer of `METRICS_TOKEN`, a scraper's credential of its own
+     * (as on the control process and the workers); anyone in development mode (loopback only)
+     * without one; outside development mode without one, nobody: the gateway serves no metrics.
      */
     metrics:
-      c.INTERNAL_API_TOKEN !== LOCAL_DEFAULTS.INTERNAL_API_TOKEN
-        ? { token: c.INTERNAL_API_TOKEN }
+      c.METRICS_TOKEN !== undefined
+        ? { token: c.METRICS_TOKEN }
         : development
           ? { token: null }
           : null,

@@ -259,6 +259,11 @@ export const MONITORING_DEFAULTS = {
   probeIntervalMs: 2000,
   /** A probe not answered by then counts the dependency as down. */
   probeTimeoutMs: 1500,
+  /**
+   * After a coupon's first dead letter of an error class is alerted, the ones that follow within
+   * this long are sent as one summary with their count (`ALERT_WINDOW_MS`).
+   */
+  alertWindowMs: 10_000,
 } as const;
 
 /**

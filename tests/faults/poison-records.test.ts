@@ -108,10 +108,10 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
     expect(byPayload.get(poison[0] as string)?.error_class).toBe("InvalidJson");
     expect(byPayload.get(poison[1] as string)?.error_class).toBe("SchemaMismatch");
     expect(byPayload.get(poison[2] as string)).toMatchObject({ attempts: 3 });
-    await waitUntil(
-      () => deadLetters.every((d) => webhook.alerts.some((a) => String(a.deadLetterId) === d.id)),
-      { timeoutMs: 30_000, what: "an alert per dead letter at the webhook" },
-    );
+    await waitUntil(() => deadLetters.every((d) => webhook.alertedIds().includes(d.id)), {
+      timeoutMs: 30_000,
+      what: "every dead letter alerted at the webhook",
+    });
 
     // Fix the cause (the coupon now exists) and replay: the orphan is issued, once.
     const rowsFor = await createCouponAndReplay(missingCoupon, orphan.requestId, "request");
@@ -242,11 +242,8 @@ describe("fault: poison records mixed into the topic mid-drop", () => {
         error_class: "CouponNotFound",
       });
       await waitUntil(
-        () =>
-          deadLetters.every((d) =>
-            webhook.alerts.slice(alertsBefore).some((a) => String(a.deadLetterId) === d.id),
-          ),
-        { timeoutMs: 30_000, what: "an alert per stream dead letter at the webhook" },
+        () => deadLetters.every((d) => webhook.alertedIds(alertsBefore).includes(d.id)),
+        { timeoutMs: 30_000, what: "every stream dead letter alerted at the webhook" },
       );
       // Acknowledged and deleted: the stream holds nothing once everything is persisted.
       expect(await redis.xlen(DEFAULT_REDIS_KEYS.streamDeadLetters)).toBe(0);

@@ -28,6 +28,8 @@ const SECRET = new TextEncoder().encode(`hs256-secret-${crypto.randomUUID()}`);
 const ISSUER = "https://id.shop.example/";
 const AUDIENCE = "coupon-drop";
 const INTERNAL_TOKEN = `internal-token-${crypto.randomUUID()}`;
+const METRICS_TOKEN = `metrics-token-${crypto.randomUUID()}`;
+const DASHBOARD_TOKEN = `dashboard-token-${crypto.randomUUID()}`;
 const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
@@ -80,7 +82,7 @@ describe("a gateway in JWT mode with an HS256 secret", () => {
   let redis: Redis;
   let db: pg.Pool;
   let admin: Record<string, string>;
-  const internal = { INTERNAL_API_TOKEN: INTERNAL_TOKEN };
+  const internal = { INTERNAL_API_TOKEN: INTERNAL_TOKEN, METRICS_TOKEN };
 
   beforeAll(async () => {
     system = await startSystem({
@@ -94,7 +96,7 @@ describe("a gateway in JWT mode with an HS256 secret", () => {
           JWT_AUDIENCE: AUDIENCE,
           ...internal,
         },
-        control: internal,
+        control: { ...internal, DASHBOARD_TOKEN },
         worker: internal,
       },
     });
@@ -265,7 +267,7 @@ describe("a gateway in JWT mode with an HS256 secret", () => {
     expect(ownerWatch.completed).toBe(true);
   });
 
-  it("guards the internal API and every /metrics with the internal token, never the published one", async () => {
+  it("guards every /metrics with the scrape token, never the published one nor the internal API's", async () => {
     const worker = system.workers()[0]?.spec.healthUrl?.replace(/\/health$/, "") as string;
     const gateway = new URL(system.graphqlUrl).origin;
     for (const base of [system.internalApiUrl, worker, gateway]) {
@@ -273,6 +275,8 @@ describe("a gateway in JWT mode with an HS256 secret", () => {
         undefined,
         `Bearer ${LOCAL_DEFAULTS.INTERNAL_API_TOKEN}`,
         "Bearer x",
+        `Bearer ${INTERNAL_TOKEN}`,
+        `Bearer ${DASHBOARD_TOKEN}`,
       ]) {
         const refused = await fetch(`${base}/metrics`, {
           headers: authorization ? { authorization } : {},
@@ -280,7 +284,7 @@ describe("a gateway in JWT mode with an HS256 secret", () => {
         expect(refused.status, `${base} ${authorization}`).toBe(401);
         expect(await refused.text()).not.toMatch(/coupon_drop_/);
       }
-      const allowed = await fetch(`${base}/metrics`, { headers: bearer(INTERNAL_TOKEN) });
+      const allowed = await fetch(`${base}/metrics`, { headers: bearer(METRICS_TOKEN) });
       expect(allowed.status).toBe(200);
       expect(await allowed.text()).toMatch(/coupon_drop_/);
       expect((await fetch(`${base}/health`)).status).toBe(200);
@@ -289,6 +293,39 @@ describe("a gateway in JWT mode with an HS256 secret", () => {
       headers: bearer(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
     });
     expect(published.status).toBe(401);
+  });
+
+  it("opens the internal API and the dashboard each to its own credential only: a scraper's creates no coupon", async () => {
+    const name = `scraper's coupon ${crypto.randomUUID()}`;
+    for (const token of [METRICS_TOKEN, DASHBOARD_TOKEN]) {
+      const created = await fetch(`${system.internalApiUrl}/internal/coupons`, {
+        method: "POST",
+        headers: { ...bearer(token), "content-type": "application/json" },
+        body: JSON.stringify({ name, totalQuantity: 5 }),
+      });
+      expect(created.status).toBe(401);
+    }
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM coupon WHERE name = $1", [
+      name,
+    ]);
+    expect(rows[0].n).toBe(0);
+    const basic = (password: string) => ({
+      authorization: `Basic ${Buffer.from(`admin:${password}`).toString("base64")}`,
+    });
+    for (const headers of [
+      bearer(METRICS_TOKEN),
+      bearer(INTERNAL_TOKEN),
+      basic(INTERNAL_TOKEN),
+      basic(METRICS_TOKEN),
+    ]) {
+      const refused = await fetch(`${system.internalApiUrl}/dashboard/snapshot`, { headers });
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toMatch(/coupons/);
+    }
+    for (const headers of [bearer(DASHBOARD_TOKEN), basic(DASHBOARD_TOKEN)])
+      expect((await fetch(`${system.internalApiUrl}/dashboard/snapshot`, { headers })).status).toBe(
+        200,
+      );
   });
 
   it("tells the client a fixed message and a correlation id, and keeps host and cause for the log", async () => {

@@ -19,6 +19,8 @@ const DECIDING = [
   "JWT_JWKS_URL",
   "JWT_ISSUER",
   "JWT_AUDIENCE",
+  "JWT_MAX_TOKEN_AGE_SECONDS",
+  "ALLOWED_HOSTS",
   "METRICS_HOST",
   "REDIS_REST_BIND",
   "KAFKA_REST_BIND",
@@ -125,6 +127,17 @@ describe.each(GATEWAY_RUNTIMES)("the gateway on %s", (runtime) => {
     );
   });
 
+  it("refuses JWT mode off loopback without an audience: tokens minted for another service would do", async () => {
+    expectRefused(
+      await refusal(
+        "gateway",
+        { HOST: "0.0.0.0", JWT_SECRET: SECRET, EVENT_SIGNING_KEY: `events-${SECRET}` },
+        runtime,
+      ),
+      /^gateway did not start: refusing to start JWT mode on HOST=0\.0\.0\.0 without JWT_AUDIENCE: /,
+    );
+  });
+
   it("refuses to send the published internal token off loopback", async () => {
     expectRefused(
       await refusal(
@@ -139,7 +152,12 @@ describe.each(GATEWAY_RUNTIMES)("the gateway on %s", (runtime) => {
   it("starts in development mode on loopback with nothing set, and in JWT mode anywhere", async () => {
     for (const env of [
       {},
-      { HOST: "0.0.0.0", JWT_SECRET: SECRET, EVENT_SIGNING_KEY: `events-${SECRET}` },
+      {
+        HOST: "0.0.0.0",
+        JWT_SECRET: SECRET,
+        JWT_AUDIENCE: "coupon-drop",
+        EVENT_SIGNING_KEY: `events-${SECRET}`,
+      },
     ] as Array<Record<string, string>>) {
       const port = String(await freePort());
       const child = await processOf("gateway", { ...env, PORT: port }, runtime);

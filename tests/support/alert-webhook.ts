@@ -6,6 +6,11 @@ export interface AlertWebhook {
   url: string;
   /** Every alert received, in arrival order, as the JSON the control process posted. */
   alerts: Array<Record<string, unknown>>;
+  /**
+   * The ids of every dead letter alerted so far (of `alerts.slice(from)`): a first one's own
+   * `deadLetterId`, and the `deadLetterIds` of a summary of the ones after it (alert-sink.ts).
+   */
+  alertedIds(from?: number): string[];
   close(): Promise<void>;
 }
 
@@ -27,6 +32,14 @@ export async function startAlertWebhook(): Promise<AlertWebhook> {
   return {
     url: `http://127.0.0.1:${port}/alerts`,
     alerts,
+    alertedIds: (from = 0) =>
+      alerts
+        .slice(from)
+        .flatMap((alert) =>
+          alert.event === "dead_letters"
+            ? (alert.deadLetterIds as unknown[]).map(String)
+            : [String(alert.deadLetterId)],
+        ),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -59,9 +59,9 @@ await runServiceProcess({
       groupId: config.consumerGroup,
       redisKeyPrefix: config.redisKeyPrefix,
     });
-    const health = createHealthRoutes({ registry, metricsToken: config.metricsToken });
-    // The operators' page, protected as /metrics is (the internal API's token outside development).
-    const dashboard = createDashboardRoutes({ snapshots, token: config.metricsToken });
+    const health = createHealthRoutes({ registry, metrics: config.metricsAccess });
+    // The operators' page, behind a credential of its own outside development.
+    const dashboard = createDashboardRoutes({ snapshots, access: config.dashboardAccess });
     const server = createInternalApiServer({
       coupons: createCouponService(database.coupons, store, {
         pipelineRolloutPercent: config.pipelineRolloutPercent,
@@ -76,10 +76,15 @@ await runServiceProcess({
     });
     await server.listen(config.internalApi.port, config.internalApi.host);
 
+    const alerts = createAlertSink({
+      webhookUrl: config.alertWebhookUrl,
+      windowMs: config.alertWindowMs,
+      logger,
+    });
     const monitor = createDltMonitor({
       kafka,
       repository: deadLetterRepository,
-      alert: createAlertSink({ webhookUrl: config.alertWebhookUrl, logger }),
+      alert: alerts.alert,
       metrics,
       topic: config.deadLetterTopic,
       groupId: config.dltMonitorGroup,
@@ -145,6 +150,8 @@ await runServiceProcess({
         await admin?.disconnect().catch(() => undefined);
         await reconciler.stop();
         await monitor.stop().catch(() => undefined);
+        // What the monitor recorded last is summed up and sent before the process goes.
+        await alerts.close();
         deadLetterReader.disconnect();
         await kafkaSide?.close();
         await resources.close();

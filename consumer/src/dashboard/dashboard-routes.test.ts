@@ -33,8 +33,8 @@ const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 describe("dashboard routes", () => {
-  it("outside development, answer only the internal API's token, and make a browser ask for it", async () => {
-    const url = await serve({ token: TOKEN });
+  it("outside development, answer only the dashboard's own token, and make a browser ask for it", async () => {
+    const url = await serve({ access: { kind: "token", token: TOKEN } });
     for (const path of ["/dashboard", "/dashboard/snapshot", "/dashboard/events"]) {
       const refused = await fetch(`${url}${path}`);
       expect(refused.status).toBe(401);
@@ -58,7 +58,7 @@ describe("dashboard routes", () => {
   });
 
   it("in development (no token) serve anyone, and stream a snapshot every interval", async () => {
-    const url = await serve({ token: null, intervalMs: 50 });
+    const url = await serve({ intervalMs: 50 });
     const events = await fetch(`${url}/dashboard/events`);
     expect(events.headers.get("content-type")).toBe("text/event-stream");
     const reader = (events.body as ReadableStream<Uint8Array>).getReader();
@@ -69,8 +69,19 @@ describe("dashboard routes", () => {
     await reader.cancel();
   });
 
+  it("outside development without a token of its own, serve nobody and say what to set", async () => {
+    const url = await serve({ access: { kind: "closed", variable: "DASHBOARD_TOKEN" } });
+    const answer = await fetch(`${url}/dashboard`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(answer.status).toBe(403);
+    expect((await answer.json()).error).toBe(
+      "the dashboard is not served: set DASHBOARD_TOKEN to open it",
+    );
+  });
+
   it("refuses coupon lists that are not ids", async () => {
-    const url = await serve({ token: null });
+    const url = await serve({});
     const answer = await fetch(`${url}/dashboard/snapshot?coupons=1,x`);
     expect(answer.status).toBe(400);
   });

@@ -1,6 +1,6 @@
 import { DASHBOARD_DEFAULTS } from "#shared/defaults.ts";
 import { messageOf } from "#shared/errors/message-of.ts";
-import { createBasicCheck, createBearerCheck } from "#shared/http-kit/authorization.ts";
+import { type AccessRule, createAccessGuard } from "#shared/http-kit/access-rule.ts";
 import { HttpError } from "#shared/http-kit/http-error.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { createRouter, type RouteContext, type Router } from "#shared/http-kit/router.ts";
@@ -10,11 +10,11 @@ import type { DropSnapshots } from "./drop-snapshot.ts";
 export interface DashboardRoutesOptions {
   snapshots: Pick<DropSnapshots, "read">;
   /**
-   * The secret an operator gives: the internal API's token, as a Bearer token or as the password
-   * of HTTP Basic (user `admin`, which a browser asks for by itself); null serves the dashboard to
-   * anyone, which only development on loopback does (as `/metrics`). Default null.
+   * Who may watch: the bearer of `DASHBOARD_TOKEN`, as a Bearer token or as the password of HTTP
+   * Basic (user `admin`, which a browser asks for by itself); anyone in development on loopback;
+   * nobody when it is unset elsewhere. Default open.
    */
-  token?: string | null;
+  access?: AccessRule;
   /** Default `DASHBOARD_DEFAULTS.intervalMs`. */
   intervalMs?: number;
   /** Default `DASHBOARD_DEFAULTS.maxStreams`. */
@@ -40,19 +40,14 @@ function couponIds(query: URLSearchParams): string[] | undefined {
  */
 export function createDashboardRoutes({
   snapshots,
-  token = null,
+  access = { kind: "open" },
   intervalMs = DASHBOARD_DEFAULTS.intervalMs,
   maxStreams = DASHBOARD_DEFAULTS.maxStreams,
 }: DashboardRoutesOptions): Router {
-  const checks = token === null ? [] : [createBearerCheck(token), createBasicCheck("admin", token)];
+  const check = createAccessGuard(access, { what: "the dashboard", basicUser: "admin" });
   let streams = 0;
 
-  const guard = ({ request }: RouteContext) => {
-    if (checks.length > 0 && !checks.some((check) => check(request.headers.authorization)))
-      throw new HttpError(401, "the dashboard asks for the internal API token", {
-        "www-authenticate": 'Basic realm="coupon drop dashboard", charset="UTF-8"',
-      });
-  };
+  const guard = ({ request }: RouteContext) => check(request.headers.authorization);
 
   return createRouter([
     {

@@ -1,5 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { describe, expect, it } from "vitest";
+import { DEAD_LETTER_PAYLOAD_PREVIEW_CHARS } from "#shared/internal-api/contract.ts";
 import { DeadLetter } from "../db/entities/dead-letter.ts";
 import { useMigratedDatabase } from "../db/test-support/migrated-database.ts";
 import { newDeadLetterKey } from "./dead-letter-key.ts";
@@ -50,6 +51,8 @@ describe("the dead-letter repository", () => {
       offset: entry.offset,
       recordKey: "coupon:7",
       payload: '{"oops',
+      payloadLength: 6,
+      payloadTruncated: false,
       headers: { "x-error-class": "InvalidJson" },
       errorClass: "InvalidJson",
       errorMessage: "Unexpected end of JSON input",
@@ -63,6 +66,24 @@ describe("the dead-letter repository", () => {
     expect(
       await orm.em.fork().findOneOrFail(DeadLetter, { id: first.id }, { refresh: true }),
     ).toMatchObject({ firstFailedAt: entry.firstFailedAt, lastFailedAt: entry.lastFailedAt });
+  });
+
+  it("lists each payload's first characters, and gives it whole by id", async () => {
+    const couponId = String(900_000 + Math.floor(Math.random() * 99_999));
+    const big = "p".repeat(DEAD_LETTER_PAYLOAD_PREVIEW_CHARS + 500);
+    const { id } = await repository.record(letter({ couponId, payload: big }));
+    const [listed] = await repository.list({ couponId });
+    expect(listed).toMatchObject({
+      id,
+      payload: big.slice(0, DEAD_LETTER_PAYLOAD_PREVIEW_CHARS),
+      payloadLength: big.length,
+      payloadTruncated: true,
+    });
+    expect(await repository.get(id)).toMatchObject({
+      payload: big,
+      payloadLength: big.length,
+      payloadTruncated: false,
+    });
   });
 
   it("records a different dead letter at the same topic, partition and offset (a recreated topic)", async () => {

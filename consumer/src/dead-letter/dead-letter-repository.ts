@@ -1,5 +1,8 @@
 import { type EntityManager, raw } from "@mikro-orm/postgresql";
-import { DEAD_LETTER_PAGE } from "#shared/internal-api/contract.ts";
+import {
+  DEAD_LETTER_PAGE,
+  DEAD_LETTER_PAYLOAD_PREVIEW_CHARS,
+} from "#shared/internal-api/contract.ts";
 import { DeadLetter } from "../db/entities/dead-letter.ts";
 
 /** What the DLT monitor read from one record of the dead-letter topic. */
@@ -32,16 +35,23 @@ export interface DeadLetterRow
   recordedAt: string;
   replayedAt: string | null;
   replayCount: number;
+  payloadLength: number;
+  payloadTruncated: boolean;
 }
 
-function toRow(letter: DeadLetter): DeadLetterRow {
+/** The row as the API sends it: the whole payload, or (in a listing) its first characters. */
+function toRow(letter: DeadLetter, payloadChars = Number.POSITIVE_INFINITY): DeadLetterRow {
+  const payload = letter.payload ?? null;
+  const payloadTruncated = payload !== null && payload.length > payloadChars;
   return {
     id: letter.id,
     topic: letter.topic,
     partition: letter.partition,
     offset: letter.offset,
     recordKey: letter.recordKey ?? null,
-    payload: letter.payload ?? null,
+    payload: payloadTruncated ? payload.slice(0, payloadChars) : payload,
+    payloadLength: payload?.length ?? 0,
+    payloadTruncated,
     headers: letter.headers,
     errorClass: letter.errorClass,
     errorMessage: letter.errorMessage,
@@ -82,7 +92,7 @@ export function createDeadLetterRepository(em: EntityManager) {
       return { id: existing.id, inserted: false };
     },
 
-    /** Oldest first. */
+    /** Oldest first, each payload cut to DEAD_LETTER_PAYLOAD_PREVIEW_CHARS (`get` has it whole). */
     async list(
       filter: { couponId?: string; onlyNotReplayed?: boolean; limit?: number } = {},
     ): Promise<DeadLetterRow[]> {
@@ -94,7 +104,7 @@ export function createDeadLetterRepository(em: EntityManager) {
         },
         { orderBy: { id: "asc" }, limit: filter.limit ?? DEAD_LETTER_PAGE.default },
       );
-      return letters.map(toRow);
+      return letters.map((letter) => toRow(letter, DEAD_LETTER_PAYLOAD_PREVIEW_CHARS));
     },
 
     async get(id: string): Promise<DeadLetterRow | null> {

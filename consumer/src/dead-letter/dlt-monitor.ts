@@ -8,6 +8,7 @@ import { isTransientDbError } from "../db/db-errors.ts";
 import type { ControlMetrics } from "../monitoring/metrics.ts";
 import { createStreamGroup } from "../redis/stream-group.ts";
 import type { DeadLetterAlert } from "./alert-sink.ts";
+import { deadLetterClassLabel } from "./dead-letter-classes.ts";
 import { DLT_HEADERS } from "./dead-letter-headers.ts";
 import type { DeadLetterRepository, NewDeadLetter } from "./dead-letter-repository.ts";
 import { type DltMessage, placeholderDeadLetter, readDltRecord } from "./read-dlt-record.ts";
@@ -36,7 +37,8 @@ export interface DltMonitorOptions {
   /** Null where the KAFKA pipeline does not run: then only the dead-letter stream is read. */
   kafka: Kafka | null;
   repository: DeadLetterRepository;
-  alert: (payload: DeadLetterAlert) => Promise<boolean>;
+  /** Takes each new dead letter's alert (alert-sink.ts); the monitor does not wait for it. */
+  alert: (payload: DeadLetterAlert) => void;
   metrics: ControlMetrics;
   /** The dead-letter topic read. Default `coupon-issue-requests.DLT`. */
   topic?: string;
@@ -119,9 +121,11 @@ export function createDltMonitor({
     const { stored, entry } = result;
     // A record no worker wrote: its headers say nothing trustworthy (nor a bounded label).
     const worker = entry.malformed === undefined;
-    recorded.labels(worker ? entry.errorClass : ForgedDeadLetterError.name).inc();
+    recorded
+      .labels(deadLetterClassLabel(worker ? entry.errorClass : ForgedDeadLetterError.name))
+      .inc();
     const originalPartition = worker ? entry.headers[DLT_HEADERS.originalPartition] : undefined;
-    await alert({
+    alert({
       deadLetterId: stored.id,
       topic: (worker && entry.headers[DLT_HEADERS.originalTopic]) || TOPICS.issueRequests,
       originalPartition: originalPartition === undefined ? null : Number(originalPartition),
@@ -132,9 +136,7 @@ export function createDltMonitor({
       attempts: entry.attempts,
       recordedAt: new Date().toISOString(),
       ...(worker ? {} : { malformed: entry.malformed }),
-    }).catch((error) =>
-      logger.warn({ deadLetterId: stored.id, err: error }, `alert failed: ${messageOf(error)}`),
-    );
+    });
   }
 
   /**

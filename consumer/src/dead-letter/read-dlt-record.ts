@@ -19,6 +19,11 @@ export const DLT_RECORD_LIMITS = {
   headerValueChars: 8192,
   recordKeyChars: 1024,
   payloadChars: 256 * 1024,
+  /**
+   * Of the payload of a record no worker wrote (its headers fail the check): it cannot be replayed,
+   * and a flood of them at the whole size would be a flood of table.
+   */
+  forgedPayloadChars: 16 * 1024,
   /** Of the description of what was wrong with a record. */
   malformedChars: 2000,
 } as const;
@@ -185,6 +190,13 @@ export function readDltRecord(
     lastFailedAt: time(DLT_HEADERS.lastFailureAt),
     couponId: decoded.ok ? decoded.event.couponId : null,
   };
+  if (issues.length > 0 && entry.payload !== null) {
+    const { forgedPayloadChars } = DLT_RECORD_LIMITS;
+    if (entry.payload.length > forgedPayloadChars) {
+      note("(value)", [`cut at ${forgedPayloadChars} characters of ${entry.payload.length}`]);
+      entry.payload = entry.payload.slice(0, forgedPayloadChars);
+    }
+  }
   if (issues.length > 0)
     entry.malformed = `${ForgedDeadLetterError.name}: ${describeIssues(issues)}`.slice(
       0,

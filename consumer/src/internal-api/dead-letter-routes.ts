@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HttpError } from "#shared/http-kit/http-error.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
 import { parseInput } from "#shared/http-kit/parse-input.ts";
 import type { Route } from "#shared/http-kit/router.ts";
@@ -8,7 +9,7 @@ import type { createDeadLetterReplay } from "../dead-letter/dead-letter-replay.t
 import type { DeadLetterRepository } from "../dead-letter/dead-letter-repository.ts";
 
 export interface DeadLetterRoutesOptions {
-  deadLetters: Pick<DeadLetterRepository, "list" | "count">;
+  deadLetters: Pick<DeadLetterRepository, "list" | "count" | "get">;
   replay: Pick<ReturnType<typeof createDeadLetterReplay>, "replayOne" | "replayCoupon">;
 }
 
@@ -34,7 +35,8 @@ const BASE = `${INTERNAL_API_PREFIX}/dead-letters`;
 
 /**
  * Admin routes over dead letters:
- *   GET  /internal/dead-letters[?couponId=&limit=]     → { deadLetters, total }
+ *   GET  /internal/dead-letters[?couponId=&limit=]     → { deadLetters, total }  (payloads cut)
+ *   GET  /internal/dead-letters/:id                    → { deadLetter }  (the whole payload)
  *   POST /internal/dead-letters/:id/replay             → { results }
  *   POST /internal/dead-letters/replay?couponId=...    → { results }  (every one not replayed yet)
  */
@@ -47,6 +49,16 @@ export function deadLetterRoutes({ deadLetters, replay }: DeadLetterRoutesOption
         const { couponId, limit } = parseInput(listQuery, Object.fromEntries(query), "query");
         const list = await deadLetters.list({ couponId, limit });
         sendJson(response, 200, { deadLetters: list, total: await deadLetters.count() });
+      },
+    },
+    {
+      method: "GET",
+      path: `${BASE}/:id`,
+      async handle({ response, params }) {
+        const { id } = parseInput(deadLetterPath, params, "path");
+        const deadLetter = await deadLetters.get(id);
+        if (deadLetter === null) throw new HttpError(404, `no dead letter has id ${id}`);
+        sendJson(response, 200, { deadLetter });
       },
     },
     {

@@ -39,6 +39,8 @@ const deadLetter = (id: string, couponId: string | null): DeadLetterRow => ({
   offset: id,
   recordKey: couponId ? `coupon:${couponId}` : null,
   payload: "{",
+  payloadLength: 1,
+  payloadTruncated: false,
   headers: {},
   errorClass: "InvalidJson",
   errorMessage: "Unexpected end of JSON input",
@@ -96,6 +98,9 @@ const deadLetters: DeadLetterRoutesOptions = {
     },
     async count() {
       return letters.length;
+    },
+    async get(id) {
+      return failing(letters.find((l) => l.id === id) ?? null);
     },
   },
   replay: {
@@ -266,6 +271,18 @@ describe("internal API: dead letters", () => {
       status: 400,
       body: { error: "invalid query: couponId: must be a positive integer", status: 400 },
     });
+  });
+
+  it("answers one dead letter by id ({ deadLetter }), 404 for an unknown one", async () => {
+    expect(await client().getDeadLetter("2")).toEqual(
+      expect.objectContaining({ id: "2", couponId: null, payload: "{", payloadLength: 1 }),
+    );
+    expect(await client().getDeadLetter("9")).toBeNull();
+    expect(await call("GET", "/internal/dead-letters/9")).toEqual({
+      status: 404,
+      body: { error: "no dead letter has id 9", status: 404 },
+    });
+    expect((await call("GET", "/internal/dead-letters/x")).status).toBe(400);
   });
 
   it("replays one dead letter or a coupon's ({ results })", async () => {

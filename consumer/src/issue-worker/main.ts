@@ -59,7 +59,7 @@ await runServiceProcess({
     const health = await startHealthServer({
       host: config.metricsHost,
       port: config.metricsPort,
-      metricsToken: config.metricsToken,
+      metrics: config.metricsAccess,
       registry,
       isReady: () => joined,
       httpLimits: config.httpLimits,

@@ -1,6 +1,6 @@
 import type { Registry } from "prom-client";
 import { LOCAL_DEFAULTS } from "#shared/defaults.ts";
-import { createBearerCheck } from "#shared/http-kit/authorization.ts";
+import { type AccessRule, createAccessGuard } from "#shared/http-kit/access-rule.ts";
 import { HttpError } from "#shared/http-kit/http-error.ts";
 import { createHttpService, type HttpService } from "#shared/http-kit/http-service.ts";
 import { sendJson } from "#shared/http-kit/json-response.ts";
@@ -13,10 +13,11 @@ export interface HealthRoutesOptions {
   /** Reports whether the process is doing its job (e.g. joined its consumer group). Default: yes. */
   isReady?: () => boolean;
   /**
-   * The Bearer token `/metrics` asks for (a scraper's `authorization.credentials`); null serves
-   * it to anyone, which only development on loopback does. Default null.
+   * Who may scrape `/metrics`: the bearer of `METRICS_TOKEN` (a scraper's
+   * `authorization.credentials`), anyone in development on loopback, nobody when it is unset
+   * elsewhere. Default open.
    */
-  metricsToken?: string | null;
+  metrics?: AccessRule;
 }
 
 /**
@@ -28,9 +29,9 @@ export interface HealthRoutesOptions {
 export function createHealthRoutes({
   registry,
   isReady = () => true,
-  metricsToken = null,
+  metrics = { kind: "open" },
 }: HealthRoutesOptions): Router {
-  const isAuthorized = metricsToken === null ? () => true : createBearerCheck(metricsToken);
+  const guard = createAccessGuard(metrics, { what: "/metrics" });
   return createRouter([
     {
       method: "GET",
@@ -44,8 +45,7 @@ export function createHealthRoutes({
       method: "GET",
       path: "/metrics",
       async handle({ request, response }) {
-        if (!isAuthorized(request.headers.authorization))
-          throw new HttpError(401, "missing or wrong bearer token");
+        guard(request.headers.authorization);
         const text = await registry.metrics();
         response.writeHead(200, { "content-type": registry.contentType });
         response.end(text);

@@ -50,7 +50,7 @@ await runServiceProcess({
     const health = await startHealthServer({
       host: config.metricsHost,
       port: config.metricsPort,
-      metricsToken: config.metricsToken,
+      metrics: config.metricsAccess,
       registry,
       isReady: consumer.isReady,
       httpLimits: config.httpLimits,

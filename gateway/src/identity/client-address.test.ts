@@ -8,7 +8,7 @@ import {
 } from "./client-address.ts";
 
 const request = (headers: Record<string, string> = {}) =>
-  new Request("http://gateway/graphql", { method: "POST", headers });
+  new Request("http://localhost/graphql", { method: "POST", headers });
 
 describe("addressSubject", () => {
   it("keeps IPv4 as it is, without a port, and unwraps IPv4-mapped IPv6", () => {

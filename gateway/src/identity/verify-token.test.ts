@@ -123,6 +123,32 @@ describe("createTokenVerifier with an HS256 secret", () => {
   });
 });
 
+describe("createTokenVerifier with a maximum token age", () => {
+  const hourAtMost = createTokenVerifier({
+    secret: SECRET,
+    jwksUrl: null,
+    issuer: null,
+    audience: null,
+    maxTokenAgeSeconds: 3600,
+  });
+
+  it("accepts a token issued within it, and refuses an older one whatever its exp", async () => {
+    expect(await hourAtMost(await hs256({ iat: now() - 60 }))).toEqual({
+      userId: "7",
+      isAdmin: false,
+    });
+    expect(
+      await refusal(hourAtMost, await hs256({ iat: now() - 7200, exp: now() + 86_400 })),
+    ).toMatch(/token refused: .*"iat" claim timestamp check failed \(too far in the past\)/);
+  });
+
+  it("requires iat, without which a token's age is unknown", async () => {
+    expect(await refusal(hourAtMost, await hs256({}))).toMatch(/token refused: .*"iat"/);
+    // Without the setting, exp alone decides, as before.
+    expect(await bySecret(await hs256({}))).toEqual({ userId: "7", isAdmin: false });
+  });
+});
+
 describe("createTokenVerifier with a JWKS", () => {
   let server: Server;
   let jwksUrl: string;

@@ -17,6 +17,11 @@ export interface TokenVerifierOptions {
   issuer: string | null;
   /** `JWT_AUDIENCE` (comma-separated): a token's `aud` must name one of them; null skips the check. */
   audience: string[] | null;
+  /**
+   * `JWT_MAX_TOKEN_AGE_SECONDS`: a token must carry `iat` and be at most this old; null: `exp`
+   * alone decides. Default null.
+   */
+  maxTokenAgeSeconds?: number | null;
   /** Clock skew allowed on `exp`, `nbf` and `iat` between the issuer and this gateway. Default 30. */
   clockToleranceSeconds?: number;
   /**
@@ -54,7 +59,8 @@ function jwksKeys(url: string, cooldownMs: number): JWTVerifyGetKey {
 /**
  * Checks a bearer token with `jose` (Web Crypto, so the same on Deno, Node and Workers) and says
  * who it names: `sub` as a positive-integer user id, admin when `roles` contains "admin". A numeric
- * `exp` is required; `iss` and `aud` are checked when configured; the algorithms are pinned.
+ * `exp` is required; `iss`, `aud` and the token's age are checked when configured; the algorithms
+ * are pinned.
  * Throws `InvalidTokenError` for any token that fails, and `DependencyUnavailableError` when the
  * JWKS cannot be fetched.
  */
@@ -63,6 +69,7 @@ export function createTokenVerifier({
   jwksUrl,
   issuer,
   audience,
+  maxTokenAgeSeconds = null,
   clockToleranceSeconds = 30,
   jwksCooldownMs = 30_000,
 }: TokenVerifierOptions): (token: string) => Promise<Caller> {
@@ -85,7 +92,8 @@ export function createTokenVerifier({
   const options = {
     algorithms,
     clockTolerance: clockToleranceSeconds,
-    requiredClaims: ["exp", "sub"],
+    requiredClaims: maxTokenAgeSeconds === null ? ["exp", "sub"] : ["exp", "sub", "iat"],
+    ...(maxTokenAgeSeconds === null ? {} : { maxTokenAge: maxTokenAgeSeconds }),
     ...(issuer === null ? {} : { issuer }),
     ...(audience === null ? {} : { audience }),
   };

@@ -36,7 +36,7 @@ function streamed(text: string): ReadableStream<Uint8Array> {
 }
 
 async function post(init: RequestInit) {
-  const response = await yoga.fetch("http://gateway/graphql", {
+  const response = await yoga.fetch("http://localhost/graphql", {
     method: "POST",
     headers: { "content-type": "application/json", ...init.headers },
     ...init,

@@ -19,7 +19,7 @@ const corsHeaders = (response: Response) =>
   Object.fromEntries([...response.headers].filter(([name]) => name.startsWith("access-control-")));
 
 function post(yoga: ReturnType<typeof gateway>, origin: string) {
-  return yoga.fetch("http://gateway/graphql", {
+  return yoga.fetch("http://localhost/graphql", {
     method: "POST",
     headers: { "content-type": "application/json", origin },
     body: JSON.stringify({ query: "{ ping }" }),
@@ -27,7 +27,7 @@ function post(yoga: ReturnType<typeof gateway>, origin: string) {
 }
 
 function preflight(yoga: ReturnType<typeof gateway>, origin: string) {
-  return yoga.fetch("http://gateway/graphql", {
+  return yoga.fetch("http://localhost/graphql", {
     method: "OPTIONS",
     headers: {
       origin,

@@ -39,7 +39,7 @@ describe("useCsrfPrevention", () => {
         `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n${CREATE}\r\n--x--`,
       ],
     ] as const) {
-      const response = await yoga.fetch("http://gateway/graphql", {
+      const response = await yoga.fetch("http://localhost/graphql", {
         method: "POST",
         headers: { "content-type": type },
         body: payload,
@@ -51,7 +51,7 @@ describe("useCsrfPrevention", () => {
   });
 
   it("serves JSON, which a browser sends cross-site only after a preflight", async () => {
-    const response = await yoga.fetch("http://gateway/graphql", {
+    const response = await yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: CREATE }),
@@ -60,13 +60,13 @@ describe("useCsrfPrevention", () => {
   });
 
   it("serves a plain GET only with a preflight header, and an EventSource GET without one", async () => {
-    const query = `http://gateway/graphql?query=${encodeURIComponent("{ ping }")}`;
+    const query = `http://localhost/graphql?query=${encodeURIComponent("{ ping }")}`;
     expect((await yoga.fetch(query)).status).toBe(403);
     for (const header of CSRF_HEADERS)
       expect(await (await yoga.fetch(query, { headers: { [header]: "1" } })).json()).toEqual({
         data: { ping: "pong" },
       });
-    const subscription = `http://gateway/graphql?query=${encodeURIComponent("subscription { ticks }")}`;
+    const subscription = `http://localhost/graphql?query=${encodeURIComponent("subscription { ticks }")}`;
     const stream = await yoga.fetch(subscription, { headers: { accept: "text/event-stream" } });
     expect(stream.status).toBe(200);
     expect(await stream.text()).toMatch(/"ticks":1/);

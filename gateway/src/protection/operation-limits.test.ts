@@ -24,7 +24,7 @@ function gateway(limits: Partial<OperationLimits> = {}, hideSuggestions = true) 
     plugins: operationLimitPlugins({ ...GRAPHQL_LIMIT_DEFAULTS, ...limits }, { hideSuggestions }),
   });
   async function post(query: string) {
-    const response = await yoga.fetch("http://gateway/graphql", {
+    const response = await yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query }),

@@ -29,7 +29,7 @@ function gateway(mode: TrustedDocumentsMode) {
     plugins: trustedDocumentPlugins({ mode, documents: [TRUSTED] }),
   });
   async function post(body: Record<string, unknown>) {
-    const response = await yoga.fetch("http://gateway/graphql", {
+    const response = await yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),

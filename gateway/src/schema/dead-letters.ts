@@ -15,7 +15,15 @@ const DeadLetter = builder.objectRef<DeadLetterJson>("DeadLetter").implement({
     topic: t.exposeString("topic"),
     partition: t.exposeInt("partition"),
     offset: t.exposeString("offset"),
-    payload: t.exposeString("payload", { nullable: true }),
+    payload: t.exposeString("payload", {
+      nullable: true,
+      description:
+        "In a list, the first 2,048 characters when payloadTruncated; whole from deadLetter(id).",
+    }),
+    payloadLength: t.exposeInt("payloadLength", {
+      description: "Characters of the whole payload.",
+    }),
+    payloadTruncated: t.exposeBoolean("payloadTruncated"),
     errorClass: t.exposeString("errorClass"),
     errorMessage: t.exposeString("errorMessage"),
     attempts: t.exposeInt("attempts"),
@@ -73,6 +81,19 @@ builder.queryField("deadLetters", (t) =>
         throw badInput(`limit must be from 1 to ${DEAD_LETTER_PAGE.max} (got ${limit})`, "limit");
       const couponId = args.couponId == null ? null : idArg(args.couponId, "couponId");
       return context.services.internalApi.listDeadLetters({ couponId, limit });
+    },
+  }),
+);
+
+builder.queryField("deadLetter", (t) =>
+  t.field({
+    type: DeadLetter,
+    nullable: true,
+    description: "One dead letter with its whole payload; null when unknown. Admin only.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) => {
+      requireAdmin(context, "deadLetter");
+      return context.services.internalApi.getDeadLetter(idArg(args.id, "id"));
     },
   }),
 );

@@ -53,7 +53,7 @@ const yoga = createYoga({
 });
 
 async function errorOf(field: Probe) {
-  const response = await yoga.fetch("http://gateway/graphql", {
+  const response = await yoga.fetch("http://localhost/graphql", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ query: `query {\n  probe {\n    ${field}\n  }\n}` }),

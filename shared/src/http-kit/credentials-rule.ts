@@ -83,3 +83,21 @@ export function assertSecretFitsUse({ listensOn, sendsTo, ...secret }: SecretUse
         `loopback only: set ${secret.variable} to the secret that service was given`,
     );
 }
+
+/**
+ * Credentials of separate purposes (the internal API's, a scraper's, the dashboard's): each one set
+ * at least `MIN_SECRET_BYTES` long, and no two the same, or one purpose's holder has the other's
+ * power (a scraper's token that opens the internal API creates coupons). Unset ones are skipped.
+ */
+export function assertSecretsOfTheirOwn(
+  settings: ReadonlyArray<SecretSetting | { variable: string; value: undefined }>,
+): void {
+  const set = settings.filter((s): s is SecretSetting => s.value !== undefined);
+  for (const setting of set) assertSecretLength(setting);
+  for (const [i, a] of set.entries())
+    for (const b of set.slice(i + 1))
+      if (a.value === b.value)
+        throw new Error(
+          `${a.variable} and ${b.variable} are the same secret: give each purpose a credential of its own, or whoever holds one holds both`,
+        );
+}

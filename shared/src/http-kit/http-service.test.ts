@@ -119,6 +119,40 @@ describe("createHttpService", () => {
     expect((await fetch(`${url}/health`, { method: "POST", body: "x" })).status).toBe(200);
   });
 
+  it("on loopback answers loopback names only: a DNS-rebound page's Host gets 421 and no handler runs", async () => {
+    const handled: string[] = [];
+    service = createHttpService({
+      handle: async (request, response) => {
+        handled.push(request.headers.host ?? "");
+        sendJson(response, 200, { ok: true });
+      },
+      limits: { allowedHosts: ["shop.example"] },
+      logger: silentLogger(),
+    });
+    const url = await service.listen(0, "127.0.0.1");
+    const port = new URL(url).port;
+    const withHost = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${url}/health`, { headers: { host } }, (res) => {
+          let body = "";
+          res.on("data", (chunk) => {
+            body += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject).end();
+      });
+    const rebound = await withHost(`rebind.evil.example:${port}`);
+    expect(rebound.status).toBe(421);
+    expect(JSON.parse(rebound.body).error).toMatch(
+      /Host "rebind\.evil\.example:\d+" is not served here \(this server answers loopback names, shop\.example\)/,
+    );
+    expect(handled).toEqual([]);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, "shop.example"])
+      expect((await withHost(host)).status, host).toBe(200);
+    expect(handled).toEqual([`127.0.0.1:${port}`, `localhost:${port}`, "shop.example"]);
+  });
+
   it("cuts off a client that sends its headers too slowly, with 408 (slowloris)", async () => {
     service = createHttpService({
       handle: async (_request, response) => sendJson(response, 200, { ok: true }),
@@ -128,7 +162,7 @@ describe("createHttpService", () => {
     const url = new URL(await service.listen(0));
     const socket = connect(Number(url.port), url.hostname);
     // Headers started, never finished: the server must not wait for the rest forever.
-    socket.write("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    socket.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
     expect(await untilClosed(socket)).toMatch(/^HTTP\/1\.1 408/);
   });
 
@@ -144,10 +178,10 @@ describe("createHttpService", () => {
     const open = [connect(Number(url.port), url.hostname), connect(Number(url.port), url.hostname)];
     await waitUntil(() => accepted === 2, { intervalMs: 5, what: "two connections accepted" });
     const third = connect(Number(url.port), url.hostname);
-    third.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    third.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     expect(await untilClosed(third)).toBe("");
     const [first] = open as [Socket, Socket];
-    first.write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    first.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     expect(await untilClosed(first)).toMatch(/^HTTP\/1\.1 200/);
     for (const socket of open) socket.destroy();
   });

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HTTP_SERVER_DEFAULTS, LOCAL_DEFAULTS } from "../defaults.ts";
 import { createLogger, type Logger } from "../logging/logger.ts";
+import { createHostPolicy, type HostPolicy } from "./host-policy.ts";
 import { HttpError } from "./http-error.ts";
 import { sendError } from "./json-response.ts";
 import { createLimitedServer } from "./limited-server.ts";
@@ -33,7 +34,11 @@ export interface HttpServiceOptions {
    * Default: JSON lines on stdout.
    */
   logger?: Logger;
-  /** Timeouts and the connection cap (`createLimitedServer`'s defaults when left out). */
+  /**
+   * Timeouts and the connection cap (`createLimitedServer`'s defaults when left out), and the
+   * `Host` names answered besides loopback ones (host-policy.ts; a loopback listener answers only
+   * those, anything else `421`).
+   */
   limits?: Partial<HttpServerLimits>;
   /**
    * A request that declares a larger body is answered 413 before the handler runs, whatever the
@@ -62,6 +67,13 @@ export interface HttpService {
  * status and `{"error","status"}`; any other error is logged and answered `statusOf(error)` (500
  * unless told otherwise) with the same body, so a bug never leaves a caller hanging.
  */
+/** A request for a name this server does not serve (a DNS-rebound page's, say): refused unread. */
+function misdirected(host: string | undefined, hosts: HostPolicy): HttpError {
+  const named =
+    host === undefined ? "no Host header" : `Host ${JSON.stringify(host.slice(0, 100))}`;
+  return new HttpError(421, `${named} is not served here (this server answers ${hosts.describe})`);
+}
+
 export function createHttpService({
   handle,
   statusOf = () => 500,
@@ -72,6 +84,8 @@ export function createHttpService({
   maxBodyBytes = HTTP_SERVER_DEFAULTS.maxBodyBytes,
 }: HttpServiceOptions): HttpService {
   let url: string | undefined;
+  // Set by listen(), from the address listened on: nothing is answered before.
+  let hosts: HostPolicy = { describe: "none", allows: () => false };
   let closing: Promise<void> | undefined;
   const inFlight = new Set<ServerResponse>();
 
@@ -88,8 +102,9 @@ export function createHttpService({
     response.once("close", () => inFlight.delete(response));
     if (closing) releaseAfter(response);
     const declared = Number(request.headers["content-length"] ?? 0);
-    const answer =
-      declared > maxBodyBytes
+    const answer = !hosts.allows(request.headers.host ?? null)
+      ? Promise.reject(misdirected(request.headers.host, hosts))
+      : declared > maxBodyBytes
         ? Promise.reject(tooLarge(maxBodyBytes, declared))
         : handle(request, response);
     answer.catch((error: unknown) => {
@@ -113,6 +128,7 @@ export function createHttpService({
       return url;
     },
     listen(port = 0, host = LOCAL_DEFAULTS.HOST) {
+      hosts = createHostPolicy({ listenHost: host, allowedHosts: limits?.allowedHosts ?? [] });
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {

@@ -22,6 +22,13 @@ export const MAX_TOTAL_QUANTITY = 10_000_000;
 /** Dead letters per list call: the default, and the most one call returns. */
 export const DEAD_LETTER_PAGE = { default: 100, max: 1000 } as const;
 
+/**
+ * A listing carries the first this many characters of each payload (`payloadTruncated` says when
+ * there was more): a page of a thousand forged 256 KiB records is not a quarter of a gigabyte. One
+ * dead letter asked for by id carries all of it.
+ */
+export const DEAD_LETTER_PAYLOAD_PREVIEW_CHARS = 2048;
+
 export const createCouponInput = z
   .object({
     name: z
@@ -67,6 +74,10 @@ export const deadLetterJson = z.object({
   offset: z.string(),
   couponId: idString.nullable(),
   payload: z.string().nullable(),
+  /** Of the whole payload as stored, whatever `payload` carries here. */
+  payloadLength: z.number().int(),
+  /** True in a listing whose `payload` is the first DEAD_LETTER_PAYLOAD_PREVIEW_CHARS only. */
+  payloadTruncated: z.boolean(),
   errorClass: z.string(),
   errorMessage: z.string(),
   attempts: z.number().int(),
@@ -88,6 +99,7 @@ export const deadLetterListResponse = z.object({
   deadLetters: z.array(deadLetterJson),
   total: z.number().int(),
 });
+export const deadLetterResponse = z.object({ deadLetter: deadLetterJson });
 export const replayResponse = z.object({ results: z.array(replayResultJson) });
 export const loadResponse = z.object({ loaded: z.boolean() });
 export const requestResponse = z.object({ request: requestJson });

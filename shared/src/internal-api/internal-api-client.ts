@@ -8,6 +8,7 @@ import {
   couponResponse,
   type DeadLetterJson,
   deadLetterListResponse,
+  deadLetterResponse,
   errorResponse,
   INTERNAL_API_PREFIX,
   loadResponse,
@@ -112,6 +113,10 @@ export function createInternalApiClient({
           total: 0,
         }
       );
+    },
+    /** One dead letter with its whole payload; null when there is none of that id. */
+    async getDeadLetter(id: string): Promise<DeadLetterJson | null> {
+      return (await call("GET", `/dead-letters/${id}`, deadLetterResponse))?.deadLetter ?? null;
     },
     /** Replays one dead letter, or (with `couponId`) every one of a coupon not replayed yet. */
     async replayDeadLetters(
