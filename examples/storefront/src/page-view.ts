@@ -49,7 +49,8 @@ export function createPageView(root: ParentNode) {
   function buttonLabel({ status, phase, pressable, localNow }: PageModel): string {
     if (status.kind === "PRESSING") return "Sending…";
     if (status.kind === "SOLD_OUT") return "Sold out";
-    if (status.kind === "REQUEST" && !pressable) return "Requested";
+    if (status.kind === "REQUEST" && !pressable)
+      return { PENDING: "Requested", ISSUED: "Issued", FAILED: "Not issued" }[status.status];
     if (status.kind === "RATE_LIMITED" && !pressable)
       return `Wait ${Math.ceil((status.retryAt - localNow) / 1000)} s`;
     if (phase?.phase === "BEFORE") return "Opens soon";
@@ -79,6 +80,7 @@ export function createPageView(root: ParentNode) {
       countdown.dataset.phase = phase?.phase ?? "";
       const text = describeStatus(status, localNow);
       statusBox.dataset.status = text.code;
+      statusBox.dataset.live = status.kind === "REQUEST" ? String(status.live) : "";
       set(headline, text.headline);
       set(detail, text.detail);
       button.disabled = !model.pressable;
