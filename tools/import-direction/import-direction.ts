@@ -66,6 +66,11 @@ export const LAYERING: Scope[] = [
       ["main-deno.ts", "main-node.ts", "main-workers.ts", "workers-runtime.d.ts"],
     ],
   },
+  {
+    // The page's own code (src/) knows nothing of how it is built or served.
+    scope: "examples/storefront/",
+    layers: [["src/"], ["codegen.ts", "server/"]],
+  },
 ];
 
 /** Test code may also use the system-level test support (it starts processes and services). */
