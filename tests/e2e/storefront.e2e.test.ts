@@ -204,4 +204,58 @@ describe("the storefront in a browser", () => {
     expect(browser.outside(system.storefrontUrl, gateway)).toEqual([]);
     await Promise.all(visitors.map((visitor) => visitor.close()));
   }, 240_000);
+
+  // Last in the file: it leaves the gateway with a tight rate limit.
+  it("a press not counted says so and may be repeated; one too soon waits out its limit on a held button, then is taken", async () => {
+    // One press per user and coupon now, the next allowed ten seconds later.
+    await system.restartWith("gateway", {
+      RATE_LIMIT_USER_CAPACITY: "1",
+      RATE_LIMIT_USER_REFILL_PER_SECOND: "0.1",
+    });
+    const gql = createGraphqlClient(system.graphqlUrl);
+    const created = await gql.request<{ createCoupon: { id: string } }>(CREATE_COUPON, {
+      input: { name: "Afternoon drop", totalQuantity: 3 },
+    });
+    const couponId = created.data?.createCoupon.id as string;
+    const visitor = await browser.newVisitor();
+    const shopper = "7501";
+    const tab = { shopper, page: await visitor.newPage() };
+    await tab.page.goto(`${system.storefrontUrl}/?coupon=${couponId}&user=${shopper}`);
+    const button = tab.page.locator('button[data-action="press"]');
+
+    // The Kafka REST proxy gone: the produce misses its deadline, the admission is withdrawn.
+    await system.process("kafka-rest").signal("SIGKILL");
+    try {
+      await button.click();
+      await untilEvery([tab], (s) => s.status === "TEMPORARILY_UNAVAILABLE", "not counted");
+      expect(await shown(tab.page)).toMatchObject({
+        pressable: true,
+        detail: "Your press was not counted. Please press again in a moment.",
+      });
+      // Pressed again at once: the one press allowed was spent on the first.
+      await button.click();
+      await untilEvery([tab], (s) => s.status === "RATE_LIMITED", "rate limited");
+      const limited = await shown(tab.page);
+      expect(limited.pressable).toBe(false);
+      expect(limited.detail).toMatch(/^Nothing was counted\. You can press again in \d+ s\.$/);
+    } finally {
+      await system.process("kafka-rest").restart();
+    }
+    // The button opens when the wait is over, and the press is taken.
+    await untilEvery([tab], (s) => s.pressable, "the button to open after the wait", 20_000);
+    await button.click();
+    await untilEvery([tab], (s) => s.status === "ISSUED", "the coupon issued", 60_000);
+    const db = new pg.Client({ connectionString: system.env.DATABASE_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ user_id: string }>(
+        "SELECT user_id::text FROM user_coupon WHERE coupon_id = $1",
+        [couponId],
+      );
+      expect(rows.map((row) => row.user_id)).toEqual([shopper]);
+    } finally {
+      await db.end();
+    }
+    await visitor.close();
+  }, 120_000);
 });

@@ -139,7 +139,8 @@ export function describeStatus(status: ShopperStatus, localNow: number): StatusT
       return {
         code: "TEMPORARILY_UNAVAILABLE",
         headline: "Temporarily unavailable",
-        detail: `${status.message} Your press was not counted.`,
+        // The gateway's guarantee for this code, in one sentence whichever message came with it.
+        detail: "Your press was not counted. Please press again in a moment.",
       };
     case "UNREACHABLE":
       return { code: "UNREACHABLE", headline: "No answer", detail: status.message };
