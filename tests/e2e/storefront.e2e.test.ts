@@ -196,7 +196,10 @@ describe("the storefront in a browser", () => {
       what: "the remaining stock shown as 0",
     });
 
-    const winner = pages.find(({ shopper }) => issuedTo.has(shopper)) as { page: Page };
+    // A winner coming back finds the page following the same request, issued.
+    const winner = pages.find(({ shopper }) => issuedTo.has(shopper)) as (typeof pages)[number];
+    await winner.page.reload();
+    await untilEvery([winner], (state) => state.status === "ISSUED", "the issued request again");
     await winner.page.setViewportSize({ width: 560, height: 560 });
     await winner.page.locator("main").screenshot({ path: SCREENSHOT });
     // The pages asked the storefront and the gateway, and nothing else.

@@ -8,6 +8,8 @@ export interface PageModel {
   shopper: string;
   /** Undefined while loading; null when the gateway does not know it. */
   coupon: ShownCoupon | null | undefined;
+  /** Why the coupon could not be read, while it never was. */
+  couponError?: string | undefined;
   phase: DropPhase | null;
   status: ShopperStatus;
   pressable: boolean;
@@ -63,7 +65,12 @@ export function createPageView(root: ParentNode) {
     show(model: PageModel) {
       const { coupon, phase, status, localNow } = model;
       set(shopper, model.shopper);
-      set(name, coupon === undefined ? "Loading…" : (coupon?.name ?? "No such coupon"));
+      set(
+        name,
+        coupon === undefined
+          ? (model.couponError ?? "Loading…")
+          : (coupon?.name ?? "No such coupon"),
+      );
       set(remaining, coupon ? coupon.remaining.toLocaleString("en") : "–");
       set(total, coupon ? coupon.totalQuantity.toLocaleString("en") : "–");
       const when =

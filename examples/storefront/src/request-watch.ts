@@ -9,6 +9,8 @@ export interface RequestWatchOptions {
   onState: (state: RequestStateFragment) => void;
   /** True while a stream is delivering, false from the moment it dropped until one is back. */
   onLive: (live: boolean) => void;
+  /** The gateway answered that it knows no such request of this shopper's: the watch has ended. */
+  onUnknown: () => void;
   /** First wait before a resubscribe, doubled per failure in a row up to `maxRetryMs`. Default 250. */
   initialRetryMs?: number;
   /** Default 8000. */
@@ -33,6 +35,7 @@ export function watchRequest({
   requestId,
   onState,
   onLive,
+  onUnknown,
   initialRetryMs = 250,
   maxRetryMs = 8000,
 }: RequestWatchOptions): RequestWatch {
@@ -87,6 +90,10 @@ export function watchRequest({
       .toPromise();
     if (stopped) return;
     if (read.error || !read.data) return dropped();
+    if (read.data.issueRequest === null) {
+      stop();
+      return onUnknown();
+    }
     if (deliver(read.data.issueRequest)) return;
     subscribe();
   }

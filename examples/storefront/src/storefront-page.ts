@@ -20,7 +20,7 @@ export interface StorefrontPageOptions {
   identity: ShopperIdentity;
   couponId: string;
   /** Where the shopper's request id is kept, so a reload watches it again. */
-  storage: Pick<Storage, "getItem" | "setItem">;
+  storage: Pick<Storage, "getItem" | "setItem" | "removeItem">;
   /** The coupon (its remaining stock) is read again this often. Default 3000. */
   refreshMs?: number;
   /** The countdown and the rate limit's wait are redrawn this often. Default 200. */
@@ -43,6 +43,8 @@ export function startStorefrontPage({
 }: StorefrontPageOptions) {
   const view = createPageView(root);
   let coupon: ShownCoupon | null | undefined;
+  /** Why the coupon could not be read, while it never was. */
+  let couponError: string | undefined;
   let status: ShopperStatus = { kind: "IDLE" };
   let watch: RequestWatch | undefined;
   const requestKey = `coupon-drop.request.${couponId}.${identity.label}`;
@@ -54,6 +56,7 @@ export function startStorefrontPage({
     view.show({
       shopper: identity.label,
       coupon,
+      couponError,
       phase: phase(),
       status,
       pressable: pressable(),
@@ -67,8 +70,12 @@ export function startStorefrontPage({
       .toPromise();
     if (result.data) {
       coupon = result.data.coupon;
+      couponError = undefined;
       if (coupon === null) status = { kind: "NOT_FOUND" };
-    } else if (result.error && status.kind === "IDLE") status = statusOfError(result.error);
+    } else if (result.error && coupon === undefined) {
+      const failed = statusOfError(result.error);
+      couponError = "message" in failed ? failed.message : result.error.message;
+    }
     render();
   }
 
@@ -88,6 +95,13 @@ export function startStorefrontPage({
       onLive: (live) => {
         if (status.kind !== "REQUEST" || !same()) return;
         status = { ...status, live };
+        render();
+      },
+      // Kept from an earlier visit, and no longer known: the shopper starts afresh.
+      onUnknown: () => {
+        if (!same()) return;
+        storage.removeItem(requestKey);
+        status = { kind: "IDLE" };
         render();
       },
     });
@@ -112,7 +126,7 @@ export function startStorefrontPage({
     status = {
       kind: "REQUEST",
       requestId: kept,
-      already: true,
+      already: false,
       status: "PENDING",
       failureReason: null,
       live: false,
