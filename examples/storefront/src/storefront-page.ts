@@ -114,7 +114,7 @@ export function startStorefrontPage({
     const result = await client.mutation(PressMutation, { couponId }).toPromise();
     status = statusOfPress(result, Date.now());
     // The server says it has not opened: the page's idea of its clock is off, measure again.
-    if (status.kind === "NOT_STARTED") void clock.sync().then(render);
+    if (status.kind === "NOT_STARTED") void clock.sync().then(render, () => undefined);
     if (status.kind === "REQUEST") follow(status);
     render();
     void loadCoupon();
