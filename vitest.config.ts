@@ -5,6 +5,7 @@ const unitAndIntegration = [
   "{gateway,consumer,shared,stack}/src/**/*.test.ts",
   "proxies/*/src/**/*.test.ts",
   "tools/**/*.test.ts",
+  "examples/**/*.test.ts",
   "ops/**/*.test.ts",
   "tests/**/*.test.ts",
 ];

@@ -23,6 +23,8 @@ export const LOCAL_DEFAULTS = {
   KAFKA_REST_PASSWORD: "dev-kafka-password",
   INTERNAL_API_URL: "http://127.0.0.1:4001",
   INTERNAL_API_TOKEN: "dev-internal-token",
+  /** The example storefront page (examples/storefront/), which npm start serves beside the gateway. */
+  STOREFRONT_URL: "http://127.0.0.1:4100",
   /** The HMAC key issue events are signed with (gateway, reconciler, replay) and verified by. */
   EVENT_SIGNING_KEY: "dev-event-signing-key",
 } as const;

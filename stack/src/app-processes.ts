@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { splitCommaList } from "#shared/comma-list.ts";
 import {
   streamWorkerMetricsPort as defaultStreamWorkerMetricsPort,
   workerMetricsPort as defaultWorkerMetricsPort,
@@ -21,11 +22,14 @@ export type StackEnv = Record<
   | "KAFKA_REST_PASSWORD"
   | "INTERNAL_API_URL"
   | "INTERNAL_API_TOKEN"
-  | "EVENT_SIGNING_KEY",
+  | "EVENT_SIGNING_KEY"
+  | "STOREFRONT_URL",
   string
 > & {
   /** A Redis Cluster's seed nodes, `host:port` comma-separated; unset: the one Redis at REDIS_URL. */
   REDIS_CLUSTER_NODES?: string;
+  /** Origins the gateway's CORS allows besides the storefront's (comma-separated), when set. */
+  CORS_ORIGINS?: string;
 };
 
 /** Where the gateway runs: Deno, Node, or workerd (the Workers runtime, stack/src/workers/). */
@@ -55,6 +59,11 @@ export interface AppProcessesOptions {
   workerMetricsPort?: (worker: number) => number;
   /** Metrics port of stream worker i (1-based). Default `streamWorkerMetricsPort`. */
   streamWorkerMetricsPort?: (worker: number) => number;
+  /**
+   * Serve the example storefront (examples/storefront/) at `env.STOREFRONT_URL`, calling this
+   * gateway, whose CORS then allows the storefront's origin. Default false (npm start turns it on).
+   */
+  storefront?: boolean;
   /** Extra variables for particular processes (e.g. fault injection). */
   extraEnv?: Partial<
     Record<"gateway" | "worker" | "stream-worker" | "control", Record<string, string>>
@@ -77,6 +86,7 @@ export function appProcesses({
   workerMetricsPort = defaultWorkerMetricsPort,
   streamWorkers = STACK_DEFAULTS.streamWorkerCount,
   streamWorkerMetricsPort = defaultStreamWorkerMetricsPort,
+  storefront = false,
   extraEnv = {},
 }: AppProcessesOptions): ProcessSpec[] {
   const health = (base: string) => `${base.replace(/\/$/, "")}/health`;
@@ -133,7 +143,16 @@ export function appProcesses({
     });
   }
   const gatewayUrl = `http://127.0.0.1:${env.PORT}/health`;
-  const gatewayEnv = { ...env, ...extraEnv.gateway };
+  // The storefront is another origin than the gateway's: the gateway's CORS must allow it.
+  const corsOrigins = [
+    ...splitCommaList(env.CORS_ORIGINS ?? ""),
+    ...(storefront ? [new URL(env.STOREFRONT_URL).origin] : []),
+  ];
+  const gatewayEnv = {
+    ...env,
+    ...(corsOrigins.length > 0 ? { CORS_ORIGINS: [...new Set(corsOrigins)].join(",") } : {}),
+    ...extraEnv.gateway,
+  };
   const gateways: Record<GatewayRuntime, () => ProcessSpec> = {
     deno: () => ({
       name: "gateway",
@@ -162,5 +181,14 @@ export function appProcesses({
     workers: () => workerdGatewaySpec({ env: gatewayEnv, healthUrl: gatewayUrl }),
   };
   specs.push(gateways[gatewayRuntime]());
+  // Last: the page is for people, and calls the gateway from the start.
+  if (storefront)
+    specs.push({
+      name: "storefront",
+      command: node,
+      args: ["examples/storefront/server/main.ts"],
+      env: { ...env, STOREFRONT_GRAPHQL_URL: `http://127.0.0.1:${env.PORT}/graphql` },
+      healthUrl: health(env.STOREFRONT_URL),
+    });
   return specs;
 }

@@ -30,7 +30,7 @@ interface Launcher {
 
 interface LauncherSetup {
   env: Record<string, string>;
-  /** The ports its app processes listen on: gateway, proxies, control, the worker. */
+  /** The ports its app processes listen on: gateway, proxies, control, the worker, the storefront. */
   ports: number[];
 }
 
@@ -44,8 +44,8 @@ async function launcherSetup(): Promise<LauncherSetup> {
   names.push(system);
   const dataDir = mkdtempSync(join(tmpdir(), "coupon-drop-launcher-"));
   dataDirs.push(dataDir);
-  const [gateway, redisRest, kafkaRest, internal, metrics] = await Promise.all(
-    Array.from({ length: 5 }, freePort),
+  const [gateway, redisRest, kafkaRest, internal, metrics, storefront] = await Promise.all(
+    Array.from({ length: 6 }, freePort),
   );
   const env = {
     ...infra,
@@ -56,6 +56,7 @@ async function launcherSetup(): Promise<LauncherSetup> {
     REDIS_REST_URL: `http://127.0.0.1:${redisRest}`,
     KAFKA_REST_URL: `http://127.0.0.1:${kafkaRest}`,
     INTERNAL_API_URL: `http://127.0.0.1:${internal}`,
+    STOREFRONT_URL: `http://127.0.0.1:${storefront}`,
     WORKER_METRICS_BASE_PORT: String((metrics as number) - 1),
     ISSUE_TOPIC: system.issueTopic,
     DEAD_LETTER_TOPIC: system.deadLetterTopic,
@@ -64,7 +65,10 @@ async function launcherSetup(): Promise<LauncherSetup> {
     REDIS_KEY_PREFIX: system.redisKeyPrefix,
     KAFKA_REST_TOPICS: system.issueTopic,
   };
-  return { env, ports: [gateway, redisRest, kafkaRest, internal, metrics] as number[] };
+  return {
+    env,
+    ports: [gateway, redisRest, kafkaRest, internal, metrics, storefront] as number[],
+  };
 }
 
 function launch({ env }: LauncherSetup): Launcher {
@@ -167,6 +171,28 @@ describe("npm start", () => {
     await first.waitFor(/coupon-drop ready in \d/);
     // The launcher's own kafkajs clients arm no negative timer (Node's TimeoutNegativeWarning).
     expect(first.output.join("\n")).not.toMatch(/TimeoutNegativeWarning/);
+    // The storefront, built at the start and served where the ready lines say, calls this gateway,
+    // whose CORS lets its origin in.
+    const storefront = setup.env.STOREFRONT_URL as string;
+    const graphqlUrl = `http://127.0.0.1:${setup.ports[0]}/graphql`;
+    expect(first.output.join("\n")).toContain(`storefront        ${storefront}/?coupon=`);
+    expect(await (await fetch(`${storefront}/`)).text()).toContain('src="/main.js"');
+    expect((await fetch(`${storefront}/main.js`)).headers.get("content-type")).toMatch(
+      /^text\/javascript/,
+    );
+    expect(await (await fetch(`${storefront}/config.json`)).json()).toEqual({
+      graphqlUrl,
+      subscriptions: "sse",
+    });
+    const preflight = await fetch(graphqlUrl, {
+      method: "OPTIONS",
+      headers: {
+        origin: storefront,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,x-user-id",
+      },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(storefront);
 
     const refused = launch(setup);
     expect(await refused.exited).toBe(1);

@@ -110,6 +110,8 @@ try {
     workerMetricsPort,
     streamWorkers,
     streamWorkerMetricsPort: streamMetricsPort,
+    // The example shop page (examples/storefront/), built at its start: a drop to press by hand.
+    storefront: true,
   };
   const planned = appProcesses(processOptions);
   for (const spec of planned) {
@@ -151,6 +153,7 @@ try {
       `internal API      ${env.INTERNAL_API_URL}  (metrics ${env.INTERNAL_API_URL}/metrics)`,
     );
     write("stack", `drop dashboard    ${env.INTERNAL_API_URL}/dashboard`);
+    write("stack", `storefront        ${env.STOREFRONT_URL}/?coupon=<id>&user=<shopper id>`);
     write("stack", `worker metrics    ${metrics.join("  ")}`);
     write(
       "stack",

@@ -60,8 +60,13 @@ describe("the README's port table", () => {
     );
     const broker = LOCAL_DEFAULTS.KAFKA_BROKERS.split(":")[1];
     expect(ports.get(`${broker} / ${Number(broker) + 1}`)).toMatch(/^Kafka broker/);
+    const [storefront] = appProcesses({ env, storefront: true }).filter(
+      (spec) => spec.name === "storefront",
+    );
+    expect(portOf(storefront?.healthUrl ?? "")).toBe(portOf(LOCAL_DEFAULTS.STOREFRONT_URL));
+    expect(ports.get(portOf(LOCAL_DEFAULTS.STOREFRONT_URL))).toMatch(/^storefront/);
     expect(ports.get(portOf(LOCAL_DEFAULTS.REDIS_URL))).toBe("Redis");
     expect(ports.get(portOf(LOCAL_DEFAULTS.DATABASE_URL))).toBe("PostgreSQL");
-    expect(ports.size).toBe(9);
+    expect(ports.size).toBe(10);
   });
 });

@@ -3,13 +3,15 @@ import type { StackEnv } from "./app-processes.ts";
 
 /**
  * The addresses every process gets: a variable that is set wins over the local default.
- * `REDIS_CLUSTER_NODES`, when set, is passed on as it is (a Redis Cluster; see README, "Scaling out").
+ * `REDIS_CLUSTER_NODES`, when set, is passed on as it is (a Redis Cluster; see README, "Scaling out"),
+ * and so is `CORS_ORIGINS` (the gateway allows the storefront's origin besides those).
  */
 export function stackEnv(env: Record<string, string | undefined> = process.env): StackEnv {
-  const pick = (name: Exclude<keyof StackEnv, "REDIS_CLUSTER_NODES">) =>
+  const pick = (name: Exclude<keyof StackEnv, "REDIS_CLUSTER_NODES" | "CORS_ORIGINS">) =>
     env[name] ?? LOCAL_DEFAULTS[name];
   return {
     ...(env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: env.REDIS_CLUSTER_NODES } : {}),
+    ...(env.CORS_ORIGINS ? { CORS_ORIGINS: env.CORS_ORIGINS } : {}),
     DATABASE_URL: pick("DATABASE_URL"),
     REDIS_URL: pick("REDIS_URL"),
     KAFKA_BROKERS: pick("KAFKA_BROKERS"),
@@ -22,5 +24,6 @@ export function stackEnv(env: Record<string, string | undefined> = process.env):
     INTERNAL_API_URL: pick("INTERNAL_API_URL"),
     INTERNAL_API_TOKEN: pick("INTERNAL_API_TOKEN"),
     EVENT_SIGNING_KEY: pick("EVENT_SIGNING_KEY"),
+    STOREFRONT_URL: pick("STOREFRONT_URL"),
   };
 }

@@ -39,6 +39,11 @@ export interface SystemOptions {
    * the processes start, the topics and groups deleted when it stops. Default: the pinned names.
    */
   names?: SystemNames;
+  /**
+   * Serve the example storefront too (examples/storefront/, as npm start does), on a port of its
+   * own, calling the system's gateway. Default false.
+   */
+  storefront?: boolean;
   /** Echo the processes' log lines (off unless DEBUG_SYSTEM=1). */
   verbose?: boolean;
 }
@@ -101,6 +106,7 @@ export async function startSystem({
   infra: infraOverrides,
   redisClusterNodes = [],
   names,
+  storefront = false,
   verbose = process.env.DEBUG_SYSTEM === "1",
 }: SystemOptions = {}) {
   const infra = { ...inject("testEnv"), ...infraOverrides };
@@ -110,9 +116,15 @@ export async function startSystem({
     await createTopics(brokers, issueTopics(names.issueTopic, names.deadLetterTopic));
   // Ports the OS just handed out, not a guessed range: a guess can land on a client connection's
   // port. All held open together until each is known, so no two processes get the same one.
-  const [gateway, redisRest, kafkaRest, internal, ...metricsPorts] = (await freePorts(
-    4 + workers + streamWorkers,
-  )) as [number, number, number, number, ...number[]];
+  const [gateway, redisRest, kafkaRest, internal, storefrontPort, ...metricsPorts] =
+    (await freePorts(5 + workers + streamWorkers)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      ...number[],
+    ];
   const streamMetricsPorts = metricsPorts.splice(workers);
   // Every process gets the whole env, so the name variables reach each one that reads them.
   const env = {
@@ -122,6 +134,7 @@ export async function startSystem({
       REDIS_REST_URL: `http://127.0.0.1:${redisRest}`,
       KAFKA_REST_URL: `http://127.0.0.1:${kafkaRest}`,
       INTERNAL_API_URL: `http://127.0.0.1:${internal}`,
+      STOREFRONT_URL: `http://127.0.0.1:${storefrontPort}`,
     }),
     ...(names ? namesEnv(names) : {}),
     ...(redisClusterNodes.length > 0
@@ -161,6 +174,7 @@ export async function startSystem({
     workerMetricsPort: (worker) => metricsPorts[worker - 1] as number,
     streamWorkers,
     streamWorkerMetricsPort: (worker) => streamMetricsPorts[worker - 1] as number,
+    storefront,
     extraEnv,
   });
   try {
@@ -187,6 +201,8 @@ export async function startSystem({
     redis: { url: env.REDIS_URL, clusterNodes: redisClusterNodes },
     graphqlUrl: `http://127.0.0.1:${gateway}/graphql`,
     internalApiUrl: env.INTERNAL_API_URL,
+    /** The storefront page's origin (served only with `storefront: true`). */
+    storefrontUrl: env.STOREFRONT_URL,
     process: byName,
     workers: workerProcesses,
     /** The stream workers (the REDIS_STREAM pipeline's). */

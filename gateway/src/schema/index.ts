@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "./builder.ts";
 import "./scalars.ts";
+import "./clock.ts";
 import "./coupon.ts";
 import "./issue.ts";
 import "./dead-letters.ts";

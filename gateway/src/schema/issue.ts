@@ -1,3 +1,4 @@
+import { FAILURE_REASONS } from "#shared/lifecycle/failure-reason.ts";
 import { ISSUE_STATUSES } from "#shared/lifecycle/issue-status.ts";
 import type { IssueCouponResult as IssueCouponOutcome } from "../admission/issue-coupon.ts";
 import type { IssueRequestView } from "../status/request-status.ts";
@@ -9,6 +10,12 @@ import { tooManySubscriptions, unauthenticated } from "./errors.ts";
 const IssueStatus = builder.enumType("IssueStatus", { values: ISSUE_STATUSES });
 const CouponUnavailableReason = builder.enumType("CouponUnavailableReason", {
   values: ["NOT_FOUND", "NOT_STARTED", "ENDED"] as const,
+});
+
+const IssueFailureReason = builder.enumType("IssueFailureReason", {
+  description:
+    "Why a request ended FAILED: the closed set IssueRequest.reason's strings come from.",
+  values: FAILURE_REASONS,
 });
 
 const IssueAccepted = builder
@@ -73,7 +80,16 @@ const IssueRequest = builder.objectRef<IssueRequestView>("IssueRequest").impleme
     couponId: t.exposeID("couponId"),
     userId: t.exposeID("userId"),
     status: t.field({ type: IssueStatus, resolve: (r) => r.status }),
-    reason: t.exposeString("reason", { nullable: true }),
+    reason: t.exposeString("reason", {
+      nullable: true,
+      description: "Why it FAILED, as a string (pinned); failureReason is the same value, typed.",
+    }),
+    failureReason: t.field({
+      type: IssueFailureReason,
+      nullable: true,
+      description: "Why it FAILED; null unless FAILED.",
+      resolve: (r) => r.reason,
+    }),
     requestedAt: t.field({ type: "DateTime", resolve: (r) => r.requestedAt }),
     updatedAt: t.field({ type: "DateTime", resolve: (r) => r.updatedAt }),
   }),
