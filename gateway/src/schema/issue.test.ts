@@ -27,7 +27,7 @@ const request = (overrides: Partial<IssueRequestView>): IssueRequestView => ({
 });
 
 async function query(view: IssueRequestView, document: string) {
-  const response = await gatewayAnswering(view).fetch("http://gateway/graphql", {
+  const response = await gatewayAnswering(view).fetch("http://localhost/graphql", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ query: document }),
