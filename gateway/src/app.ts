@@ -32,6 +32,7 @@ import { createErrorMask } from "./schema/mask-error.ts";
 import { createRequestIndex } from "./status/request-index.ts";
 import { createRequestStatus } from "./status/request-status.ts";
 import { createSubscriptionSlots } from "./status/subscription-slots.ts";
+import { useApolloMultipartSubscriptions } from "./transports/apollo-multipart.ts";
 
 /**
  * What the runtime's entry point hands the app with each request (`app.fetch(request, context)` on
@@ -158,6 +159,8 @@ export function createGatewayHandler(config: GatewayConfig, services: GatewaySer
       ...operationLimitPlugins(config.operationLimits, { hideSuggestions: !config.introspection }),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       ...(config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
+      // Subscription transports beside Yoga's own SSE (README, "Subscriptions over HTTP").
+      useApolloMultipartSubscriptions(),
     ],
     graphiql: config.graphiql
       ? { title: "coupon drop", defaultQuery: GRAPHIQL_DEFAULT_QUERY }

@@ -51,6 +51,7 @@ export const LAYERING: Scope[] = [
         "events/",
         "protection/",
         "metrics/",
+        "transports/",
       ],
       ["status/"],
       ["admission/"],
