@@ -15,6 +15,7 @@ import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
 import { createOfflineGraphiql } from "./graphiql-page.ts";
 import { rateLimitAddress } from "./identity/client-address.ts";
 import { createResolveCaller } from "./identity/resolve-caller.ts";
+import { createWatchTokens } from "./identity/watch-token.ts";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { useMetricsEndpoint } from "./metrics/use-metrics-endpoint.ts";
 import { createPressFastPath } from "./press/press-fast-path.ts";
@@ -124,6 +125,7 @@ export function createGatewayApp(
       idleTimeoutMs: config.subscriptions.idleTimeoutMs,
     }),
     subscriptionSlots: createSubscriptionSlots(config.subscriptions),
+    watchTokens: createWatchTokens(config.watchTokens),
   };
   return createGatewayHandler(config, services);
 }
