@@ -1,6 +1,7 @@
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
+import type { GraphQLError } from "graphql";
 import { createYoga } from "graphql-yoga";
 import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import { createInternalApiClient } from "#shared/internal-api/internal-api-client.ts";
@@ -187,6 +188,12 @@ export function createGatewayHandler(
         resolveCaller,
         perCaller: config.subscriptions.perCaller,
         total: config.subscriptions.total,
+        errorResult: (error) => {
+          const masked = errors.maskError(error, "Unexpected error.");
+          // As Yoga's own wrapper: an error the mask replaced is logged.
+          if (masked !== error) errors.logger.error(error);
+          return { errors: [masked as GraphQLError] };
+        },
         notServed: singleConnectionRefusal(config, singleConnectionSse),
       }),
       useCsrfPrevention(),

@@ -1,3 +1,4 @@
+import { GraphQLError } from "graphql";
 import { type Client, createClient } from "graphql-sse";
 import { createSchema, createYoga } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
@@ -11,13 +12,23 @@ function createTestYoga(options: { notServed?: string; openWithinMs?: number } =
   const yoga = createYoga({
     schema: createSchema<{ request: Request }>({
       typeDefs: `type Query { me: String }
-                 type Subscription { count(to: Int!): Int!, me: String }`,
+                 type Subscription { count(to: Int!): Int!, me: String, broken: Int }`,
       resolvers: {
         Query: { me: (_root, _args, { request }) => request.headers.get("x-user-id") },
         Subscription: {
           count: {
             async *subscribe(_root: unknown, { to }: { to: number }) {
               for (let i = 1; i <= to; i++) yield { count: i };
+            },
+          },
+          broken: {
+            subscribe: () => {
+              const failing: AsyncIterableIterator<unknown> = {
+                next: () => Promise.reject(new Error("no such request")),
+                return: async () => ({ done: true, value: undefined }),
+                [Symbol.asyncIterator]: () => failing,
+              };
+              return failing;
             },
           },
           me: {
@@ -34,6 +45,11 @@ function createTestYoga(options: { notServed?: string; openWithinMs?: number } =
         resolveCaller: createResolveCaller({ mode: "development" }),
         perCaller: 2,
         total: 3,
+        errorResult: (error) => ({
+          errors: [
+            new GraphQLError(String((error as Error).message), { extensions: { code: "X" } }),
+          ],
+        }),
         ...options,
       }),
     ],
@@ -82,6 +98,16 @@ describe("useGraphqlSseSingleConnection", () => {
       expect(await collect(client, "subscription { me }")).toEqual([{ data: { me: "7" } }]);
       client.dispose();
     }
+  });
+
+  it("sends a failing stream's error as its last result and keeps the connection for the next", async () => {
+    const { fetchFn } = createTestYoga();
+    const client = clientOf(fetchFn, "7", true);
+    expect(await collect(client, "subscription { broken }")).toEqual([
+      { errors: [{ message: "no such request", extensions: { code: "X" } }] },
+    ]);
+    expect(await collect(client, "subscription { me }")).toEqual([{ data: { me: "7" } }]);
+    client.dispose();
   });
 
   it("hands out tokens of its own, to callers only, and within the caps", async () => {

@@ -1,6 +1,7 @@
 import { useGraphQLSSE } from "@graphql-yoga/plugin-graphql-sse";
+import type { ExecutionResult } from "graphql";
 import { type Response as SseResponse, TOKEN_HEADER_KEY } from "graphql-sse";
-import type { Plugin } from "graphql-yoga";
+import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { ResolveCaller } from "../identity/resolve-caller.ts";
 
 export interface SingleConnectionSseOptions {
@@ -12,6 +13,11 @@ export interface SingleConnectionSseOptions {
   perCaller: number;
   /** Reservations held at once in all (`SUBSCRIPTIONS_MAX`). */
   total: number;
+  /**
+   * The result a stream's failure is sent as: what Yoga makes of it over its own transports (the
+   * error masked, a coded one kept), since graphql-sse's handler would end the whole connection.
+   */
+  errorResult: (error: unknown) => ExecutionResult;
   /** A reservation whose stream was not opened by then is let go. Default 30 s. */
   openWithinMs?: number;
   /**
@@ -34,6 +40,45 @@ function refusal(status: number, statusText: string, message: string, code: stri
     JSON.stringify({ errors: [{ message, extensions: { code } }] }),
     { status, statusText, headers: { "content-type": "application/json; charset=utf-8" } },
   ];
+}
+
+/**
+ * An operation's stream whose failure becomes one last result (`errorResult`), as Yoga does for its
+ * own transports. `return` goes straight to the stream (an async generator would wait for the
+ * pending read first: a quiet stream would hold its subscription slot until its next event).
+ */
+function failingAsResult(
+  stream: AsyncIterable<ExecutionResult>,
+  errorResult: (error: unknown) => ExecutionResult,
+): AsyncGenerator<ExecutionResult> {
+  const iterator = stream[Symbol.asyncIterator]();
+  let failed = false;
+  const done = (): IteratorResult<ExecutionResult> => ({ done: true, value: undefined });
+  const wrapped: AsyncGenerator<ExecutionResult> = {
+    async next() {
+      if (failed) return done();
+      try {
+        return await iterator.next();
+      } catch (error) {
+        failed = true;
+        return { done: false, value: errorResult(error) };
+      }
+    },
+    async return() {
+      failed = true;
+      return iterator.return ? iterator.return() : done();
+    },
+    async throw(error: unknown) {
+      failed = true;
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+    [Symbol.asyncIterator]: () => wrapped,
+    async [Symbol.asyncDispose]() {
+      await wrapped.return(undefined);
+    },
+  };
+  return wrapped;
 }
 
 const STREAM_NOT_FOUND = () => refusal(404, "Not Found", "Stream not found", "STREAM_NOT_FOUND");
@@ -74,6 +119,7 @@ export function useGraphqlSseSingleConnection({
   resolveCaller,
   perCaller,
   total,
+  errorResult,
   openWithinMs = 30_000,
   notServed = null,
 }: SingleConnectionSseOptions): Plugin {
@@ -207,6 +253,18 @@ export function useGraphqlSseSingleConnection({
 
   return {
     onYogaInit: sse.onYogaInit,
+    // Yoga turns a stream's failure into a last result for its own transports only (in its
+    // request handling, which this mode passes by): here the same, for this mode's operations.
+    onSubscribe({ args }) {
+      const { request } = args.contextValue as { request?: Request };
+      if (!request?.headers.has(TOKEN_HEADER_KEY)) return;
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (isAsyncIterable(result))
+            setResult(failingAsResult(result as AsyncIterable<ExecutionResult>, errorResult));
+        },
+      };
+    },
     onRequest(payload) {
       const { request } = payload;
       if (!isSingleConnectionRequest(request, endpoint)) return;
