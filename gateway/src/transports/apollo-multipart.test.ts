@@ -1,6 +1,7 @@
 import { ApolloClient, gql, HttpLink, InMemoryCache } from "@apollo/client";
 import { createSchema, createYoga } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
+import { createSubscriptionSlots, holdingSlot } from "../status/subscription-slots.ts";
 import { acceptsApolloMultipart, useApolloMultipartSubscriptions } from "./apollo-multipart.ts";
 
 /** What Apollo Client 4's HttpLink sends for a subscription (FIELD-NOTES.md). */
@@ -8,10 +9,11 @@ const APOLLO_ACCEPT = "multipart/mixed;boundary=graphql;subscriptionSpec=1.0,app
 
 function createTestYoga() {
   const state = { returned: 0, release: () => {} };
+  const slots = createSubscriptionSlots({ perCaller: 1, total: 10 });
   const yoga = createYoga({
     schema: createSchema({
       typeDefs: `type Query { ping: String! }
-                 type Subscription { count(to: Int!, hold: Boolean): Int!, broken: Int! }`,
+                 type Subscription { count(to: Int!, hold: Boolean): Int!, broken: Int!, held: Int! }`,
       resolvers: {
         Query: { ping: () => "pong" },
         Subscription: {
@@ -38,6 +40,22 @@ function createTestYoga() {
               return iterator;
             },
           },
+          // As requestStatus holds its slot (status/subscription-slots.ts): until the stream ends.
+          held: {
+            subscribe: (_root: unknown, _args: unknown, { request }: { request: Request }) =>
+              holdingSlot(
+                () => {
+                  const slot = slots.claim("caller");
+                  if (typeof slot === "string") throw new Error(`refused: ${slot}`);
+                  return slot;
+                },
+                async function* () {
+                  yield { held: 1 };
+                  await new Promise(() => {});
+                },
+                request.signal,
+              ),
+          },
           broken: {
             // biome-ignore lint/correctness/useYield: a stream that fails on its first read
             async *subscribe() {
@@ -50,7 +68,7 @@ function createTestYoga() {
     plugins: [useApolloMultipartSubscriptions({ heartbeatMs: 20 })],
     maskedErrors: true,
   });
-  return { yoga, state };
+  return { yoga, state, slots };
 }
 
 async function subscribe(yoga: ReturnType<typeof createTestYoga>["yoga"], query: string) {
@@ -111,6 +129,20 @@ describe("useApolloMultipartSubscriptions", () => {
       text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     expect(state.returned).toBe(1);
+  });
+
+  it("gives the subscription's slot back when the client goes away", async () => {
+    const { yoga, slots } = createTestYoga();
+    for (let round = 0; round < 2; round++) {
+      const response = await subscribe(yoga, "subscription { held }");
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let text = "";
+      while (!text.includes('"held":1'))
+        text += new TextDecoder().decode((await reader.read()).value);
+      expect(slots.open).toBe(1);
+      await reader.cancel();
+      expect(slots.open).toBe(0);
+    }
   });
 
   it("leaves other clients as they were: SSE still streams, a query is still JSON", async () => {
