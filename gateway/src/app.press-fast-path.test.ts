@@ -178,6 +178,9 @@ describe("press fast path", () => {
     expect(fastPath.mayBePress("POST", "/graphql", headers({}))).toBe(true);
     expect(fastPath.mayBePress("POST", "/graphql", headers({ accept: "*/*" }))).toBe(true);
     expect(fastPath.mayBePress("GET", "/graphql", headers({}))).toBe(false);
+    expect(
+      fastPath.mayBePress("POST", "/graphql", headers({ "x-graphql-event-stream-token": "t" })),
+    ).toBe(false);
     expect(fastPath.mayBePress("POST", "/other", headers({}))).toBe(false);
     expect(fastPath.mayBePress("POST", "/graphql", headers({ "content-length": "5000" }))).toBe(
       false,

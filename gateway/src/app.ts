@@ -1,6 +1,7 @@
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
+import type { GraphQLError } from "graphql";
 import { createYoga } from "graphql-yoga";
 import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import { createHostPolicy } from "#shared/http-kit/host-policy.ts";
@@ -16,6 +17,7 @@ import { GRAPHIQL_DEFAULT_QUERY } from "./graphiql-examples.ts";
 import { createOfflineGraphiql } from "./graphiql-page.ts";
 import { rateLimitAddress } from "./identity/client-address.ts";
 import { createResolveCaller } from "./identity/resolve-caller.ts";
+import { createWatchTokens } from "./identity/watch-token.ts";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { useMetricsEndpoint } from "./metrics/use-metrics-endpoint.ts";
 import { createPressFastPath } from "./press/press-fast-path.ts";
@@ -34,6 +36,8 @@ import { createErrorMask } from "./schema/mask-error.ts";
 import { createRequestIndex } from "./status/request-index.ts";
 import { createRequestStatus } from "./status/request-status.ts";
 import { createSubscriptionSlots } from "./status/subscription-slots.ts";
+import { useApolloMultipartSubscriptions } from "./transports/apollo-multipart.ts";
+import { useGraphqlSseSingleConnection } from "./transports/graphql-sse-single-connection.ts";
 
 /**
  * What the runtime's entry point hands the app with each request (`app.fetch(request, context)` on
@@ -46,7 +50,15 @@ export interface GatewayServerContext {
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
-export interface GatewayAppOptions {
+export interface GatewayHandlerOptions {
+  /**
+   * Whether graphql-sse's single-connection mode is served: its streams live in one process's
+   * memory, which a Worker is not (main-workers.ts turns it off). Default true.
+   */
+  singleConnectionSse?: boolean;
+}
+
+export interface GatewayAppOptions extends GatewayHandlerOptions {
   /** Test seam: runs between admission and produce (the fault suite crashes the process there). */
   afterAdmission?: IssueCouponDeps["afterAdmission"];
 }
@@ -58,7 +70,7 @@ export interface GatewayAppOptions {
  */
 export function createGatewayApp(
   config: GatewayConfig,
-  { afterAdmission }: GatewayAppOptions = {},
+  { afterAdmission, ...handlerOptions }: GatewayAppOptions = {},
 ) {
   // Raw strings back from Redis: the scripts' replies are parsed by the admission store. Replies
   // as plain JSON, not base64 (every reply the gateway reads is ASCII), and no telemetry headers:
@@ -125,15 +137,30 @@ export function createGatewayApp(
       idleTimeoutMs: config.subscriptions.idleTimeoutMs,
     }),
     subscriptionSlots: createSubscriptionSlots(config.subscriptions),
+    watchTokens: createWatchTokens(config.watchTokens),
   };
-  return createGatewayHandler(config, services);
+  return createGatewayHandler(config, services, handlerOptions);
+}
+
+/** Why graphql-sse's single-connection mode is not served here, or null when it is. */
+function singleConnectionRefusal(config: GatewayConfig, served: boolean): string | null {
+  const instead = "use distinct connections (graphql-sse's default), served at the same endpoint";
+  if (!served)
+    return `graphql-sse's single-connection mode is not served on this runtime (its streams live in one process's memory): ${instead}`;
+  if (config.trustedDocuments !== "off")
+    return `graphql-sse's single-connection mode is not served with TRUSTED_DOCUMENTS=${config.trustedDocuments} (its operations would pass by the check): ${instead}`;
+  return null;
 }
 
 /**
  * The GraphQL server over `services`: Yoga for every operation, and the press fast path in front
  * of it (press/press-fast-path.ts), both answering the same way.
  */
-export function createGatewayHandler(config: GatewayConfig, services: GatewayServices) {
+export function createGatewayHandler(
+  config: GatewayConfig,
+  services: GatewayServices,
+  { singleConnectionSse = true }: GatewayHandlerOptions = {},
+) {
   const resolveCaller = createResolveCaller(config.identity);
   const errors = createErrorMask();
   const addressOptions = {
@@ -164,11 +191,29 @@ export function createGatewayHandler(config: GatewayConfig, services: GatewaySer
         : []),
       // Cheapest refusals first: the body's size, then CSRF, then the operation's shape.
       useBodyLimit({ maxBytes: config.maxBodyBytes }),
+      // graphql-sse's single-connection requests (PUT, or a stream token), answered before Yoga
+      // parses them; every other request goes on down the chain. Its reservations need a preflight
+      // (PUT, a custom header), so the CSRF check below has nothing to add.
+      useGraphqlSseSingleConnection({
+        endpoint: "/graphql",
+        resolveCaller,
+        perCaller: config.subscriptions.perCaller,
+        total: config.subscriptions.total,
+        errorResult: (error) => {
+          const masked = errors.maskError(error, "Unexpected error.");
+          // As Yoga's own wrapper: an error the mask replaced is logged.
+          if (masked !== error) errors.logger.error(error);
+          return { errors: [masked as GraphQLError] };
+        },
+        notServed: singleConnectionRefusal(config, singleConnectionSse),
+      }),
       useCsrfPrevention(),
       ...trustedDocumentPlugins({ mode: config.trustedDocuments, documents: PROJECT_DOCUMENTS }),
       ...operationLimitPlugins(config.operationLimits, { hideSuggestions: !config.introspection }),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       ...(config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
+      // Subscription transports beside Yoga's own SSE (README, "Subscriptions over HTTP").
+      useApolloMultipartSubscriptions(),
     ],
     graphiql: config.graphiql
       ? { title: "coupon drop", defaultQuery: GRAPHIQL_DEFAULT_QUERY }

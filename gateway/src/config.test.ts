@@ -78,6 +78,7 @@ const PRODUCTION_SERVICES = {
   INTERNAL_API_URL: "http://control.internal:4001",
   INTERNAL_API_TOKEN: OWN,
   EVENT_SIGNING_KEY: OWN,
+  WATCH_TOKEN_SECRET: "w".repeat(32),
 };
 
 describe("gateway configuration: AUTH_MODE", () => {
@@ -152,6 +153,7 @@ describe("gateway configuration: AUTH_MODE", () => {
         JWT_AUDIENCE: "coupon-drop",
         JWT_MAX_TOKEN_AGE_SECONDS: "3600",
         EVENT_SIGNING_KEY: OWN,
+        WATCH_TOKEN_SECRET: OWN,
       }).identity,
     ).toEqual({
       mode: "jwt",
@@ -209,6 +211,34 @@ describe("gateway configuration: the credentials it sends", () => {
   });
 });
 
+describe("gateway configuration: the watch tokens' key", () => {
+  it("signs with the development key on loopback only, a key of its own at least 32 bytes, never JWT_SECRET", () => {
+    expect(readGatewayConfig({}).watchTokens).toEqual({
+      secret: "dev-watch-token-secret",
+      ttlMs: 300_000,
+    });
+    const { WATCH_TOKEN_SECRET: _, ...withoutKey } = PRODUCTION_SERVICES;
+    expect(() => readGatewayConfig({ ...withoutKey, HOST: "0.0.0.0", JWT_SECRET: SECRET })).toThrow(
+      /^refusing to listen on 0\.0\.0\.0 with the development credentials.*set WATCH_TOKEN_SECRET/,
+    );
+    expect(() => readGatewayConfig({ WATCH_TOKEN_SECRET: "short" })).toThrow(
+      /^WATCH_TOKEN_SECRET is 5 bytes long/,
+    );
+    expect(() => readGatewayConfig({ JWT_SECRET: SECRET, WATCH_TOKEN_SECRET: SECRET })).toThrow(
+      /^WATCH_TOKEN_SECRET must differ from JWT_SECRET/,
+    );
+    expect(
+      readGatewayConfig({
+        ...PRODUCTION_SERVICES,
+        HOST: "0.0.0.0",
+        JWT_SECRET: SECRET,
+        WATCH_TOKEN_TTL_MS: "60000",
+      }).watchTokens,
+    ).toEqual({ secret: "w".repeat(32), ttlMs: 60_000 });
+    expect(() => readGatewayConfig({ WATCH_TOKEN_TTL_MS: "10" })).toThrow(/WATCH_TOKEN_TTL_MS/);
+  });
+});
+
 describe("gateway configuration: the event signing key", () => {
   it("signs with the development key on loopback only, and names the variable", () => {
     expect(readGatewayConfig({}).eventSigningKey).toBe("dev-event-signing-key");
@@ -227,7 +257,12 @@ describe("gateway configuration: the event signing key", () => {
       }),
     ).toThrow(/development event signing key/);
     expect(
-      readGatewayConfig({ ...jwt, HOST: "0.0.0.0", EVENT_SIGNING_KEY: OWN }).eventSigningKey,
+      readGatewayConfig({
+        ...jwt,
+        HOST: "0.0.0.0",
+        EVENT_SIGNING_KEY: OWN,
+        WATCH_TOKEN_SECRET: `watch-${OWN}`,
+      }).eventSigningKey,
     ).toBe(OWN);
   });
 
@@ -257,6 +292,7 @@ describe("gateway configuration: a Worker's bindings", () => {
         KAFKA_REST_PASSWORD: "kafka-a-production-secret-of-its-own-32+",
         INTERNAL_API_URL: "https://control.shop.example",
         INTERNAL_API_TOKEN: "internal-a-production-secret-of-its-own-32+",
+        WATCH_TOKEN_SECRET: "watch-a-production-secret-of-its-own-32+",
       }),
     );
     expect(deployed).toMatchObject({ host: "0.0.0.0", identity: { mode: "jwt" } });

@@ -104,6 +104,13 @@ const envSchema = z.object({
   SUBSCRIPTIONS_PER_CALLER: positiveInt.default(GATEWAY_DEFAULTS.subscriptionsPerCaller),
   /** requestStatus subscriptions open at once in all. */
   SUBSCRIPTIONS_MAX: positiveInt.default(GATEWAY_DEFAULTS.subscriptionsTotal),
+  /**
+   * The gateway's own key for watch tokens (identity/watch-token.ts): the development value only
+   * while HOST is loopback, any other at least 32 bytes, never JWT_SECRET.
+   */
+  WATCH_TOKEN_SECRET: z.string().min(1).default(LOCAL_DEFAULTS.WATCH_TOKEN_SECRET),
+  /** How long a watch token handed out with IssueAccepted / AlreadyRequested stays good. */
+  WATCH_TOKEN_TTL_MS: z.coerce.number().int().min(1000).default(GATEWAY_DEFAULTS.watchTokenTtlMs),
   /** GraphiQL at /graphql and schema introspection: on in development mode unless set. */
   GRAPHIQL: flag,
   INTROSPECTION: flag,
@@ -245,6 +252,23 @@ function assertClientSecrets(c: Env): void {
   ]);
 }
 
+/**
+ * The watch tokens' key: the gateway's alone, so the development one only while it listens on
+ * loopback, and never the identity provider's `JWT_SECRET` (one key, one purpose: a token signed
+ * for one must never be taken for the other).
+ */
+function readWatchTokens(c: Env) {
+  assertSecretFitsUse({
+    variable: "WATCH_TOKEN_SECRET",
+    value: c.WATCH_TOKEN_SECRET,
+    developmentValue: LOCAL_DEFAULTS.WATCH_TOKEN_SECRET,
+    listensOn: c.HOST,
+  });
+  if (c.WATCH_TOKEN_SECRET === c.JWT_SECRET)
+    throw new Error("WATCH_TOKEN_SECRET must differ from JWT_SECRET: set a key of its own");
+  return { secret: c.WATCH_TOKEN_SECRET, ttlMs: c.WATCH_TOKEN_TTL_MS };
+}
+
 export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
 
 /**
@@ -261,6 +285,7 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
     { host: c.HOST, what: "HOST" },
     { host: new URL(c.KAFKA_REST_URL).hostname, what: "KAFKA_REST_URL" },
   ]);
+  const watchTokens = readWatchTokens(c);
   // Development mode: callers name themselves, and only this machine can reach the gateway.
   const development = identity.mode === "development";
   return {
@@ -287,6 +312,8 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
     /** Signs every event produced (issue-event-signature.ts). */
     eventSigningKey: eventKeys.signingKey,
     identity,
+    /** Signs and checks the watch tokens requestStatus takes from a header-less watcher. */
+    watchTokens,
     produceTimeoutMs: c.PRODUCE_TIMEOUT_MS,
     /** The pipelines the deployment runs (`ISSUE_PIPELINES`). */
     pipelines: c.ISSUE_PIPELINES,

@@ -15,7 +15,9 @@ import { workersClientAddress } from "./identity/client-address.ts";
 const config = loadGatewayConfig({ ...workerBindingsAsEnv(env), COALESCE_IN_FLIGHT: "0" }, () => {
   throw new Error("gateway did not start (the reason is on the line above)");
 });
-const app = createGatewayApp(config);
+// graphql-sse's single-connection mode keeps its streams in one process's memory, and a Worker's
+// requests need not meet in one isolate (nor may one finish another's I/O): not served here.
+const app = createGatewayApp(config, { singleConnectionSse: false });
 
 /** The part of a Worker's ExecutionContext the gateway hands on. */
 interface WorkerContext {

@@ -32,6 +32,11 @@ export const REQUEST_STATUS = `subscription Watch($requestId: ID!) {
   requestStatus(requestId: $requestId) { requestId status reason }
 }`;
 
+/** The watch of a browser's `EventSource` (GET, no headers): the press's watch token instead. */
+export const REQUEST_STATUS_WITH_TOKEN = `subscription WatchWithToken($requestId: ID!, $watchToken: String!) {
+  requestStatus(requestId: $requestId, watchToken: $watchToken) { requestId status reason }
+}`;
+
 export const DEAD_LETTERS = `query DeadLetters($couponId: ID, $limit: Int) {
   deadLetters(couponId: $couponId, limit: $limit) {
     total
@@ -56,6 +61,7 @@ export const PROJECT_DOCUMENTS: readonly string[] = [
   COUPON,
   ISSUE_REQUEST,
   REQUEST_STATUS,
+  REQUEST_STATUS_WITH_TOKEN,
   DEAD_LETTERS,
   REPLAY_DEAD_LETTER,
   REPLAY_DEAD_LETTERS,

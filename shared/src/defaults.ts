@@ -27,6 +27,8 @@ export const LOCAL_DEFAULTS = {
   STOREFRONT_URL: "http://127.0.0.1:4100",
   /** The HMAC key issue events are signed with (gateway, reconciler, replay) and verified by. */
   EVENT_SIGNING_KEY: "dev-event-signing-key",
+  /** The gateway's own HMAC key for requestStatus watch tokens (gateway/src/identity/watch-token.ts). */
+  WATCH_TOKEN_SECRET: "dev-watch-token-secret",
 } as const;
 
 /** Kafka names pinned in docs/architecture.md ("Pinned names"). */
@@ -53,6 +55,8 @@ export const GATEWAY_DEFAULTS = {
   subscriptionsPerCaller: 5,
   /** requestStatus subscriptions open at once in all (per gateway process): each holds a stream. */
   subscriptionsTotal: 1000,
+  /** How long a watch token (a browser's EventSource credential for one request) stays good. */
+  watchTokenTtlMs: 300_000,
   /** Largest request body on /graphql: the project's operations are well under 2 KiB. */
   maxBodyBytes: 64 * KiB,
   /** A coupon id PostgreSQL did not know is answered unknown this long without asking again. */

@@ -149,6 +149,17 @@ describe.each(GATEWAY_RUNTIMES)("the gateway on %s", (runtime) => {
     );
   });
 
+  it("refuses the development watch-token key off loopback", async () => {
+    expectRefused(
+      await refusal(
+        "gateway",
+        { HOST: "0.0.0.0", JWT_SECRET: SECRET, EVENT_SIGNING_KEY: `events-${SECRET}` },
+        runtime,
+      ),
+      /^gateway did not start: refusing to listen on 0\.0\.0\.0 with the development credentials.*set WATCH_TOKEN_SECRET/,
+    );
+  });
+
   it("starts in development mode on loopback with nothing set, and in JWT mode anywhere", async () => {
     for (const env of [
       {},
@@ -157,6 +168,7 @@ describe.each(GATEWAY_RUNTIMES)("the gateway on %s", (runtime) => {
         JWT_SECRET: SECRET,
         JWT_AUDIENCE: "coupon-drop",
         EVENT_SIGNING_KEY: `events-${SECRET}`,
+        WATCH_TOKEN_SECRET: `watch-${SECRET}`,
       },
     ] as Array<Record<string, string>>) {
       const port = String(await freePort());

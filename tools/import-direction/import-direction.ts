@@ -59,6 +59,7 @@ export const LAYERING: Scope[] = [
         "metrics/",
       ],
       ["status/"],
+      ["transports/"],
       ["admission/"],
       ["schema/"],
       ["press/"],

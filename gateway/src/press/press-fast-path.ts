@@ -7,6 +7,7 @@ import {
   type OperationDefinitionNode,
   parse,
 } from "graphql";
+import { TOKEN_HEADER_KEY } from "graphql-sse";
 import { processRegularResult } from "graphql-yoga";
 import type { IssueCoupon, IssueCouponResult } from "../admission/issue-coupon.ts";
 import { type ClientAddressOptions, rateLimitAddress } from "../identity/client-address.ts";
@@ -173,6 +174,9 @@ export function createPressFastPath({
       if (!(length > 0 && length <= maxBytes)) return false;
       if (!headers.get("content-type")?.startsWith("application/json")) return false;
       if (!PLAIN_JSON_ACCEPT.has(headers.get("accept"))) return false;
+      // An operation for a graphql-sse single-connection stream is answered on that stream
+      // (transports/graphql-sse-single-connection.ts), not here.
+      if (headers.get(TOKEN_HEADER_KEY) !== null) return false;
       return corsOrigins.length === 0 || headers.get("origin") === null;
     },
 

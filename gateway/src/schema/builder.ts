@@ -4,6 +4,7 @@ import type { AdmissionStore } from "#shared/redis/admission-store.ts";
 import type { CouponLookups } from "../admission/coupon-lookups.ts";
 import type { IssueCoupon } from "../admission/issue-coupon.ts";
 import type { Caller } from "../identity/resolve-caller.ts";
+import type { WatchTokens } from "../identity/watch-token.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { RequestStatus } from "../status/request-status.ts";
 import type { SubscriptionSlots } from "../status/subscription-slots.ts";
@@ -19,6 +20,8 @@ export interface GatewayServices {
   store: AdmissionStore;
   /** The gateway's own metrics (served at /metrics): each press counted and timed. */
   metrics: GatewayMetrics;
+  /** Capabilities to watch one request without credentials in headers (a browser's EventSource). */
+  watchTokens: WatchTokens;
 }
 
 export interface GatewayContext {

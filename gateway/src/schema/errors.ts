@@ -38,6 +38,17 @@ export function invalidToken(place: ErrorPlace = {}): GraphQLError {
   });
 }
 
+/**
+ * A watch token that is expired, not signed by this gateway, or for another request: one fixed
+ * answer whichever it was. What to do: press again (AlreadyRequested hands out a fresh token).
+ */
+export function watchTokenRefused(): GraphQLError {
+  return new GraphQLError(
+    "The watch token was refused: it is expired, malformed, or not for this request. Press again for a fresh one.",
+    { extensions: { code: "WATCH_TOKEN_REFUSED" } },
+  );
+}
+
 export function forbidden(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "FORBIDDEN" } });
 }

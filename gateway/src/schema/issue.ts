@@ -4,8 +4,8 @@ import type { IssueCouponResult as IssueCouponOutcome } from "../admission/issue
 import type { IssueRequestView } from "../status/request-status.ts";
 import { holdingSlot } from "../status/subscription-slots.ts";
 import { idArg, requestIdArg } from "./args.ts";
-import { builder } from "./builder.ts";
-import { tooManySubscriptions, unauthenticated } from "./errors.ts";
+import { builder, type GatewayContext } from "./builder.ts";
+import { tooManySubscriptions, unauthenticated, watchTokenRefused } from "./errors.ts";
 
 const IssueStatus = builder.enumType("IssueStatus", { values: ISSUE_STATUSES });
 const CouponUnavailableReason = builder.enumType("CouponUnavailableReason", {
@@ -18,6 +18,24 @@ const IssueFailureReason = builder.enumType("IssueFailureReason", {
   values: FAILURE_REASONS,
 });
 
+const WATCH_TOKEN_DESCRIPTION =
+  "Lets whoever holds it watch this request with requestStatus(requestId, watchToken) where no " +
+  "header can be sent (a browser's EventSource over GET): for this request only, for a few " +
+  "minutes. Keep it like a password: out of logs and out of other people's hands.";
+
+/**
+ * A press's watch token (identity/watch-token.ts), signed only when selected: the press document of
+ * the project's own clients does not ask for it, and costs nothing more.
+ */
+function issueWatchToken(
+  result: { requestId: string },
+  _args: unknown,
+  { caller, services }: GatewayContext,
+): Promise<string> {
+  if (!caller) throw unauthenticated("a watch token is handed to the request's owner only");
+  return services.watchTokens.issue(result.requestId, caller.userId);
+}
+
 const IssueAccepted = builder
   .objectRef<Extract<IssueCouponOutcome, { kind: "IssueAccepted" }>>("IssueAccepted")
   .implement({
@@ -25,6 +43,7 @@ const IssueAccepted = builder
     fields: (t) => ({
       requestId: t.exposeID("requestId"),
       status: t.field({ type: IssueStatus, resolve: (r) => r.status }),
+      watchToken: t.string({ description: WATCH_TOKEN_DESCRIPTION, resolve: issueWatchToken }),
     }),
   });
 const AlreadyRequested = builder
@@ -34,6 +53,7 @@ const AlreadyRequested = builder
     fields: (t) => ({
       requestId: t.exposeID("requestId"),
       status: t.field({ type: IssueStatus, resolve: (r) => r.status }),
+      watchToken: t.string({ description: WATCH_TOKEN_DESCRIPTION, resolve: issueWatchToken }),
     }),
   });
 const SoldOut = builder
@@ -132,9 +152,25 @@ builder.subscriptionField("requestStatus", (t) =>
     description:
       "The request's current state at once, then each change; completes after ISSUED or FAILED. " +
       "For the request's owner or an admin; to anyone else it is an unknown request.",
-    args: { requestId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, { caller, services, request }) => {
+    args: {
+      requestId: t.arg.id({ required: true }),
+      watchToken: t.arg.string({
+        description:
+          "The watchToken IssueAccepted or AlreadyRequested handed out: watches as the request's " +
+          "owner without credentials in headers. Refused (WATCH_TOKEN_REFUSED) when expired, not " +
+          "the gateway's, or for another request.",
+      }),
+    },
+    subscribe: async (_root, args, context) => {
+      const { services, request } = context;
       const requestId = requestIdArg(args.requestId);
+      // A watch token speaks for the request's owner, for this request only; without one the
+      // caller is whoever the request's headers name.
+      let caller = context.caller;
+      if (args.watchToken !== undefined && args.watchToken !== null) {
+        caller = await services.watchTokens.verify(args.watchToken, requestId);
+        if (!caller) throw watchTokenRefused();
+      }
       const claim = () => {
         // Callers without an identity share one count: anonymity buys no extra streams.
         const slot = services.subscriptionSlots.claim(caller?.userId ?? "anonymous");
