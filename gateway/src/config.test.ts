@@ -218,7 +218,9 @@ describe("gateway configuration: the watch tokens' key", () => {
       ttlMs: 300_000,
     });
     const { WATCH_TOKEN_SECRET: _, ...withoutKey } = PRODUCTION_SERVICES;
-    expect(() => readGatewayConfig({ ...withoutKey, HOST: "0.0.0.0", JWT_SECRET: SECRET })).toThrow(
+    expect(() =>
+      readGatewayConfig({ ...withoutKey, HOST: "0.0.0.0", JWT_SECRET: SECRET, JWT_AUDIENCE: "a" }),
+    ).toThrow(
       /^refusing to listen on 0\.0\.0\.0 with the development credentials.*set WATCH_TOKEN_SECRET/,
     );
     expect(() => readGatewayConfig({ WATCH_TOKEN_SECRET: "short" })).toThrow(
@@ -232,6 +234,7 @@ describe("gateway configuration: the watch tokens' key", () => {
         ...PRODUCTION_SERVICES,
         HOST: "0.0.0.0",
         JWT_SECRET: SECRET,
+        JWT_AUDIENCE: "coupon-drop",
         WATCH_TOKEN_TTL_MS: "60000",
       }).watchTokens,
     ).toEqual({ secret: "w".repeat(32), ttlMs: 60_000 });

@@ -153,7 +153,12 @@ describe.each(GATEWAY_RUNTIMES)("the gateway on %s", (runtime) => {
     expectRefused(
       await refusal(
         "gateway",
-        { HOST: "0.0.0.0", JWT_SECRET: SECRET, EVENT_SIGNING_KEY: `events-${SECRET}` },
+        {
+          HOST: "0.0.0.0",
+          JWT_SECRET: SECRET,
+          JWT_AUDIENCE: "coupon-drop",
+          EVENT_SIGNING_KEY: `events-${SECRET}`,
+        },
         runtime,
       ),
       /^gateway did not start: refusing to listen on 0\.0\.0\.0 with the development credentials.*set WATCH_TOKEN_SECRET/,

@@ -72,7 +72,7 @@ function createTestYoga() {
 }
 
 async function subscribe(yoga: ReturnType<typeof createTestYoga>["yoga"], query: string) {
-  return yoga.fetch("http://gateway/graphql", {
+  return yoga.fetch("http://localhost/graphql", {
     method: "POST",
     headers: { "content-type": "application/json", accept: APOLLO_ACCEPT },
     body: JSON.stringify({ query }),
@@ -147,14 +147,14 @@ describe("useApolloMultipartSubscriptions", () => {
 
   it("leaves other clients as they were: SSE still streams, a query is still JSON", async () => {
     const { yoga } = createTestYoga();
-    const sse = await yoga.fetch("http://gateway/graphql", {
+    const sse = await yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream" },
       body: JSON.stringify({ query: "subscription { count(to: 1) }" }),
     });
     expect(sse.headers.get("content-type")).toBe("text/event-stream");
     expect(await sse.text()).toContain('data: {"data":{"count":1}}');
-    const query = await yoga.fetch("http://gateway/graphql", {
+    const query = await yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", accept: APOLLO_ACCEPT },
       body: JSON.stringify({ query: "{ ping }" }),
@@ -167,7 +167,7 @@ describe("useApolloMultipartSubscriptions", () => {
     const client = new ApolloClient({
       cache: new InMemoryCache(),
       link: new HttpLink({
-        uri: "http://gateway/graphql",
+        uri: "http://localhost/graphql",
         fetch: async (input, init) => yoga.fetch(new Request(input, init)),
       }),
     });

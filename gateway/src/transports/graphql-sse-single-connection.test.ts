@@ -65,7 +65,7 @@ function clientOf(
   singleConnection: boolean,
 ): Client {
   return createClient({
-    url: "http://gateway/graphql",
+    url: "http://localhost/graphql",
     singleConnection,
     fetchFn,
     headers: { "x-user-id": userId },
@@ -80,7 +80,7 @@ async function collect(client: Client, query: string): Promise<unknown[]> {
 }
 
 const put = (fetchFn: ReturnType<typeof createTestYoga>["fetchFn"], userId?: string) =>
-  fetchFn("http://gateway/graphql", {
+  fetchFn("http://localhost/graphql", {
     method: "PUT",
     headers: userId ? { "x-user-id": userId } : {},
   });
@@ -112,7 +112,7 @@ describe("useGraphqlSseSingleConnection", () => {
 
   it("hands out tokens of its own, to callers only, and within the caps", async () => {
     const { fetchFn } = createTestYoga();
-    const chosen = await fetchFn("http://gateway/graphql", {
+    const chosen = await fetchFn("http://localhost/graphql", {
       method: "PUT",
       headers: { "x-user-id": "1", [TOKEN_HEADER]: "chosen-by-client" },
     });
@@ -131,7 +131,7 @@ describe("useGraphqlSseSingleConnection", () => {
     const { fetchFn } = createTestYoga();
     const token = await (await put(fetchFn, "1")).text();
     const operation = (userId: string) =>
-      fetchFn("http://gateway/graphql", {
+      fetchFn("http://localhost/graphql", {
         method: "POST",
         headers: { "content-type": "application/json", "x-user-id": userId, [TOKEN_HEADER]: token },
         body: JSON.stringify({
@@ -140,7 +140,7 @@ describe("useGraphqlSseSingleConnection", () => {
         }),
       });
     const stream = (userId?: string) =>
-      fetchFn("http://gateway/graphql", {
+      fetchFn("http://localhost/graphql", {
         headers: {
           accept: "text/event-stream",
           [TOKEN_HEADER]: token,
@@ -175,7 +175,7 @@ describe("useGraphqlSseSingleConnection", () => {
       timeoutMs: 5000,
       what: "the unopened reservations let go",
     });
-    const late = await fetchFn("http://gateway/graphql", {
+    const late = await fetchFn("http://localhost/graphql", {
       headers: { accept: "text/event-stream", "x-user-id": "1", [TOKEN_HEADER]: token },
     });
     expect(late.status).toBe(404);
@@ -189,7 +189,7 @@ describe("useGraphqlSseSingleConnection", () => {
       message: "not on this runtime",
       extensions: { code: "SINGLE_CONNECTION_NOT_SERVED" },
     });
-    const query = await fetchFn("http://gateway/graphql", {
+    const query = await fetchFn("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", "x-user-id": "5" },
       body: JSON.stringify({ query: "{ me }" }),
