@@ -1,4 +1,3 @@
-import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
 import { createYoga } from "graphql-yoga";
@@ -22,8 +21,13 @@ import { ISSUE_COUPON, PROJECT_DOCUMENTS } from "./project-documents.ts";
 import { useBodyLimit } from "./protection/body-limit.ts";
 import { corsPolicy, useVaryOnOrigin } from "./protection/cors-policy.ts";
 import { useCsrfPrevention } from "./protection/csrf-prevention.ts";
+import { useDisableIntrospection } from "./protection/disable-introspection.ts";
 import { operationLimitPlugins } from "./protection/operation-limits.ts";
-import { documentId, trustedDocumentPlugins } from "./protection/trusted-documents.ts";
+import {
+  createTrustedParams,
+  documentId,
+  trustedDocumentPlugins,
+} from "./protection/trusted-documents.ts";
 import { createRedisPipeline } from "./redis/redis-pipeline.ts";
 import { createUpstashScriptTransport } from "./redis/upstash-script-transport.ts";
 import type { GatewayContext, GatewayServices } from "./schema/builder.ts";
@@ -32,6 +36,8 @@ import { createErrorMask } from "./schema/mask-error.ts";
 import { createRequestIndex } from "./status/request-index.ts";
 import { createRequestStatus } from "./status/request-status.ts";
 import { createSubscriptionSlots } from "./status/subscription-slots.ts";
+import { createGraphqlWsConnections } from "./websocket/graphql-ws-connections.ts";
+import { useWebSocketUpgrade, type WebSocketUpgrade } from "./websocket/use-websocket-upgrade.ts";
 
 /**
  * What the runtime's entry point hands the app with each request (`app.fetch(request, context)` on
@@ -47,6 +53,12 @@ export interface GatewayServerContext {
 export interface GatewayAppOptions {
   /** Test seam: runs between admission and produce (the fault suite crashes the process there). */
   afterAdmission?: IssueCouponDeps["afterAdmission"];
+  /**
+   * The runtime's WebSocket upgrade, where it is a Request-to-Response step (Deno, Workers): GraphQL
+   * over WebSocket is then served by the plugin chain. Node's upgrades arrive beside the request
+   * listener and are handed to `webSockets` by its entry (main-node.ts).
+   */
+  upgradeWebSocket?: WebSocketUpgrade;
 }
 
 /**
@@ -56,7 +68,7 @@ export interface GatewayAppOptions {
  */
 export function createGatewayApp(
   config: GatewayConfig,
-  { afterAdmission }: GatewayAppOptions = {},
+  { afterAdmission, upgradeWebSocket }: GatewayAppOptions = {},
 ) {
   // Raw strings back from Redis: the scripts' replies are parsed by the admission store. Replies
   // as plain JSON, not base64 (every reply the gateway reads is ASCII), and no telemetry headers:
@@ -124,16 +136,33 @@ export function createGatewayApp(
     }),
     subscriptionSlots: createSubscriptionSlots(config.subscriptions),
   };
-  return createGatewayHandler(config, services);
+  return createGatewayHandler(config, services, { upgradeWebSocket });
 }
 
 /**
  * The GraphQL server over `services`: Yoga for every operation, and the press fast path in front
  * of it (press/press-fast-path.ts), both answering the same way.
  */
-export function createGatewayHandler(config: GatewayConfig, services: GatewayServices) {
+export function createGatewayHandler(
+  config: GatewayConfig,
+  services: GatewayServices,
+  { upgradeWebSocket }: Pick<GatewayAppOptions, "upgradeWebSocket"> = {},
+) {
   const resolveCaller = createResolveCaller(config.identity);
   const errors = createErrorMask();
+  // GraphQL over WebSocket (graphql-ws): each operation through this Yoga's envelop.
+  const webSockets = createGraphqlWsConnections({
+    yoga: () => yoga,
+    resolveCaller,
+    trustedParams: createTrustedParams({
+      mode: config.trustedDocuments,
+      documents: PROJECT_DOCUMENTS,
+    }),
+    errors,
+    corsOrigins: config.corsOrigins,
+    idleTimeoutMs: config.subscriptions.idleTimeoutMs,
+    maxMessageBytes: config.maxBodyBytes,
+  });
   const addressOptions = {
     trustedProxy: config.trustedProxy,
     // Local load tests run many users from one address (docs/architecture.md, "Pinned names").
@@ -153,6 +182,22 @@ export function createGatewayHandler(config: GatewayConfig, services: GatewaySer
         : []),
       // Cheapest refusals first: the body's size, then CSRF, then the operation's shape.
       useBodyLimit({ maxBytes: config.maxBodyBytes }),
+      // Before CSRF prevention: a browser cannot add its headers to an upgrade, and what guards a
+      // WebSocket is the origin check here (and an identity never carried by a cookie).
+      ...(upgradeWebSocket
+        ? [
+            useWebSocketUpgrade({
+              upgrade: upgradeWebSocket,
+              connections: webSockets,
+              endpoint: "/graphql",
+              requestOf: (request, serverContext: GatewayServerContext) => ({
+                url: request.url,
+                headers: request.headers,
+                clientAddress: serverContext.clientAddress,
+              }),
+            }),
+          ]
+        : []),
       useCsrfPrevention(),
       ...trustedDocumentPlugins({ mode: config.trustedDocuments, documents: PROJECT_DOCUMENTS }),
       ...operationLimitPlugins(config.operationLimits, { hideSuggestions: !config.introspection }),
@@ -191,6 +236,8 @@ export function createGatewayHandler(config: GatewayConfig, services: GatewaySer
     /** The whole GraphQL server; Node's entry hands it what the press fast path does not answer. */
     yoga,
     pressFastPath,
+    /** GraphQL over WebSocket: Node's entry hands it the sockets it upgrades; shutdown closes them. */
+    webSockets,
     /** Presses by the fast path, everything else (and what the fast path declines) by Yoga. */
     async fetch(request: Request, context: GatewayServerContext = {}): Promise<Response> {
       if (!pressFastPath.mayBePress(request.method, pathOf(request.url), request.headers))

@@ -55,7 +55,7 @@ export const LAYERING: Scope[] = [
       ["status/"],
       ["admission/"],
       ["schema/"],
-      ["press/"],
+      ["press/", "websocket/"],
       ["app.ts"],
       ["main-deno.ts", "main-node.ts", "main-workers.ts", "workers-runtime.d.ts"],
     ],
