@@ -160,6 +160,7 @@ export function createGatewayHandler(
     }),
     errors,
     corsOrigins: config.corsOrigins,
+    connectionInitWaitTimeoutMs: config.webSockets.connectionInitWaitTimeoutMs,
     idleTimeoutMs: config.subscriptions.idleTimeoutMs,
     maxMessageBytes: config.maxBodyBytes,
   });

@@ -51,6 +51,8 @@ export const GATEWAY_DEFAULTS = {
   subscriptionsPerCaller: 5,
   /** requestStatus subscriptions open at once in all (per gateway process): each holds a stream. */
   subscriptionsTotal: 1000,
+  /** A WebSocket's time to send graphql-ws's `connection_init` (graphql-ws's own default). */
+  wsConnectionInitTimeoutMs: 3000,
   /** Largest request body on /graphql: the project's operations are well under 2 KiB. */
   maxBodyBytes: 64 * KiB,
   /** A coupon id PostgreSQL did not know is answered unknown this long without asking again. */

@@ -152,7 +152,9 @@ export function createGraphqlWsConnections({
         const params = await trustedParams(payload);
         // Each operation its own Request, as each is its own over HTTP: the same headers for
         // resolveCaller and the rate limit's address, and a signal that ends with the operation.
+        // POST, as the operation would be over HTTP: Yoga serves no mutation over GET.
         const request = new Request(ctx.extra.request.url, {
+          method: "POST",
           headers: ctx.extra.headers,
           signal: controller.signal,
         });
