@@ -1,16 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { GraphQLFormattedError } from "graphql";
-import { type Client, createClient, type ExecutionResult } from "graphql-ws";
+import type { FormattedExecutionResult, GraphQLFormattedError } from "graphql";
+import { type Client, createClient } from "graphql-ws";
 import { SignJWT } from "jose";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
-import { createGatewayApp } from "../app.ts";
-import { readGatewayConfig } from "../config.ts";
-import { COUPON } from "../project-documents.ts";
-import { documentId } from "../protection/trusted-documents.ts";
-import { TEMPORARILY_UNAVAILABLE_MESSAGE } from "../schema/errors.ts";
-import type { GraphqlWsConnections } from "./graphql-ws-connections.ts";
+import { createGatewayApp } from "./app.ts";
+import { readGatewayConfig } from "./config.ts";
+import { COUPON } from "./project-documents.ts";
+import { documentId } from "./protection/trusted-documents.ts";
+import { TEMPORARILY_UNAVAILABLE_MESSAGE } from "./schema/errors.ts";
+import type { GraphqlWsConnections } from "./websocket/graphql-ws-connections.ts";
 
 // GraphQL over WebSocket through the app, with graphql-ws's own client over a real socket: what the
 // protocol, identity and protections do before anything would reach Redis or Kafka. The internal
@@ -74,7 +74,7 @@ function client(url: string, connectionParams?: Record<string, unknown>): Client
 }
 
 interface Outcome {
-  results: ExecutionResult[];
+  results: FormattedExecutionResult<Record<string, unknown>, unknown>[];
   /** The protocol's `error` message: the operation refused before it ran (parse, validation). */
   refused?: GraphQLFormattedError[];
   /** The close that ended it. */
@@ -88,7 +88,7 @@ function run(
   extra: { variables?: Record<string, unknown>; extensions?: Record<string, unknown> } = {},
 ): Promise<Outcome> {
   return new Promise((resolve) => {
-    const results: ExecutionResult[] = [];
+    const results: FormattedExecutionResult<Record<string, unknown>, unknown>[] = [];
     over.subscribe(
       { query, ...extra },
       {
