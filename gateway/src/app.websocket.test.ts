@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { FormattedExecutionResult, GraphQLFormattedError } from "graphql";
-import { type Client, createClient } from "graphql-ws";
+import type { Client } from "graphql-ws";
 import { SignJWT } from "jose";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
+import { errorCodes, rawGraphqlWsSocket, runOverWs, wsClient } from "#test-support/graphql-ws.ts";
 import { createGatewayApp } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
 import { COUPON } from "./project-documents.ts";
@@ -68,48 +68,18 @@ async function gatewayAt(env: Record<string, string>) {
 }
 
 function client(url: string, connectionParams?: Record<string, unknown>): Client {
-  const made = createClient({ url, connectionParams, retryAttempts: 0, lazy: true });
+  const made = wsClient(url, connectionParams);
   clients.push(made);
   return made;
 }
 
-interface Outcome {
-  results: FormattedExecutionResult<Record<string, unknown>, unknown>[];
-  /** The protocol's `error` message: the operation refused before it ran (parse, validation). */
-  refused?: GraphQLFormattedError[];
-  /** The close that ended it. */
-  closed?: CloseEvent;
-}
-
-/** Every result of one operation until it completes, or what ended it otherwise. */
-function run(
+/** One operation's outcome over a client of its own (disposed after the test). */
+const run = (
   over: Client,
   query: string,
   extra: { variables?: Record<string, unknown>; extensions?: Record<string, unknown> } = {},
-): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const results: FormattedExecutionResult<Record<string, unknown>, unknown>[] = [];
-    over.subscribe(
-      { query, ...extra },
-      {
-        next: (result) => results.push(result),
-        error: (error) =>
-          resolve(
-            Array.isArray(error)
-              ? { results, refused: error as GraphQLFormattedError[] }
-              : { results, closed: error as CloseEvent },
-          ),
-        complete: () => resolve({ results }),
-      },
-    );
-  });
-}
-
-/** The codes of every error an operation met, whichever way they came. */
-const codesOf = ({ results, refused = [] }: Outcome) => [
-  ...refused.map((error) => error.extensions?.code),
-  ...results.flatMap((result) => result.errors?.map((error) => error.extensions?.code) ?? []),
-];
+) => runOverWs(over, query, extra).outcome;
+const codesOf = errorCodes;
 
 describe("GraphQL over WebSocket in JWT mode", async () => {
   const { url } = await gatewayAt({ JWT_SECRET: SECRET });
@@ -204,46 +174,32 @@ describe("GraphQL over WebSocket, the protocol's limits", async () => {
     SUBSCRIPTION_IDLE_TIMEOUT_MS: "400",
   });
 
-  /** A raw socket speaking graphql-transport-ws, for what a well-behaved client never sends. */
-  async function rawSocket(): Promise<WebSocket> {
-    const socket = new WebSocket(url, "graphql-transport-ws");
-    await new Promise((resolve, reject) => {
-      socket.addEventListener("open", resolve, { once: true });
-      socket.addEventListener("error", reject, { once: true });
-    });
-    return socket;
-  }
-  const closeOf = (socket: WebSocket) =>
-    new Promise<number>((resolve) => socket.addEventListener("close", (e) => resolve(e.code)));
+  const rawSocket = () => rawGraphqlWsSocket(url);
 
   it("closes 4401 on a subscribe before connection_init, 4400 on a bad message", async () => {
     const early = await rawSocket();
-    const earlyClosed = closeOf(early);
-    early.send(
+    early.socket.send(
       JSON.stringify({ id: "1", type: "subscribe", payload: { query: "{ __typename }" } }),
     );
-    expect(await earlyClosed).toBe(4401);
+    expect(await early.closed).toBe(4401);
     const bad = await rawSocket();
-    const badClosed = closeOf(bad);
-    bad.send("not json");
-    expect(await badClosed).toBe(4400);
+    bad.socket.send("not json");
+    expect(await bad.closed).toBe(4400);
   });
 
   it("closes 4408 when no connection_init comes in time", async () => {
-    const socket = await rawSocket();
-    expect(await closeOf(socket)).toBe(4408);
+    const { closed } = await rawSocket();
+    expect(await closed).toBe(4408);
   });
 
   it("closes an acknowledged connection that runs nothing for the idle timeout", async () => {
     const idle = await rawSocket();
-    const idleClosed = closeOf(idle);
-    idle.send(JSON.stringify({ type: "connection_init" }));
-    expect(await idleClosed).toBe(1000);
+    idle.socket.send(JSON.stringify({ type: "connection_init" }));
+    expect(await idle.closed).toBe(1000);
   });
 
   it("closes 1009 on a message above the body limit, before parsing it", async () => {
-    const socket = await rawSocket();
-    const closed = closeOf(socket);
+    const { socket, closed } = await rawSocket();
     socket.send(JSON.stringify({ type: "connection_init", payload: { pad: "x".repeat(70_000) } }));
     expect(await closed).toBe(1009);
   });
