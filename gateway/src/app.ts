@@ -193,7 +193,6 @@ export function createGatewayHandler(
               endpoint: "/graphql",
               requestOf: (request, serverContext: GatewayServerContext) => ({
                 url: request.url,
-                headers: request.headers,
                 clientAddress: serverContext.clientAddress,
               }),
             }),

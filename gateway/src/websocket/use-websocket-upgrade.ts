@@ -22,7 +22,10 @@ export interface WebSocketUpgradeOptions {
   /** Yoga's GraphQL endpoint: WebSockets are served there and nowhere else. */
   endpoint: string;
   /** The peer's address and the like, from the server context the entry handed Yoga. */
-  requestOf: (request: Request, serverContext: Record<string, unknown>) => UpgradeRequest;
+  requestOf: (
+    request: Request,
+    serverContext: Record<string, unknown>,
+  ) => Omit<UpgradeRequest, "headers">;
 }
 
 /**
@@ -44,8 +47,11 @@ export function useWebSocketUpgrade({
       const refusal = connections.refusal(request);
       if (refusal) return endResponse(refusalResponse(refusal));
       const protocol = connections.protocolOf(request) as string;
+      // Read before the upgrade: Deno closes the request once it is upgraded.
+      const described = requestOf(request, serverContext as Record<string, unknown>);
+      const upgradeRequest = { ...described, headers: new Headers(request.headers) };
       const { response, socket } = upgrade(request, protocol);
-      connections.accept(socket, requestOf(request, serverContext as Record<string, unknown>));
+      connections.accept(socket, upgradeRequest);
       endResponse(response);
     },
   };
