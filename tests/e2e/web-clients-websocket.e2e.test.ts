@@ -17,6 +17,7 @@ import {
   errorCodes,
   rawGraphqlWsSocket,
   runOverWs,
+  upgradeStatus,
   type WsResult,
   webSocketUrl,
   wsClient,
@@ -170,6 +171,13 @@ describe.each(runtimes)("GraphQL over WebSocket, gateway on %s", (runtime) => {
       .outcome;
     expect(outcome.results).toEqual([]);
     expect(outcome.closed?.code).toBe(4403);
+  });
+
+  it("answers an upgrade at /graphql 101 for graphql-transport-ws, and 400 for another subprotocol", async () => {
+    const offering = (protocol: string) =>
+      upgradeStatus(system.graphqlUrl, { "sec-websocket-protocol": protocol });
+    expect(await offering("graphql-transport-ws")).toBe(101);
+    expect(await offering("graphql-ws")).toBe(400);
   });
 
   it("closes 4408 a connection that never sends connection_init", async () => {

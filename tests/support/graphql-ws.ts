@@ -2,6 +2,7 @@
  * GraphQL over WebSocket for tests: operations through graphql-ws's own client (`createClient`,
  * Node's global WebSocket), and a raw socket for what a well-behaved client never sends.
  */
+import { request } from "node:http";
 import type { FormattedExecutionResult, GraphQLFormattedError } from "graphql";
 import { type Client, createClient } from "graphql-ws";
 
@@ -75,4 +76,35 @@ export async function rawGraphqlWsSocket(url: string) {
 /** The ws:// URL of a gateway's http:// GraphQL endpoint. */
 export function webSocketUrl(graphqlUrl: string): string {
   return graphqlUrl.replace(/^http/, "ws");
+}
+
+/**
+ * The HTTP status a WebSocket upgrade is answered with (101 when accepted): the WebSocket API
+ * reports a refused handshake only as an error, without its status.
+ */
+export function upgradeStatus(
+  graphqlUrl: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const upgrade = request(graphqlUrl, {
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": btoa("a sixteen bytes!"),
+        ...headers,
+      },
+    });
+    upgrade.on("upgrade", (response, socket) => {
+      socket.destroy();
+      resolve(response.statusCode ?? 0);
+    });
+    upgrade.on("response", (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    upgrade.on("error", reject);
+    upgrade.end();
+  });
 }
