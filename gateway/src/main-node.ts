@@ -169,8 +169,13 @@ function shutdown() {
   // WebSockets are told to go away (1001) and close; as open sockets they would hold the close.
   app.webSockets.closeAll();
   server.close(() => process.exit(0));
-  // Open SSE streams would hold the close forever; in-flight mutations get a moment to finish.
-  setTimeout(() => server.closeAllConnections(), 2000).unref();
+  // Open SSE streams would hold the close forever; in-flight mutations get a moment to finish. So
+  // would a WebSocket whose peer never answers the close (upgraded sockets are no longer the http
+  // server's connections, which closeAllConnections ends).
+  setTimeout(() => {
+    server.closeAllConnections();
+    for (const webSocket of webSocketServer.clients) webSocket.terminate();
+  }, 2000).unref();
   server.closeIdleConnections();
 }
 process.once("SIGINT", shutdown);
