@@ -137,7 +137,7 @@ export function createGraphqlWsConnections({
         await resolveCaller({ headers });
       } catch (error) {
         // A token that fails refuses the connection (4403), as it refuses a request over HTTP (401);
-        // anything else (the key set unreachable) is the server's trouble, closed 1011 below.
+        // anything else (the key set unreachable) is the server's trouble, closed 4500 below.
         if (error instanceof InvalidTokenError) return false;
         throw error;
       }
