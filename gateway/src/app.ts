@@ -1,4 +1,3 @@
-import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { Kafka } from "@upstash/kafka";
 import { Redis } from "@upstash/redis";
 import type { GraphQLError } from "graphql";
@@ -25,9 +24,14 @@ import { ISSUE_COUPON, PROJECT_DOCUMENTS } from "./project-documents.ts";
 import { useBodyLimit } from "./protection/body-limit.ts";
 import { corsPolicy, useVaryOnOrigin } from "./protection/cors-policy.ts";
 import { useCsrfPrevention } from "./protection/csrf-prevention.ts";
+import { useDisableIntrospection } from "./protection/disable-introspection.ts";
 import { useHostCheck } from "./protection/host-check.ts";
 import { operationLimitPlugins } from "./protection/operation-limits.ts";
-import { documentId, trustedDocumentPlugins } from "./protection/trusted-documents.ts";
+import {
+  createTrustedParams,
+  documentId,
+  trustedDocumentPlugins,
+} from "./protection/trusted-documents.ts";
 import { createRedisPipeline } from "./redis/redis-pipeline.ts";
 import { createUpstashScriptTransport } from "./redis/upstash-script-transport.ts";
 import type { GatewayContext, GatewayServices } from "./schema/builder.ts";
@@ -38,6 +42,8 @@ import { createRequestStatus } from "./status/request-status.ts";
 import { createSubscriptionSlots } from "./status/subscription-slots.ts";
 import { useApolloMultipartSubscriptions } from "./transports/apollo-multipart.ts";
 import { useGraphqlSseSingleConnection } from "./transports/graphql-sse-single-connection.ts";
+import { createGraphqlWsConnections } from "./websocket/graphql-ws-connections.ts";
+import { useWebSocketUpgrade, type WebSocketUpgrade } from "./websocket/use-websocket-upgrade.ts";
 
 /**
  * What the runtime's entry point hands the app with each request (`app.fetch(request, context)` on
@@ -56,6 +62,12 @@ export interface GatewayHandlerOptions {
    * memory, which a Worker is not (main-workers.ts turns it off). Default true.
    */
   singleConnectionSse?: boolean;
+  /**
+   * The runtime's WebSocket upgrade, where it is a Request-to-Response step (Deno, Workers): GraphQL
+   * over WebSocket is then served by the plugin chain. Node's upgrades arrive beside the request
+   * listener and are handed to `webSockets` by its entry (main-node.ts).
+   */
+  upgradeWebSocket?: WebSocketUpgrade;
 }
 
 export interface GatewayAppOptions extends GatewayHandlerOptions {
@@ -159,10 +171,24 @@ function singleConnectionRefusal(config: GatewayConfig, served: boolean): string
 export function createGatewayHandler(
   config: GatewayConfig,
   services: GatewayServices,
-  { singleConnectionSse = true }: GatewayHandlerOptions = {},
+  { singleConnectionSse = true, upgradeWebSocket }: GatewayHandlerOptions = {},
 ) {
   const resolveCaller = createResolveCaller(config.identity);
   const errors = createErrorMask();
+  // GraphQL over WebSocket (graphql-ws): each operation through this Yoga's envelop.
+  const webSockets = createGraphqlWsConnections({
+    yoga: () => yoga,
+    resolveCaller,
+    trustedParams: createTrustedParams({
+      mode: config.trustedDocuments,
+      documents: PROJECT_DOCUMENTS,
+    }),
+    errors,
+    corsOrigins: config.corsOrigins,
+    connectionInitWaitTimeoutMs: config.webSockets.connectionInitWaitTimeoutMs,
+    idleTimeoutMs: config.subscriptions.idleTimeoutMs,
+    maxMessageBytes: config.maxBodyBytes,
+  });
   const addressOptions = {
     trustedProxy: config.trustedProxy,
     // Local load tests run many users from one address (docs/architecture.md, "Pinned names").
@@ -207,6 +233,21 @@ export function createGatewayHandler(
         },
         notServed: singleConnectionRefusal(config, singleConnectionSse),
       }),
+      // Before CSRF prevention: a browser cannot add its headers to an upgrade, and what guards a
+      // WebSocket is the origin check here (and an identity never carried by a cookie).
+      ...(upgradeWebSocket
+        ? [
+            useWebSocketUpgrade({
+              upgrade: upgradeWebSocket,
+              connections: webSockets,
+              endpoint: "/graphql",
+              requestOf: (request, serverContext: GatewayServerContext) => ({
+                url: request.url,
+                clientAddress: serverContext.clientAddress,
+              }),
+            }),
+          ]
+        : []),
       useCsrfPrevention(),
       ...trustedDocumentPlugins({ mode: config.trustedDocuments, documents: PROJECT_DOCUMENTS }),
       ...operationLimitPlugins(config.operationLimits, { hideSuggestions: !config.introspection }),
@@ -247,6 +288,8 @@ export function createGatewayHandler(
     /** The whole GraphQL server; Node's entry hands it what the press fast path does not answer. */
     yoga,
     pressFastPath,
+    /** GraphQL over WebSocket: Node's entry hands it the sockets it upgrades; shutdown closes them. */
+    webSockets,
     /** Presses by the fast path, everything else (and what the fast path declines) by Yoga. */
     async fetch(request: Request, context: GatewayServerContext = {}): Promise<Response> {
       if (!pressFastPath.mayBePress(request.method, pathOf(request.url), request.headers))

@@ -100,6 +100,8 @@ const envSchema = z.object({
   REDIS_KEY_PREFIX: z.string().regex(REDIS_KEY_PREFIX_PATTERN).default(""),
   /** requestStatus subscriptions end after this long without a change. */
   SUBSCRIPTION_IDLE_TIMEOUT_MS: positiveInt.default(GATEWAY_DEFAULTS.subscriptionIdleTimeoutMs),
+  /** A WebSocket that sends no graphql-ws `connection_init` within this long is closed 4408. */
+  WS_CONNECTION_INIT_TIMEOUT_MS: positiveInt.default(GATEWAY_DEFAULTS.wsConnectionInitTimeoutMs),
   /** requestStatus subscriptions one caller may hold at once; anonymous callers share one count. */
   SUBSCRIPTIONS_PER_CALLER: positiveInt.default(GATEWAY_DEFAULTS.subscriptionsPerCaller),
   /** requestStatus subscriptions open at once in all. */
@@ -331,6 +333,8 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
       perCaller: c.SUBSCRIPTIONS_PER_CALLER,
       total: c.SUBSCRIPTIONS_MAX,
     },
+    /** GraphQL over WebSocket (websocket/graphql-ws-connections.ts). */
+    webSockets: { connectionInitWaitTimeoutMs: c.WS_CONNECTION_INIT_TIMEOUT_MS },
     /** Off outside development mode unless enabled explicitly. */
     graphiql: c.GRAPHIQL === undefined ? development : c.GRAPHIQL === "true",
     introspection: c.INTROSPECTION === undefined ? development : c.INTROSPECTION === "true",

@@ -9,7 +9,10 @@ const config = loadGatewayConfig(Deno.env.toObject(), Deno.exit);
 // Deno.serve has no header or request timeout, keep-alive setting or connection cap to set
 // (config.httpLimits apply to the Node entry): in production, a reverse proxy in front enforces
 // them. The limits inside the app (body size, operation shape, subscriptions) hold here as well.
-const app = createGatewayApp(config);
+// GraphQL over WebSocket: Deno's upgrade is a Request-to-Response step, made by the plugin chain.
+const app = createGatewayApp(config, {
+  upgradeWebSocket: (request, protocol) => Deno.upgradeWebSocket(request, { protocol }),
+});
 const controller = new AbortController();
 const server = Deno.serve(
   {
@@ -24,6 +27,8 @@ const server = Deno.serve(
 );
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {
+    // Open WebSockets would hold the server's end forever; their clients are told to go elsewhere.
+    app.webSockets.closeAll();
     controller.abort();
   });
 }
@@ -40,6 +45,7 @@ if (Deno.env.get("EXIT_ON_STDIN_EOF") === "1") {
       // a broken pipe ends it the same way
     }
     console.error("supervisor gone (stdin closed): shutting down");
+    app.webSockets.closeAll();
     controller.abort();
     // Unref'd: a gateway that stops by itself exits at once; one held up exits at the deadline.
     Deno.unrefTimer(setTimeout(() => Deno.exit(1), ORPHAN_EXIT_GRACE_MS));

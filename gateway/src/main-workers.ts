@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { createGatewayApp } from "./app.ts";
 import { loadGatewayConfig, workerBindingsAsEnv } from "./config.ts";
 import { workersClientAddress } from "./identity/client-address.ts";
+import type { WebSocketLike } from "./websocket/graphql-ws-connections.ts";
 
 // Read while the module loads: a refusal throws here, and workerd exits 1 (a deploy is refused) with
 // the one line loadGatewayConfig printed, as the other entries do.
@@ -17,7 +18,29 @@ const config = loadGatewayConfig({ ...workerBindingsAsEnv(env), COALESCE_IN_FLIG
 });
 // graphql-sse's single-connection mode keeps its streams in one process's memory, and a Worker's
 // requests need not meet in one isolate (nor may one finish another's I/O): not served here.
-const app = createGatewayApp(config, { singleConnectionSse: false });
+const app = createGatewayApp(config, {
+  singleConnectionSse: false,
+  upgradeWebSocket: upgradeOnWorkers,
+});
+
+/** The server's end of a Workers WebSocket: Web-standard, plus `accept()` to serve it here. */
+type WorkersWebSocket = WebSocketLike & { accept(): void };
+
+/**
+ * A Workers upgrade: a `WebSocketPair`, the server end accepted here (its messages handled in this
+ * request's context, which stays alive while the socket is open), the client end in the 101.
+ * Declared here rather than pulling in @cloudflare/workers-types for two globals.
+ */
+function upgradeOnWorkers(_request: Request, protocol: string) {
+  const { WebSocketPair } = globalThis as unknown as {
+    WebSocketPair: new () => { 0: WebSocket; 1: WorkersWebSocket };
+  };
+  const pair = new WebSocketPair();
+  const [client, server] = [pair[0], pair[1]];
+  server.accept();
+  const init = { status: 101, webSocket: client, headers: { "sec-websocket-protocol": protocol } };
+  return { response: new Response(null, init), socket: server };
+}
 
 /** The part of a Worker's ExecutionContext the gateway hands on. */
 interface WorkerContext {

@@ -57,6 +57,8 @@ export const GATEWAY_DEFAULTS = {
   subscriptionsTotal: 1000,
   /** How long a watch token (a browser's EventSource credential for one request) stays good. */
   watchTokenTtlMs: 300_000,
+  /** A WebSocket's time to send graphql-ws's `connection_init` (graphql-ws's own default). */
+  wsConnectionInitTimeoutMs: 3000,
   /** Largest request body on /graphql: the project's operations are well under 2 KiB. */
   maxBodyBytes: 64 * KiB,
   /** A coupon id PostgreSQL did not know is answered unknown this long without asking again. */

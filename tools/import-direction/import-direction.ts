@@ -62,7 +62,7 @@ export const LAYERING: Scope[] = [
       ["transports/"],
       ["admission/"],
       ["schema/"],
-      ["press/"],
+      ["press/", "websocket/"],
       ["app.ts"],
       ["main-deno.ts", "main-node.ts", "main-workers.ts", "workers-runtime.d.ts"],
     ],

@@ -25,8 +25,45 @@ export async function documentId(document: string): Promise<string> {
  * `{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "<id>"}}, "variables": ...}`
  * (POST, or the same as GET parameters) instead of `query`.
  */
-export function trustedDocumentPlugins({ mode, documents }: TrustedDocumentsOptions): Plugin[] {
-  if (mode === "off") return [];
+export function trustedDocumentPlugins(options: TrustedDocumentsOptions): Plugin[] {
+  return options.mode === "off" ? [] : [persistedOperations(options)];
+}
+
+/** An operation's parameters as a client sends them: `query`, or a trusted document's id. */
+export interface OperationParams {
+  query?: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  extensions?: Record<string, unknown> | null;
+}
+
+/**
+ * The same rule for a transport that does not pass Yoga's request pipeline (graphql-ws: a
+ * WebSocket message reaches only Yoga's envelop, where no `onParams` hook runs): the parameters
+ * with the trusted document's text as `query`, or the plugin's own coded error thrown. The rule
+ * itself is the plugin's, run here as Yoga would run it.
+ */
+export function createTrustedParams(
+  options: TrustedDocumentsOptions,
+): (params: OperationParams) => Promise<OperationParams> {
+  if (options.mode === "off") return async (params) => params;
+  const plugin = persistedOperations(options);
+  return async (params) => {
+    let resolved = params;
+    await plugin.onParams?.({
+      params,
+      setParams: (next: OperationParams) => {
+        resolved = next;
+      },
+      // The plugin reads neither the request nor the context for these options.
+      request: undefined,
+      context: {},
+    } as unknown as Parameters<NonNullable<Plugin["onParams"]>>[0]);
+    return resolved;
+  };
+}
+
+function persistedOperations({ mode, documents }: TrustedDocumentsOptions): Plugin {
   let byId: Promise<Map<string, string>> | undefined;
   // Hashed once, on first use: Web Crypto is asynchronous, and the app is built synchronously.
   const store = () => {
@@ -35,25 +72,23 @@ export function trustedDocumentPlugins({ mode, documents }: TrustedDocumentsOpti
     ).then((entries) => new Map(entries));
     return byId;
   };
-  return [
-    usePersistedOperations({
-      allowArbitraryOperations: mode === "allow",
-      getPersistedOperation: async (id) => (await store()).get(id) ?? null,
-      customErrors: {
-        persistedQueryOnly: {
-          message:
-            "this gateway runs trusted documents only: send the document's id in extensions.persistedQuery.sha256Hash, not a query",
-          extensions: { code: "PERSISTED_QUERY_ONLY" },
-        },
-        notFound: {
-          message: "no trusted document has this id",
-          extensions: { code: "PERSISTED_QUERY_NOT_FOUND" },
-        },
-        keyNotFound: {
-          message: "send a trusted document's id in extensions.persistedQuery.sha256Hash",
-          extensions: { code: "PERSISTED_QUERY_ID_REQUIRED" },
-        },
+  return usePersistedOperations({
+    allowArbitraryOperations: mode === "allow",
+    getPersistedOperation: async (id) => (await store()).get(id) ?? null,
+    customErrors: {
+      persistedQueryOnly: {
+        message:
+          "this gateway runs trusted documents only: send the document's id in extensions.persistedQuery.sha256Hash, not a query",
+        extensions: { code: "PERSISTED_QUERY_ONLY" },
       },
-    }),
-  ];
+      notFound: {
+        message: "no trusted document has this id",
+        extensions: { code: "PERSISTED_QUERY_NOT_FOUND" },
+      },
+      keyNotFound: {
+        message: "send a trusted document's id in extensions.persistedQuery.sha256Hash",
+        extensions: { code: "PERSISTED_QUERY_ID_REQUIRED" },
+      },
+    },
+  });
 }
