@@ -25,7 +25,7 @@ import { useBodyLimit } from "./protection/body-limit.ts";
 import { corsPolicy, useVaryOnOrigin } from "./protection/cors-policy.ts";
 import { useCsrfPrevention } from "./protection/csrf-prevention.ts";
 import { useDisableIntrospection } from "./protection/disable-introspection.ts";
-import { useHostCheck } from "./protection/host-check.ts";
+import { createHostCheck, useHostCheck } from "./protection/host-check.ts";
 import { operationLimitPlugins } from "./protection/operation-limits.ts";
 import {
   createTrustedParams,
@@ -176,6 +176,13 @@ export function createGatewayHandler(
   const resolveCaller = createResolveCaller(config.identity);
   const errors = createErrorMask();
   // GraphQL over WebSocket (graphql-ws): each operation through this Yoga's envelop.
+  const hostCheck = createHostCheck({
+    hosts: createHostPolicy({
+      listenHost: config.host,
+      allowedHosts: config.httpLimits.allowedHosts,
+    }),
+    refuseForwarded: config.development && config.trustedProxy === null,
+  });
   const webSockets = createGraphqlWsConnections({
     yoga: () => yoga,
     resolveCaller,
@@ -204,13 +211,7 @@ export function createGatewayHandler(
     plugins: [
       // Before anything: a name this gateway does not serve (DNS rebinding), or in development mode
       // a forwarded request, is refused unread.
-      useHostCheck({
-        hosts: createHostPolicy({
-          listenHost: config.host,
-          allowedHosts: config.httpLimits.allowedHosts,
-        }),
-        refuseForwarded: config.development && config.trustedProxy === null,
-      }),
+      useHostCheck(hostCheck),
       // A scrape is no GraphQL request: answered before anything reads a body.
       ...(config.metrics
         ? [useMetricsEndpoint({ registry: services.metrics.registry, token: config.metrics.token })]
@@ -290,6 +291,8 @@ export function createGatewayHandler(
     pressFastPath,
     /** GraphQL over WebSocket: Node's entry hands it the sockets it upgrades; shutdown closes them. */
     webSockets,
+    /** The chain's first check, for Node's upgrades, which arrive beside the chain. */
+    hostCheck,
     /** Presses by the fast path, everything else (and what the fast path declines) by Yoga. */
     async fetch(request: Request, context: GatewayServerContext = {}): Promise<Response> {
       if (!pressFastPath.mayBePress(request.method, pathOf(request.url), request.headers))

@@ -97,7 +97,7 @@ function nodeHeaders(req: IncomingMessage): Pick<Headers, "get"> {
 
 // GraphQL over WebSocket. Node hands an upgrade request to the server's 'upgrade' event with the
 // raw socket, never to the request listener, so it cannot pass Yoga's plugin chain as it does on
-// Deno and Workers: it is checked (origin, subprotocol) and served by the same module as there
+// Deno and Workers: it is checked (host, origin, subprotocol) and served by the same module as there
 // (websocket/graphql-ws-connections.ts), `ws` doing only the handshake and the frames. The upgrade's
 // headers are read under the server's headers timeout, and the socket counts against
 // maxConnections as long as it is open.
@@ -110,6 +110,12 @@ const webSocketServer = new WebSocketServer({
 server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
   socket.on("error", () => socket.destroy());
   const headers = new Headers(req.headers as HeadersInit);
+  // The host check first, as the chain's first plugin does for every other request.
+  const misdirected = app.hostCheck(req.headers.host ?? "", headers);
+  if (misdirected) {
+    void refuseUpgrade(socket, misdirected);
+    return;
+  }
   const path = pathOf(req.url ?? "/");
   const refusal =
     path === "/graphql"

@@ -106,6 +106,28 @@ describe("a development-mode system on loopback, reached by a rebound page or th
     expect(served.data?.issueCoupon.__typename).toBe("IssueAccepted");
   });
 
+  it("the gateway refuses a WebSocket upgrade for the rebound name (421), or forwarded by a tunnel (403)", async () => {
+    const upgrade = (headers: Record<string, string>) =>
+      send(system.graphqlUrl, {
+        method: "GET",
+        host: headers.host ?? new URL(system.graphqlUrl).host,
+        headers: {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": btoa(crypto.randomUUID().slice(0, 16)),
+          "sec-websocket-protocol": "graphql-transport-ws",
+          ...headers,
+        },
+      });
+    const rebound = await upgrade({ host: hostOf(system.graphqlUrl) });
+    expect(rebound.status).toBe(421);
+    expect(JSON.parse(rebound.body).errors[0].extensions.code).toBe("HOST_NOT_ALLOWED");
+    const tunnelled = await upgrade({ "x-forwarded-for": "203.0.113.9" });
+    expect(tunnelled.status).toBe(403);
+    expect(JSON.parse(tunnelled.body).errors[0].extensions.code).toBe("FORWARDED_REQUEST_REFUSED");
+  });
+
   it("the internal API and the dashboard answer 421 to it, with the right token too", async () => {
     const authorization = `Bearer ${system.env.INTERNAL_API_TOKEN}`;
     const name = `rebound-internal-${crypto.randomUUID()}`;

@@ -16,6 +16,9 @@ export interface HostCheckOptions {
   refuseForwarded: boolean;
 }
 
+/** The refusal of a request for `host` with `headers`, or null when it may go on. */
+export type HostCheck = (host: string, headers: Pick<Headers, "has">) => Response | null;
+
 function refusal(message: string, code: string, status: number): Response {
   return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
     status,
@@ -24,38 +27,38 @@ function refusal(message: string, code: string, status: number): Response {
 }
 
 /**
- * The first plugin of the chain: a request for a name the gateway does not serve (a page rebound to
- * 127.0.0.1 by its attacker's DNS carries the attacker's name) is answered 421 before anything else
- * looks at it, and in development mode a forwarded one 403.
+ * A request for a name the gateway does not serve (a page rebound to 127.0.0.1 by its attacker's
+ * DNS carries the attacker's name) is answered 421, and in development mode a forwarded one 403.
+ * One check for the plugin chain and for Node's WebSocket upgrades, which arrive beside it.
  */
-export function useHostCheck({ hosts, refuseForwarded }: HostCheckOptions): Plugin {
+export function createHostCheck({ hosts, refuseForwarded }: HostCheckOptions): HostCheck {
+  return (host, headers) => {
+    if (!hosts.allows(host))
+      return refusal(
+        `Host ${JSON.stringify(host.slice(0, 100))} is not served here (this gateway answers ${hosts.describe}; set ALLOWED_HOSTS)`,
+        "HOST_NOT_ALLOWED",
+        421,
+      );
+    if (!refuseForwarded) return null;
+    const forwarded = FORWARDING_HEADERS.find((name) => headers.has(name));
+    return forwarded === undefined
+      ? null
+      : refusal(
+          `development mode answers this machine only, and this request was forwarded (${forwarded}): run with AUTH_MODE=jwt behind a proxy, or set TRUSTED_PROXY_HEADER for a proxy of your own`,
+          "FORWARDED_REQUEST_REFUSED",
+          403,
+        );
+  };
+}
+
+/** The first plugin of the chain: `check` before anything else looks at the request. */
+export function useHostCheck(check: HostCheck): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
       // Every runtime builds the request's URL from its Host header (a Request made in-process has
       // no Host header, only its URL).
-      const host = url.host;
-      if (!hosts.allows(host)) {
-        const named = `Host ${JSON.stringify(host.slice(0, 100))}`;
-        endResponse(
-          refusal(
-            `${named} is not served here (this gateway answers ${hosts.describe}; set ALLOWED_HOSTS)`,
-            "HOST_NOT_ALLOWED",
-            421,
-          ),
-        );
-        return;
-      }
-      if (refuseForwarded) {
-        const forwarded = FORWARDING_HEADERS.find((name) => request.headers.has(name));
-        if (forwarded !== undefined)
-          endResponse(
-            refusal(
-              `development mode answers this machine only, and this request was forwarded (${forwarded}): run with AUTH_MODE=jwt behind a proxy, or set TRUSTED_PROXY_HEADER for a proxy of your own`,
-              "FORWARDED_REQUEST_REFUSED",
-              403,
-            ),
-          );
-      }
+      const refused = check(url.host, request.headers);
+      if (refused) endResponse(refused);
     },
   };
 }
