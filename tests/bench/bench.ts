@@ -35,7 +35,6 @@ import { PRESS_DOCUMENTS, type PressDocument } from "./press-documents.ts";
 import { renderChart } from "./svg-chart.ts";
 import {
   cpuByPid,
-  cpuMicros,
   cpuSpentByRole,
   findSystemProcesses,
   gatewayRuntimeOf,
