@@ -102,6 +102,12 @@ function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * Makes the MAC function of one key: HMAC-SHA-256 over `signedBytes(record)`. The default runs on
+ * every runtime; a Node process may pass one on `node:crypto` (consumer/src/issue-worker/).
+ */
+export type KeyedMac = (secret: string) => (record: SignedRecord) => Uint8Array;
+
+/**
  * An HMAC-SHA-256 keyed once; each MAC starts from a copy of the keyed state and is fed the parts
  * of `signedBytes` one by one, without assembling them, the layout and topic (the same for nearly
  * every event) encoded once.
@@ -192,9 +198,12 @@ function macOf(
  * Verifies against every key of `secrets` (current first, then the previous or next ones of a
  * rotation).
  */
-export function createEventVerifier(secrets: readonly string[]): EventVerifier {
+export function createEventVerifier(
+  secrets: readonly string[],
+  macOfKey: KeyedMac = keyedMac,
+): EventVerifier {
   if (secrets.length === 0) throw new Error("an event verifier needs at least one key");
-  const macs = secrets.map(keyedMac);
+  const macs = secrets.map((secret) => macOfKey(secret));
   return {
     verify(record, signature) {
       const mac = macOf(signature);

@@ -1,11 +1,17 @@
 // The project's benchmark, against a running system (`npm start`):
 //   npm run bench -- [--url http://127.0.0.1:4000/graphql] [--sweep 8,32,64,128] [--seconds 8]
-//                    [--rate 2000] [--drop-coupons 1000] [--drop-users 50000]
+//                    [--rates 250,500,1000,2000,4000] [--drop-coupons 1000] [--drop-users 50000]
 //                    [--only accept,sold-out,open,drop,persist,ceiling] [--out .data/bench]
-//                    [--pipelines KAFKA,REDIS_STREAM]
+//                    [--pipelines KAFKA,REDIS_STREAM] [--documents app,project]
 // For each scenario it prints presses/s, answer-time percentiles, the time from an accepted press
-// to its row in PostgreSQL (user_coupon.issued_at) and the CPU time every process of the system spent per press, read
-// from /proc before and after (the load generator runs in its own process and is reported apart).
+// to its row in PostgreSQL (user_coupon.issued_at) and the CPU time every process of the system
+// spent per press, read from /proc before and after (the load generator runs in its own process
+// and is reported apart; PostgreSQL is the backends of the system's database).
+// Every press scenario runs once per press document of --documents (press-documents.ts: `app`, a
+// shop's own document sent as Apollo Client sends it; `project`, the project's own); the open
+// loop runs at each rate of --rates and ends with its table: rates by document, answer times,
+// press to ISSUED and CPU per press per process. The saturated figures (the most presses in
+// flight, accept-heavy and sold-out) close the run.
 // Then the raw ceiling: redis-benchmark running the real admission script. Writes the figures as
 // JSON and a chart (SVG) to --out. The accept-heavy sweep and the drop run once per pipeline of
 // --pipelines (coupons created with it), and the seed's table is printed at the end: its estimates
@@ -25,10 +31,10 @@ import { createGraphqlClient, ISSUE_COUPON } from "#test-support/graphql-client.
 import { waitUntil } from "#test-support/wait.ts";
 import { type Percentiles, percentiles } from "./latency-stats.ts";
 import type { LoadPlan, LoadResult } from "./load-generator.ts";
+import { PRESS_DOCUMENTS, type PressDocument } from "./press-documents.ts";
 import { renderChart } from "./svg-chart.ts";
 import {
   cpuByPid,
-  cpuMicros,
   cpuSpentByRole,
   findSystemProcesses,
   gatewayRuntimeOf,
@@ -39,7 +45,8 @@ const { values } = parseArgs({
     url: { type: "string" },
     sweep: { type: "string", default: "8,32,64,128" },
     seconds: { type: "string", default: "8" },
-    rate: { type: "string", default: "2000" },
+    rates: { type: "string", default: "250,500,1000,2000,4000" },
+    documents: { type: "string", default: "app,project" },
     "drop-coupons": { type: "string", default: "1000" },
     "drop-users": { type: "string", default: "50000" },
     only: { type: "string", default: "accept,sold-out,open,drop,persist,ceiling" },
@@ -48,26 +55,37 @@ const { values } = parseArgs({
   },
 });
 const pipelines = z.array(issuePipelineSchema).parse(values.pipelines.split(","));
+const documents = z.array(z.enum(PRESS_DOCUMENTS)).min(1).parse(values.documents.split(","));
 const env = stackEnv();
 const url = values.url ?? `http://127.0.0.1:${env.PORT}/graphql`;
 const sweep = values.sweep.split(",").map(Number);
 const seconds = Number(values.seconds);
-const rate = Number(values.rate);
+const rates = values.rates.split(",").map(Number);
 const dropCoupons = Number(values["drop-coupons"]);
 const dropUsers = Number(values["drop-users"]);
 const only = new Set(values.only.split(","));
-if (![...sweep, seconds, rate, dropCoupons, dropUsers].every((n) => Number.isInteger(n) && n > 0)) {
+if (
+  ![...sweep, ...rates, seconds, dropCoupons, dropUsers].every((n) => Number.isInteger(n) && n > 0)
+) {
   console.error(
-    "--sweep, --seconds, --rate, --drop-coupons and --drop-users take positive integers",
+    "--sweep, --seconds, --rates, --drop-coupons and --drop-users take positive integers",
   );
   process.exit(2);
 }
 
+const gql = createGraphqlClient(url);
+const db = new pg.Client({ connectionString: env.DATABASE_URL });
+await db.connect();
+// The bench's own backend (it reads issued_at) is not the system's.
+const benchBackend = (await db.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]
+  ?.pid;
 const findProcesses = () =>
   findSystemProcesses({
     kafkaRestUrl: env.KAFKA_REST_URL,
     kafkaPort: Number(env.KAFKA_BROKERS.split(",")[0]?.split(":")[1] ?? 9092),
     redisPort: Number(new URL(env.REDIS_URL).port || 6379),
+    database: new URL(env.DATABASE_URL).pathname.slice(1),
+    excludePids: new Set(benchBackend === undefined ? [] : [benchBackend]),
   });
 const processes = findProcesses();
 const gatewayPid = processes.find((p) => p.role === "gateway")?.pid;
@@ -81,14 +99,12 @@ const gatewayRuntime = gatewayRuntimeOf(
 const roles = [...new Set(processes.map((p) => p.role))].sort();
 console.log(`system: gateway on ${gatewayRuntime}; ${roles.join(", ")}`);
 
-const gql = createGraphqlClient(url);
-const db = new pg.Client({ connectionString: env.DATABASE_URL });
-await db.connect();
 let userBase = 200_000_000 + Math.floor(Math.random() * 1_000_000) * 1000;
 
 interface ScenarioFigures {
   name: string;
   pipeline: IssuePipeline;
+  document: PressDocument;
   mode: "closed" | "open";
   connections: number;
   rate?: number;
@@ -108,7 +124,7 @@ interface ScenarioFigures {
   generatorCpuPerPress: number;
 }
 
-function runGenerator(plan: LoadPlan): Promise<{ result: LoadResult; cpuMicros: number }> {
+function runGenerator(plan: LoadPlan): Promise<{ result: LoadResult }> {
   const dir = join(tmpdir(), `bench-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const planPath = join(dir, "plan.json");
@@ -119,16 +135,10 @@ function runGenerator(plan: LoadPlan): Promise<{ result: LoadResult; cpuMicros: 
     [join(import.meta.dirname, "load-generator.ts"), planPath, resultPath],
     { stdio: ["ignore", "inherit", "inherit"] },
   );
-  let lastCpu = 0;
-  // The generator's own CPU, sampled until it exits (its /proc entry is gone after).
-  const sampler = setInterval(() => {
-    lastCpu = (child.pid && cpuMicros(child.pid)) || lastCpu;
-  }, 100);
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => {
-      clearInterval(sampler);
       if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-      else resolve({ result: JSON.parse(readFileSync(resultPath, "utf8")), cpuMicros: lastCpu });
+      else resolve({ result: JSON.parse(readFileSync(resultPath, "utf8")) });
     });
   });
 }
@@ -145,11 +155,11 @@ async function scenario(
   name: string,
   pipeline: IssuePipeline,
   couponId: string,
-  plan: Omit<LoadPlan, "url" | "couponId" | "userBase">,
+  plan: Omit<LoadPlan, "url" | "couponId" | "userBase"> & { document: PressDocument },
 ): Promise<ScenarioFigures> {
   const before = cpuByPid(findProcesses());
   const startedAt = Date.now();
-  const { result, cpuMicros: generatorMicros } = await runGenerator({
+  const { result } = await runGenerator({
     ...plan,
     url,
     couponId,
@@ -188,6 +198,7 @@ async function scenario(
   return {
     name,
     pipeline,
+    document: plan.document,
     issuedPerSecond: issued.size > 0 ? issued.size / ((lastRow - startedAt) / 1000) : null,
     mode: plan.mode,
     connections: plan.connections,
@@ -198,7 +209,7 @@ async function scenario(
     answerMs: percentiles(result.latenciesMs),
     pressToIssuedMs: toIssued.length > 0 ? percentiles(toIssued) : null,
     cpuPerPress: perPress,
-    generatorCpuPerPress: generatorMicros / result.sent,
+    generatorCpuPerPress: result.cpuMicros / result.sent,
   };
 }
 
@@ -207,7 +218,7 @@ const ms = (v: number) => (Number.isNaN(v) ? "-" : `${v.toFixed(1)} ms`);
 function report(f: ScenarioFigures) {
   const load = f.mode === "closed" ? `${f.connections} in flight` : `${f.rate}/s offered`;
   console.log(
-    `\n${f.name} on ${f.pipeline} (${load}): ${n0(f.pressesPerSecond)} presses/s, ${n0(f.sent)} presses`,
+    `\n${f.name} on ${f.pipeline}, ${f.document} document (${load}): ${n0(f.pressesPerSecond)} presses/s, ${n0(f.sent)} presses`,
   );
   if (f.issuedPerSecond !== null) console.log(`  issued            ${n0(f.issuedPerSecond)}/s`);
   console.log(`  answers           ${JSON.stringify(f.answers)}`);
@@ -240,30 +251,40 @@ const run = async (
   figures.push(f);
 };
 
+const [firstDocument] = documents as [PressDocument, ...PressDocument[]];
+// The Redis Stream pipeline's sweep with the first document only: the documents differ in the
+// gateway, before the pipelines part.
 if (only.has("accept"))
   for (const pipeline of pipelines)
-    for (const connections of sweep)
-      await run(
-        "accept-heavy",
-        await createCoupon(gql, 10_000_000, pipeline),
-        { mode: "closed", connections, durationMs },
-        pipeline,
-      );
+    for (const document of pipeline === "KAFKA" ? documents : [firstDocument])
+      for (const connections of sweep)
+        await run(
+          "accept-heavy",
+          await createCoupon(gql, 10_000_000, pipeline),
+          { mode: "closed", connections, durationMs, document },
+          pipeline,
+        );
 
 if (only.has("sold-out")) {
   const soldOut = await createCoupon(gql, 1);
   await gql.request(ISSUE_COUPON, { couponId: soldOut }, String(userBase++));
-  for (const connections of sweep)
-    await run("sold-out", soldOut, { mode: "closed", connections, durationMs });
+  for (const document of documents)
+    for (const connections of sweep)
+      await run("sold-out", soldOut, { mode: "closed", connections, durationMs, document });
 }
 
+const openName = "accept-heavy, open loop";
+// Each rate with every document in turn, so the documents' figures come from the same minutes.
 if (only.has("open"))
-  await run("accept-heavy, open loop", await createCoupon(gql, 10_000_000), {
-    mode: "open",
-    connections: 256,
-    rate,
-    durationMs,
-  });
+  for (const rate of rates)
+    for (const document of documents)
+      await run(openName, await createCoupon(gql, 10_000_000), {
+        mode: "open",
+        connections: 256,
+        rate,
+        durationMs,
+        document,
+      });
 
 const dropName = `drop of ${dropCoupons} to ${dropUsers} users, 10% twice`;
 if (only.has("drop"))
@@ -277,6 +298,7 @@ if (only.has("drop"))
         durationMs: 600_000,
         users: dropUsers,
         twice: Math.round(dropUsers / 10),
+        document: firstDocument,
       },
       pipeline,
     );
@@ -318,6 +340,7 @@ async function persistBacklog(pipeline: IssuePipeline): Promise<void> {
       url,
       couponId,
       userBase,
+      document: firstDocument,
     });
     userBase += result.sent + 1;
     accepted = result.accepted.length;
@@ -358,6 +381,7 @@ function seedTable(): void {
     figures.find(
       (f) =>
         f.pipeline === pipeline &&
+        f.document === firstDocument &&
         f.name === name &&
         (connections === undefined || f.connections === connections),
     );
@@ -463,7 +487,13 @@ writeFileSync(
   `${JSON.stringify({ machine, scenarios: figures, persisted, ceiling }, null, 2)}\n`,
 );
 const closed = (name: string, pipeline: IssuePipeline) =>
-  figures.filter((f) => f.name === name && f.mode === "closed" && f.pipeline === pipeline);
+  figures.filter(
+    (f) =>
+      f.name === name &&
+      f.mode === "closed" &&
+      f.pipeline === pipeline &&
+      f.document === firstDocument,
+  );
 const series = (
   name: string,
   color: string,
@@ -503,5 +533,70 @@ writeFileSync(
     `gateway on ${gatewayRuntime}, ${machine.cpus} cores (${machine.cpuModel}), everything on one machine, ${machine.at.slice(0, 10)}`,
   ),
 );
+/** The processes of a role family as one column: the workers of each pipeline summed. */
+const columnOf = (role: string) => role.replace(/-\d+$/, "s");
+const columns = [...new Set(roles.map(columnOf))];
+function cpuColumns(f: ScenarioFigures): string[] {
+  const sums = new Map<string, number>();
+  for (const role of roles)
+    sums.set(columnOf(role), (sums.get(columnOf(role)) ?? 0) + (f.cpuPerPress[role] ?? 0));
+  return [
+    n0(f.cpuPerPress.system ?? 0),
+    ...columns.map((c) => n0(sums.get(c) ?? 0)),
+    n0(f.generatorCpuPerPress),
+  ];
+}
+const cpuHeader = `CPU µs/press: system | ${columns.join(" | ")} | generator`;
+const fixed = (v: number) => (Number.isNaN(v) ? "-" : v.toFixed(1));
+
+/** The open loop, one row per rate and document. */
+function openTable(): void {
+  const rows = figures.filter((f) => f.name === openName);
+  if (rows.length === 0) return;
+  console.log(
+    `\nopen loop, accept-heavy on KAFKA, ${seconds} s per rate; answer times from when each press was due (ms)`,
+  );
+  console.log(
+    `| offered/s | document | answered/s | p50 | p95 | p99 | max | press→ISSUED p50 | p99 | ${cpuHeader} |`,
+  );
+  console.log(`|${" --- |".repeat(10 + columns.length + 2)}`);
+  for (const f of rows) {
+    const a = f.answerMs;
+    const i = f.pressToIssuedMs;
+    const cells = [
+      n0(f.rate ?? 0),
+      f.document,
+      n0(f.pressesPerSecond),
+      ...[a.p50, a.p95, a.p99, a.max].map(fixed),
+      i ? fixed(i.p50) : "-",
+      i ? fixed(i.p99) : "-",
+      ...cpuColumns(f),
+    ];
+    console.log(`| ${cells.join(" | ")} |`);
+  }
+}
+
+/** At the most presses in flight: accepted and sold-out presses per second, by document. */
+function saturatedTable(): void {
+  const at = Math.max(...sweep);
+  const rows = figures.filter(
+    (f) =>
+      f.mode === "closed" &&
+      f.pipeline === "KAFKA" &&
+      f.connections === at &&
+      (f.name === "accept-heavy" || f.name === "sold-out"),
+  );
+  if (rows.length === 0) return;
+  console.log(`\nsaturated (closed loop, ${at} presses in flight, KAFKA)`);
+  console.log(`| scenario | document | presses/s | p50 | p99 | ${cpuHeader} |`);
+  console.log(`|${" --- |".repeat(5 + columns.length + 2)}`);
+  for (const f of rows)
+    console.log(
+      `| ${[f.name, f.document, n0(f.pressesPerSecond), fixed(f.answerMs.p50), fixed(f.answerMs.p99), ...cpuColumns(f)].join(" | ")} |`,
+    );
+}
+
 seedTable();
+openTable();
+saturatedTable();
 console.log(`\nfigures: ${jsonPath}  chart: ${svgPath}`);

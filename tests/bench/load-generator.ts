@@ -1,13 +1,15 @@
 // The benchmark's load generator, in a process of its own so that its CPU is counted apart from
 // the system's: `node tests/bench/load-generator.ts <plan.json> <result.json>`. Presses the
-// button through the gateway's GraphQL endpoint with undici (a pool of keep-alive connections),
+// button through the gateway's GraphQL endpoint (a pool of keep-alive connections, http-connections.ts),
 // closed-loop (N presses in flight) or open-loop (a fixed rate, whatever the answers' pace).
+// Light on purpose (it shares the machine with the system): the plan is checked once, an answer
+// is read with JSON.parse and two property reads, and its CPU is counted over the load alone (not
+// its own start-up), read by itself with process.cpuUsage().
 import { readFileSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Pool } from "undici";
 import { z } from "zod";
-// The press as the project's own clients send it (and as the gateway answers it fastest).
-import { ISSUE_COUPON } from "#gateway/project-documents.ts";
+import { createHttpConnections } from "./http-connections.ts";
+import { PRESS_DOCUMENTS, pressRequest } from "./press-documents.ts";
 
 const planSchema = z.object({
   url: z.url(),
@@ -24,6 +26,8 @@ const planSchema = z.object({
   /** A drop's population: presses come from these many users, `twice` of them pressing twice. */
   users: z.number().int().positive().optional(),
   twice: z.number().int().nonnegative().default(0),
+  /** Which press document is sent (press-documents.ts). */
+  document: z.enum(PRESS_DOCUMENTS).default("app"),
 });
 export type LoadPlan = z.input<typeof planSchema>;
 
@@ -36,16 +40,15 @@ export interface LoadResult {
   latenciesMs: number[];
   /** requestId of every IssueAccepted answer and when its press was sent (epoch ms). */
   accepted: Array<[string, number]>;
+  /** The generator's own CPU (user + system) from the first press to the last answer, µs. */
+  cpuMicros: number;
 }
 
-const answerSchema = z.object({
-  data: z
-    .object({ issueCoupon: z.object({ __typename: z.string(), requestId: z.string().optional() }) })
-    .nullish(),
-  errors: z
-    .array(z.object({ extensions: z.object({ code: z.string() }).partial().optional() }))
-    .optional(),
-});
+/** The part of a press's answer the generator reads (anything else is counted by HTTP status). */
+interface Answer {
+  data?: { issueCoupon?: { __typename?: unknown; requestId?: unknown } | null } | null;
+  errors?: Array<{ extensions?: { code?: unknown } }>;
+}
 
 /** The user of each press: a drop's users in random order, the `twice` first of them again. */
 function pressUsers(plan: z.output<typeof planSchema>): (i: number) => number | null {
@@ -65,8 +68,14 @@ function pressUsers(plan: z.output<typeof planSchema>): (i: number) => number | 
 export async function runLoad(input: LoadPlan): Promise<LoadResult> {
   const plan = planSchema.parse(input);
   const url = new URL(plan.url);
-  const pool = new Pool(url.origin, { connections: plan.connections, pipelining: 1 });
-  const body = JSON.stringify({ query: ISSUE_COUPON, variables: { couponId: plan.couponId } });
+  const { body, headers } = pressRequest(plan.document, plan.couponId);
+  const http = createHttpConnections({
+    origin: url.origin,
+    path: url.pathname,
+    headers,
+    body,
+    connections: plan.connections,
+  });
   const userOf = pressUsers(plan);
   const limit =
     plan.presses ?? (plan.users === undefined ? Number.POSITIVE_INFINITY : plan.users + plan.twice);
@@ -79,21 +88,19 @@ export async function runLoad(input: LoadPlan): Promise<LoadResult> {
     const sentAt = Date.now();
     let kind: string;
     try {
-      const response = await pool.request({
-        path: url.pathname,
-        method: "POST",
-        headers: { "content-type": "application/json", "x-user-id": String(user) },
-        body,
-      });
-      const text = await response.body.text();
-      const parsed = answerSchema.safeParse(JSON.parse(text));
-      const result = parsed.success ? parsed.data.data?.issueCoupon : undefined;
-      if (result) {
+      const response = await http.post(`x-user-id: ${user}`);
+      let answer: Answer = {};
+      try {
+        answer = JSON.parse(response.body) as Answer;
+      } catch {}
+      const result = answer.data?.issueCoupon;
+      if (result && typeof result.__typename === "string") {
         kind = result.__typename;
-        if (kind === "IssueAccepted" && result.requestId) accepted.push([result.requestId, sentAt]);
-      } else if (parsed.success && parsed.data.errors?.[0]) {
-        kind = `error:${parsed.data.errors[0].extensions?.code ?? "UNKNOWN"}`;
-      } else kind = `http:${response.statusCode}`;
+        if (kind === "IssueAccepted" && typeof result.requestId === "string")
+          accepted.push([result.requestId, sentAt]);
+      } else if (answer.errors?.[0]) {
+        kind = `error:${String(answer.errors[0].extensions?.code ?? "UNKNOWN")}`;
+      } else kind = `http:${response.status}`;
     } catch (error) {
       kind = `network:${error instanceof Error ? error.name : "unknown"}`;
     }
@@ -101,6 +108,7 @@ export async function runLoad(input: LoadPlan): Promise<LoadResult> {
     answers[kind] = (answers[kind] ?? 0) + 1;
   }
 
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + plan.durationMs;
   const next = () => {
@@ -135,8 +143,9 @@ export async function runLoad(input: LoadPlan): Promise<LoadResult> {
     await Promise.all(inFlight);
   }
   const elapsedMs = performance.now() - started;
-  await pool.close();
-  return { sent, elapsedMs, answers, latenciesMs, accepted };
+  const cpu = process.cpuUsage(cpuBefore);
+  http.close();
+  return { sent, elapsedMs, answers, latenciesMs, accepted, cpuMicros: cpu.user + cpu.system };
 }
 
 if (import.meta.main) {

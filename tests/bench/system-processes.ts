@@ -14,6 +14,10 @@ export interface FindOptions {
   kafkaPort: number;
   /** The redis-server to count: the one listening on this port. */
   redisPort: number;
+  /** The PostgreSQL backends to count: those connected to this database. */
+  database: string;
+  /** Backends not to count (the bench's own connection). */
+  excludePids?: ReadonlySet<number>;
 }
 
 function read(path: string): string | null {
@@ -46,13 +50,17 @@ const APP_ROLES: Array<[RegExp, string]> = [
 /**
  * The processes of one running system, by role. The machine may run other copies of the same
  * programs (a test suite's system, another broker): app processes are told apart by the Kafka
- * REST URL they were started with, the broker by its port, redis-server by its port. PostgreSQL
- * is every `postgres` process: its backends cannot be told apart by client from /proc.
+ * REST URL they were started with, the broker by its port, redis-server by its port, PostgreSQL's
+ * backends by the database they serve (their title, `postgres: <user> <database> <client> ...`):
+ * other databases' backends and the server's own processes (WAL writer, checkpointer), which
+ * serve every database on the machine, are not counted.
  */
 export function findSystemProcesses({
   kafkaRestUrl,
   kafkaPort,
   redisPort,
+  database,
+  excludePids = new Set(),
 }: FindOptions): SystemProcess[] {
   const found: SystemProcess[] = [];
   for (const entry of readdirSync("/proc")) {
@@ -70,8 +78,10 @@ export function findSystemProcesses({
       found.push({ pid, role: "kafka" });
     } else if (comm === "redis-server" && cmdline.includes(`:${redisPort}`)) {
       found.push({ pid, role: "redis-server" });
-    } else if (comm === "postgres" || cmdline.startsWith("postgres:")) {
-      found.push({ pid, role: "postgres" });
+    } else if (cmdline.startsWith("postgres: ") && !excludePids.has(pid)) {
+      // With Debian's cluster name first: `postgres: 15/main: <user> <database> <client> ...`.
+      const db = /^postgres: (?:\S+: )?\S+ (\S+) /.exec(cmdline)?.[1];
+      if (db === database) found.push({ pid, role: "postgres" });
     }
   }
   return found;

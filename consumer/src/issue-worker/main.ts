@@ -9,6 +9,7 @@ import { createWorkerMetrics } from "../monitoring/metrics.ts";
 import { openProcessResources } from "../process-resources.ts";
 import { createIssueBatchProcessor } from "./issue-batch-processor.ts";
 import { createIssueConsumer } from "./issue-consumer.ts";
+import { nodeKeyedMac } from "./node-keyed-mac.ts";
 
 await runServiceProcess({
   name: "issue worker",
@@ -26,7 +27,7 @@ await runServiceProcess({
       store,
       deadLetter: deadLetters.publish,
       metrics,
-      verifier: createEventVerifier(config.eventKeys.verificationKeys),
+      verifier: createEventVerifier(config.eventKeys.verificationKeys, nodeKeyedMac),
       wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       logger,
     });

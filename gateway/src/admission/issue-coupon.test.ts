@@ -1,8 +1,9 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { PermanentError } from "#shared/errors/permanent-error.ts";
 import { PipelineDisabledError } from "#shared/errors/pipeline-disabled-error.ts";
 import type { IssueEvent } from "#shared/issue-event.ts";
-import { createAdmissionStore } from "#shared/redis/admission-store.ts";
+import { type AdmissionStore, createAdmissionStore } from "#shared/redis/admission-store.ts";
 import { createIoredisScriptTransport } from "#shared/redis/ioredis-script-transport.ts";
 import { uniqueName } from "#test-support/unique-name.ts";
 import { createCouponLookups } from "./coupon-lookups.ts";
@@ -24,11 +25,14 @@ const LIMITS = {
 function setUp({
   failProduce = false,
   refuseProduce = false,
+  admissionStore = store,
 }: {
   failProduce?: boolean;
   refuseProduce?: boolean;
+  admissionStore?: AdmissionStore;
 } = {}) {
   const produced: IssueEvent[] = [];
+  const remembered: string[] = [];
   const loads: string[] = [];
   const existing = new Set<string>();
   const streamed = new Set<string>();
@@ -52,7 +56,7 @@ function setUp({
     },
   });
   const issueCoupon = createIssueCoupon({
-    store,
+    store: admissionStore,
     producer: {
       async produce(event) {
         if (failProduce) throw new Error("the Kafka REST proxy is away");
@@ -62,11 +66,16 @@ function setUp({
       },
     },
     internalApi: { getRequest: async () => null },
-    requestIndex: { remember: async () => {}, lookup: async () => null },
+    requestIndex: {
+      remember: async (requestId) => {
+        remembered.push(requestId);
+      },
+      lookup: async () => null,
+    },
     lookups,
     rateLimits: LIMITS,
   });
-  return { issueCoupon, produced, loads, existing, streamed };
+  return { issueCoupon, produced, loads, existing, streamed, remembered };
 }
 
 const newCouponId = () => String(3_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
@@ -108,6 +117,48 @@ describe("issueCoupon by the coupon's pipeline", () => {
     await expect(issueCoupon(couponId, user("1"))).rejects.toThrow(/not counted/);
     expect(await redis.exists(store.keys.coupon(couponId).stream)).toBe(0);
     expect(await store.readCoupon(couponId)).toMatchObject({ pending: 0, remaining: 100 });
+  });
+});
+
+describe("issueCoupon and the request index", () => {
+  it("on one Redis the admission writes the index itself: the press makes no call of its own for it", async () => {
+    const { issueCoupon, existing, remembered } = setUp();
+    const user = setOfUsers();
+    const couponId = newCouponId();
+    existing.add(couponId);
+    const answer = await issueCoupon(couponId, user("1"));
+    if (answer.kind !== "IssueAccepted") throw new Error(`answered ${answer.kind}`);
+    expect(await redis.get(store.keys.requestIndex(answer.requestId))).toBe(couponId);
+    expect(remembered).toEqual([]);
+  });
+
+  it("where Redis refuses the index in the coupon's script (CROSSSLOT, a cluster), it admits without it from then on and writes the index apart", async () => {
+    // The refusal as the cluster's proxy answers it: the script did not run at all.
+    const indexedCalls: string[] = [];
+    const clusterLike: AdmissionStore = {
+      ...store,
+      async admit(input) {
+        if (input.indexTtlSeconds !== undefined) {
+          indexedCalls.push(input.requestId);
+          throw new PermanentError(
+            "Redis refused the command: Command failed: CROSSSLOT Keys in request don't hash to the same slot",
+          );
+        }
+        return store.admit(input);
+      },
+    };
+    const { issueCoupon, existing, remembered, produced } = setUp({ admissionStore: clusterLike });
+    const user = setOfUsers();
+    const couponId = newCouponId();
+    existing.add(couponId);
+    const first = await issueCoupon(couponId, user("1"));
+    const second = await issueCoupon(couponId, user("2"));
+    if (first.kind !== "IssueAccepted" || second.kind !== "IssueAccepted")
+      throw new Error(`answered ${first.kind}, ${second.kind}`);
+    expect(indexedCalls).toHaveLength(1);
+    expect(remembered).toEqual([first.requestId, second.requestId]);
+    expect(produced.map((event) => event.requestId)).toEqual([first.requestId, second.requestId]);
+    expect(await store.readCoupon(couponId)).toMatchObject({ pending: 2 });
   });
 });
 

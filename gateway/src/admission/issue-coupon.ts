@@ -4,10 +4,11 @@ import type { InternalApiClient } from "#shared/internal-api/internal-api-client
 import type { IssueStatus } from "#shared/lifecycle/issue-status.ts";
 import type { AdmitResult } from "#shared/lifecycle/lua-replies.ts";
 import type { AdmissionStore } from "#shared/redis/admission-store.ts";
+import { REQUEST_INDEX_TTL_SECONDS } from "#shared/redis/keys.ts";
 import type { SubjectLimit, TokenBucketLimit } from "#shared/redis/token-buckets.ts";
 import { uuidV7 } from "#shared/uuid-v7.ts";
 import type { IssueEventProducer } from "../events/issue-event-producer.ts";
-import type { RequestIndex } from "../status/request-index.ts";
+import { isCrossSlotError, type RequestIndex } from "../status/request-index.ts";
 import type { CouponLookups } from "./coupon-lookups.ts";
 
 export type IssueCouponResult =
@@ -77,6 +78,11 @@ export interface IssueCouponDeps {
  * coupon Redis does not know costs a lookup in PostgreSQL: that path takes from the presser's
  * lookup buckets (across coupons, each in its own slot: one more call, on that path only), after
  * the ids remembered unknown.
+ *
+ * The request index (requestId → couponId) is written by the admission script itself, so an
+ * accepted press waits for one Redis call, not two. Its key lives in the request's slot: on a Redis
+ * Cluster the script is refused with CROSSSLOT before anything of it runs, and from then on this
+ * gateway admits without it and writes the index apart, beside the produce, as before.
  */
 export function createIssueCoupon({
   store,
@@ -87,6 +93,25 @@ export function createIssueCoupon({
   rateLimits,
   afterAdmission,
 }: IssueCouponDeps) {
+  // Until Redis says the index's slot is not the coupon's (a cluster): then, for good, apart.
+  let indexInAdmission = true;
+
+  /** The admission, and whether it wrote the request index too. */
+  async function admitIndexed(
+    input: Parameters<AdmissionStore["admit"]>[0],
+  ): Promise<{ result: AdmitResult; indexed: boolean }> {
+    if (indexInAdmission) {
+      try {
+        const result = await store.admit({ ...input, indexTtlSeconds: REQUEST_INDEX_TTL_SECONDS });
+        return { result, indexed: true };
+      } catch (error) {
+        if (!isCrossSlotError(error)) throw error;
+        indexInAdmission = false;
+      }
+    }
+    return { result: await store.admit(input), indexed: false };
+  }
+
   function limitsOf({ userId, address }: Presser): SubjectLimit[] {
     const limits: SubjectLimit[] = [{ subject: { kind: "user", id: userId }, ...rateLimits.user }];
     if (address !== null)
@@ -99,16 +124,16 @@ export function createIssueCoupon({
     presser: Presser,
     requestId: string,
     requestedAt: string,
-  ): Promise<AdmitResult | null> {
+  ): Promise<{ result: AdmitResult; indexed: boolean } | null> {
     const limits = limitsOf(presser);
     const input = { couponId, userId: presser.userId, requestId, requestedAt, limits };
-    const first = await store.admit(input);
-    if (first.kind !== "not-loaded") return first;
+    const first = await admitIndexed(input);
+    if (first.result.kind !== "not-loaded") return first;
     // Redis does not know the coupon: new to it, or Redis lost its data. PostgreSQL decides.
     const loaded = await lookups.load(couponId, () => store.takeLookupTokens(limits));
     if (loaded.kind === "unknown") return null;
-    if (loaded.kind === "rate-limited") return loaded;
-    return store.admit(input);
+    if (loaded.kind === "rate-limited") return { result: loaded, indexed: false };
+    return admitIndexed(input);
   }
 
   return async function issueCoupon(
@@ -118,8 +143,13 @@ export function createIssueCoupon({
     const { userId } = presser;
     const requestId = uuidV7();
     const requestedAt = new Date().toISOString();
-    const admitted = await admitLoading(couponId, presser, requestId, requestedAt);
-    if (admitted === null) return { kind: "CouponNotAvailable", couponId, reason: "NOT_FOUND" };
+    const admission = await admitLoading(couponId, presser, requestId, requestedAt);
+    if (admission === null) return { kind: "CouponNotAvailable", couponId, reason: "NOT_FOUND" };
+    const { result: admitted, indexed } = admission;
+    // The index only speeds up lookups by id (PostgreSQL answers without it): its failure is not
+    // the request's.
+    const remember = () =>
+      indexed ? Promise.resolve() : requestIndex.remember(requestId, couponId);
     switch (admitted.kind) {
       case "rate-limited":
         return { kind: "RateLimited", retryAfterMs: admitted.retryAfterMs };
@@ -144,16 +174,14 @@ export function createIssueCoupon({
     // admit.lua appended it to the coupon's stream in the same step: nothing to produce or undo.
     if (admitted.pipeline === "REDIS_STREAM") {
       await afterAdmission?.(requestId);
-      await requestIndex.remember(requestId, couponId).catch(() => undefined);
+      await remember().catch(() => undefined);
       return { kind: "IssueAccepted", requestId, status: "PENDING" };
     }
     try {
       await afterAdmission?.(requestId);
-      // The index only speeds up lookups by id (PostgreSQL answers without it): its failure is
-      // not the request's.
       const [produced] = await Promise.allSettled([
         producer.produce({ requestId, userId, couponId, requestedAt, source: "API" }),
-        requestIndex.remember(requestId, couponId),
+        remember(),
       ]);
       if (produced.status === "rejected") throw produced.reason;
     } catch (error) {

@@ -110,6 +110,33 @@ describe("the Redis REST proxy in front of a Redis Cluster", () => {
     for (const primary of (await cluster.topology()).filter((n) => n.role === "primary"))
       await onRedisNode(cluster.urlOf(primary.port), (node) => node.script("FLUSH"));
     expect((await admitAll("2")).map((r) => r.kind)).toEqual(["accepted", "accepted", "accepted"]);
+
+    // The request index in the admission's own step, as the gateway tries it first: a cluster
+    // refuses it with CROSSSLOT before any of the script runs (the index key lives in the
+    // request's slot), the answer the gateway takes as its cue to write the index apart
+    // (issue-coupon.ts). Request ids whose index is in another slot than their coupon.
+    const slotOf = (key: string) =>
+      onRedisNode(cluster.urlOf(cluster.ports[0] as number), (node) =>
+        node.cluster("KEYSLOT", key),
+      );
+    for (const couponId of coupons) {
+      let requestId = crypto.randomUUID();
+      while (
+        (await slotOf(store.keys.requestIndex(requestId))) ===
+        (await slotOf(store.keys.coupon(couponId).meta))
+      )
+        requestId = crypto.randomUUID();
+      const refused = await store
+        .admit({
+          couponId,
+          userId: "3",
+          requestId,
+          requestedAt: new Date().toISOString(),
+          indexTtlSeconds: 60,
+        })
+        .catch((error: unknown) => error);
+      expect(String(refused)).toMatch(/\bCROSSSLOT\b/);
+    }
     for (const couponId of coupons)
       expect(await store.readCoupon(couponId)).toEqual({
         total: 5,

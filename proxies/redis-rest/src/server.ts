@@ -14,7 +14,12 @@ import type { IoredisClient } from "#shared/redis/ioredis-client.ts";
 import type { ClusterNode } from "#shared/redis/redis-endpoint.ts";
 import { createCommandExecutor } from "./command-executor.ts";
 import { type CommandProfile, createCommandPolicy } from "./command-policy.ts";
-import { commandListSchema, commandSchema } from "./command-request.ts";
+import {
+  commandListSchema,
+  commandSchema,
+  parseCommand,
+  parseCommandList,
+} from "./command-request.ts";
 import { closeRedisConnection, createRedisConnection } from "./redis-connection.ts";
 import { createSseStreams, serveSseSubscription } from "./sse-subscription.ts";
 import { createSubscriptionHub, type SubscriptionHub } from "./subscription-hub.ts";
@@ -131,9 +136,12 @@ export function createRedisRestProxy({
     const base64 = String(request.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     let answer: unknown;
     if (path === "/") {
-      answer = { result: await executor.one(parseInput(commandSchema, body, "command"), base64) };
+      const command = parseCommand(body, (b) => parseInput(commandSchema, b, "command"));
+      answer = { result: await executor.one(command, base64) };
     } else {
-      const commands = parseInput(commandListSchema, body, "command list");
+      const commands = parseCommandList(body, (b) =>
+        parseInput(commandListSchema, b, "command list"),
+      );
       answer =
         path === "/pipeline"
           ? await executor.pipeline(commands, base64)

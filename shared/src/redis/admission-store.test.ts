@@ -105,6 +105,37 @@ describe("admission script", () => {
     });
   });
 
+  it("writes the request index in the same step when asked, with its time to live, and only for an accepted request", async () => {
+    await load(1);
+    const indexed = (userId: string, requestId: string) =>
+      store.admit({
+        couponId,
+        userId,
+        requestId,
+        requestedAt: new Date().toISOString(),
+        indexTtlSeconds: 600,
+      });
+    const accepted = uuidV7();
+    expect(await indexed("1", accepted)).toEqual({
+      kind: "accepted",
+      requestId: accepted,
+      pipeline: "KAFKA",
+    });
+    expect(await redis.get(store.keys.requestIndex(accepted))).toBe(couponId);
+    const ttl = await redis.ttl(store.keys.requestIndex(accepted));
+    expect(ttl).toBeGreaterThan(590);
+    expect(ttl).toBeLessThanOrEqual(600);
+    const refused = uuidV7();
+    expect((await indexed("2", refused)).kind).toBe("sold-out");
+    expect(await redis.exists(store.keys.requestIndex(refused))).toBe(0);
+    // Without it, nothing is indexed (a cluster's gateway writes the index apart).
+    couponId = `${couponId}1`;
+    await load(1);
+    const apart = uuidV7();
+    expect((await admit("3", apart)).kind).toBe("accepted");
+    expect(await redis.exists(store.keys.requestIndex(apart))).toBe(0);
+  });
+
   it("loading an already loaded coupon keeps its live state", async () => {
     await load(2);
     await admit("1");

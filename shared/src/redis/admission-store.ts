@@ -88,15 +88,29 @@ export function createAdmissionStore(
       requestId: string;
       requestedAt: string;
       limits?: readonly SubjectLimit[];
+      /**
+       * Writes the request index (keys.requestIndex) in the same step when accepted, with this time
+       * to live; unset, it is not written. Only where the index's slot is the coupon's: one Redis
+       * (a cluster refuses the script with CROSSSLOT, and nothing of it runs).
+       */
+      indexTtlSeconds?: number;
     }): Promise<AdmitResult> {
       const limits = bucketArguments(input.limits ?? [], (subject) =>
         keys.pressBucket(input.couponId, subject),
       );
+      const indexed = input.indexTtlSeconds !== undefined;
       const reply = await run(
         "admit",
         input.couponId,
-        [input.userId, input.requestId, input.couponId, input.requestedAt, ...limits.args],
-        limits.keys,
+        [
+          input.userId,
+          input.requestId,
+          input.couponId,
+          input.requestedAt,
+          indexed ? String(input.indexTtlSeconds) : "",
+          ...limits.args,
+        ],
+        indexed ? [keys.requestIndex(input.requestId), ...limits.keys] : limits.keys,
       );
       return admitResultFromReply(reply);
     },

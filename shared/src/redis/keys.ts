@@ -69,6 +69,9 @@ export interface RedisKeys {
   isStatusChannel(name: string): boolean;
 }
 
+/** How long a request index key (requestId → couponId) lives: a week. */
+export const REQUEST_INDEX_TTL_SECONDS = 7 * 24 * 3600;
+
 /**
  * A prefix may not hold a brace (it would become the hash tag and scatter a coupon's keys over
  * slots), a comma (the Upstash client splits pub/sub lines on commas) or whitespace.

@@ -139,7 +139,7 @@ const CASES: Record<ScriptName, Cases> = {
         transport.evalScript(
           (await loadScripts()).admit,
           [...keys.couponList(couponId), bucket],
-          [userId, uuidV7(), couponId, now(), "1", "1"],
+          [userId, uuidV7(), couponId, now(), "", "1", "1"],
         );
       expect(await press("1")).toEqual(["ACCEPTED", expect.any(String), "KAFKA"]);
       const reply = (await press("2")) as [string, number];

@@ -8,10 +8,16 @@
 -- A coupon whose pipeline is REDIS_STREAM (meta's `pipeline`) gets the accepted request appended to
 -- its stream here too, in the same atomic step: no crash can separate the admission from the enqueue,
 -- and the gateway produces nothing for it. The entry's one field, `event`, is the issue event's JSON.
+-- The request index (requestId -> couponId, keys.ts) is written here too when the caller passes its
+-- key, so an accepted press costs one call: on one Redis only, since the index key lives in the
+-- request's slot, not the coupon's (on a cluster Redis refuses the script with CROSSSLOT before it
+-- runs, and the caller writes the index apart).
 -- KEYS[1] meta (its `presses` counted here)  KEYS[2] users  KEYS[3] pending  KEYS[4] requests  KEYS[5] stream
--- KEYS[6..] the caller's rate-limit buckets (none: no limit)
+-- KEYS[6] the request index key, when ARGV[5] is not ""
+-- KEYS[6..] or KEYS[7..] the caller's rate-limit buckets (none: no limit)
 -- ARGV[1] userId  ARGV[2] requestId  ARGV[3] couponId  ARGV[4] requestedAt (ISO-8601)
--- ARGV[5] ARGV[6] capacity and refill per second of KEYS[6]; ARGV[7] ARGV[8] of KEYS[7]; ...
+-- ARGV[5] the index's time to live in seconds, or "" (or absent, when there are no buckets): no index
+-- ARGV[6] ARGV[7] capacity and refill per second of the first bucket; ARGV[8] ARGV[9] of the next; ...
 -- Returns {"ACCEPTED", requestId, pipeline} (KAFKA: produce it; REDIS_STREAM: already enqueued)
 --       | {"ALREADY", requestId, status or ""} | {"SOLD_OUT"}
 --       | {"NOT_LOADED"} | {"NOT_STARTED"} | {"ENDED"} | {"RATE_LIMITED", retryAfterMs}
@@ -21,7 +27,12 @@ if not meta[1] then
   return {'NOT_LOADED'}
 end
 local nowMs = clockMs()
-local retryAfterMs = takeTokens(6, 5, nowMs)
+local indexed = (ARGV[5] or '') ~= ''
+local firstBucket = 6
+if indexed then
+  firstBucket = 7
+end
+local retryAfterMs = takeTokens(firstBucket, 6, nowMs)
 if retryAfterMs > 0 then
   return {'RATE_LIMITED', retryAfterMs}
 end
@@ -64,4 +75,7 @@ if meta[5] == 'REDIS_STREAM' then
   }))
 end
 redis.call('HSET', KEYS[4], ARGV[2], cjson.encode(record))
+if indexed then
+  redis.call('SET', KEYS[6], ARGV[3], 'EX', ARGV[5])
+end
 return {'ACCEPTED', ARGV[2], pipeline}
