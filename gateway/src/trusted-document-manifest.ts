@@ -20,10 +20,13 @@ const apolloManifest = z.object({
 
 /**
  * GraphQL Code Generator's `persisted-documents.json` (client preset, `persistedDocuments`): each
- * document under the hash its client sends (SHA-1 of the printed document unless `hashAlgorithm`
- * says otherwise), taken as written.
+ * document under the hash its client sends, taken as written. By default (client preset 6) that is
+ * `sha256:` and the hex SHA-256 of the printed document, the GraphQL-over-HTTP persisted-document
+ * form; `hashAlgorithm: "sha1"` gives bare hex, a function whatever it returns.
  */
 const codegenManifest = z.record(z.string().min(1), z.string().min(1));
+
+const SHA256_PREFIXED = /^sha256:([0-9a-f]{64})$/;
 
 /**
  * The documents a manifest trusts, by the id a client sends for each. Throws one line saying what
@@ -55,11 +58,18 @@ export function parseTrustedDocumentManifest(text: string, source: string): Map<
     entries = Object.entries(parsed.data);
   }
   const byId = new Map<string, string>();
-  for (const [id, body] of entries) {
+  const add = (id: string, body: string) => {
     const known = byId.get(id);
     if (known !== undefined && known !== body)
       throw new Error(`${source} lists two different documents under the id ${id}`);
     byId.set(id, body);
+  };
+  for (const [id, body] of entries) {
+    add(id, body);
+    // A `sha256:<hex>` id is also known by its bare hex, which is what Apollo's persisted-query
+    // link sends for the same text.
+    const hex = SHA256_PREFIXED.exec(id)?.[1];
+    if (hex !== undefined) add(hex, body);
   }
   if (byId.size === 0) throw new Error(`${source} lists no documents`);
   return byId;

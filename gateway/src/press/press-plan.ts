@@ -220,10 +220,34 @@ export function compilePressPlan(schema: GraphQLSchema, document: DocumentNode):
   // Without `@skip`/`@include` the layout is the same for every request: built once.
   const fixedLayout = hasConditions(document) ? undefined : layoutOf(undefined);
   const variableDefinitions = operation.variableDefinitions ?? [];
+  // The common press: one `$x: ID!` without default, the id's argument. A string for it coerces to
+  // itself (ID's parseValue), so such a request needs none of graphql-js's coercion.
+  const [only] = variableDefinitions;
+  const idVariable =
+    fixedLayout &&
+    variableDefinitions.length === 1 &&
+    only?.defaultValue === undefined &&
+    only?.type.kind === Kind.NON_NULL_TYPE &&
+    only.type.type.kind === Kind.NAMED_TYPE &&
+    only.type.type.name.value === "ID" &&
+    fixedLayout.pressNodes.every((node) =>
+      node.arguments?.some(
+        (argument) =>
+          argument.name.value === "couponId" &&
+          argument.value.kind === Kind.VARIABLE &&
+          argument.value.name.value === only.variable.name.value,
+      ),
+    )
+      ? only.variable.name.value
+      : undefined;
   return {
     document,
     operationName: operation.name?.value,
     shape(inputs) {
+      if (idVariable !== undefined && fixedLayout) {
+        const couponId = inputs?.[idVariable];
+        if (typeof couponId === "string") return { ...fixedLayout, couponId };
+      }
       const coerced = getVariableValues(schema, variableDefinitions, inputs ?? {}, {
         maxErrors: 1,
       });

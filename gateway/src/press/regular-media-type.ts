@@ -24,6 +24,20 @@ function matches(offered: string, asked: string): boolean {
  * ignored; a type with a charset other than utf-8 does not count.
  */
 export function regularMediaType(accept: string | null): RegularMediaType | null {
+  const known = negotiated.get(accept);
+  if (known !== undefined) return known;
+  const chosen = negotiate(accept);
+  // Clients send a handful of distinct headers; a flood of made-up ones only empties the memo.
+  if (negotiated.size >= MAX_REMEMBERED) negotiated.clear();
+  negotiated.set(accept, chosen);
+  return chosen;
+}
+
+/** Accept headers already negotiated: each client library sends the same one on every request. */
+const negotiated = new Map<string | null, RegularMediaType | null>();
+const MAX_REMEMBERED = 256;
+
+function negotiate(accept: string | null): RegularMediaType | null {
   const asked = (accept || "*/*").replace(/\s/g, "").toLowerCase().split(",");
   for (const entry of asked) {
     const [mediaType = "", ...params] = entry.split(";");

@@ -1,6 +1,7 @@
 import type { ExecutionResult } from "graphql";
 import { type Plugin, processRegularResult, type YogaServerInstance } from "graphql-yoga";
 import { LRUCache } from "lru-cache";
+import { pathOf } from "#shared/http-kit/request-path.ts";
 import type { IssueCoupon, IssueCouponResult } from "../admission/issue-coupon.ts";
 import { type ClientAddressOptions, rateLimitAddress } from "../identity/client-address.ts";
 import type { Caller, ResolveCaller } from "../identity/resolve-caller.ts";
@@ -13,7 +14,6 @@ import { idArg } from "../schema/args.ts";
 import type { GatewayContext, GatewayServices } from "../schema/builder.ts";
 import { compilePressPlan, type PressPlan, type PressShape } from "./press-plan.ts";
 import { type RegularMediaType, regularMediaType } from "./regular-media-type.ts";
-import { pathOf } from "./request-path.ts";
 
 /** What the runtime hands Yoga beside the request (app.ts `GatewayServerContext`). */
 interface ServerContext {

@@ -1,6 +1,6 @@
 /**
  * The path of a request URL, absolute (a Web Request's) or a path already, without parsing all of
- * it: the press fast path reads only this of every POST.
+ * it: the gateway's plugins that answer one path read only this of every request.
  */
 export function pathOf(url: string): string {
   const start = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("//") + 2);
