@@ -210,20 +210,19 @@ export function usePressFastPath({
     },
     async onRequest({ request, serverContext, fetchAPI, setRequest, endResponse }) {
       if (request.method !== "POST" || pathOf(request.url) !== graphqlEndpoint) return;
-      const length = Number(request.headers.get("content-length") ?? Number.NaN);
-      if (!(length > 0 && length <= maxPressBytes)) return;
+      // A body without a declared length (chunked, or a Request built in-process) was read and
+      // bounded by the body limit already; its size is checked once it is read.
+      const declared = request.headers.get("content-length");
+      if (declared !== null && !(Number(declared) > 0 && Number(declared) <= maxPressBytes)) return;
       if (!isJsonContentType(request.headers.get("content-type"))) return;
       // An Accept that asks for a stream is Yoga's to answer, and known before the body is read.
       const mediaType = regularMediaType(request.headers.get("accept"));
       if (mediaType === null) return;
       const body = await request.text();
-      const response = await answer(
-        request,
-        body,
-        serverContext as ServerContext,
-        mediaType,
-        fetchAPI,
-      );
+      const response =
+        body.length > maxPressBytes
+          ? null
+          : await answer(request, body, serverContext as ServerContext, mediaType, fetchAPI);
       if (response !== null) {
         onAnswered();
         endResponse(response);
