@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { createGatewayApp, pathOf } from "./app.ts";
+import { createGatewayApp } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
 import { TEMPORARILY_UNAVAILABLE_MESSAGE } from "./schema/errors.ts";
 
@@ -208,14 +208,5 @@ describe("the gateway's /metrics", () => {
         expect(await response.text()).not.toMatch(/coupon_drop_/);
       }
     }
-  });
-});
-
-describe("pathOf", () => {
-  it("reads the path of a Web Request's absolute URL and of Node's path alike, without the query", () => {
-    for (const url of ["http://gateway:4000/graphql?x=1", "/graphql?x=1", "/graphql"])
-      expect(pathOf(url)).toBe("/graphql");
-    expect(pathOf("http://gateway:4000")).toBe("/");
-    expect(pathOf("/")).toBe("/");
   });
 });

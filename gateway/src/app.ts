@@ -19,8 +19,8 @@ import { createResolveCaller } from "./identity/resolve-caller.ts";
 import { createWatchTokens } from "./identity/watch-token.ts";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { useMetricsEndpoint } from "./metrics/use-metrics-endpoint.ts";
-import { createPressFastPath } from "./press/press-fast-path.ts";
-import { ISSUE_COUPON, PROJECT_DOCUMENTS } from "./project-documents.ts";
+import { usePressFastPath } from "./press/use-press-fast-path.ts";
+import { PROJECT_DOCUMENTS } from "./project-documents.ts";
 import { useBodyLimit } from "./protection/body-limit.ts";
 import { corsPolicy, useVaryOnOrigin } from "./protection/cors-policy.ts";
 import { useCsrfPrevention } from "./protection/csrf-prevention.ts";
@@ -28,8 +28,9 @@ import { useDisableIntrospection } from "./protection/disable-introspection.ts";
 import { createHostCheck, useHostCheck } from "./protection/host-check.ts";
 import { operationLimitPlugins } from "./protection/operation-limits.ts";
 import {
+  createTrustedDocumentStore,
   createTrustedParams,
-  documentId,
+  type TrustedDocuments,
   trustedDocumentPlugins,
 } from "./protection/trusted-documents.ts";
 import { createRedisPipeline } from "./redis/redis-pipeline.ts";
@@ -68,6 +69,8 @@ export interface GatewayHandlerOptions {
    * listener and are handed to `webSockets` by its entry (main-node.ts).
    */
   upgradeWebSocket?: WebSocketUpgrade;
+  /** Whether presses take the fast path; off, Yoga's executor answers them (the parity test compares). Default on. */
+  pressFastPath?: boolean;
 }
 
 export interface GatewayAppOptions extends GatewayHandlerOptions {
@@ -128,7 +131,7 @@ export function createGatewayApp(
     metrics,
     internalApi,
     couponLookups,
-    // Counted and timed here, whichever way the press came (the fast path or Yoga's resolver).
+    // Counted and timed here, whichever way the press went (the fast path or Yoga's resolver).
     issueCoupon: metrics.timePresses(
       createIssueCoupon({
         store,
@@ -159,23 +162,33 @@ function singleConnectionRefusal(config: GatewayConfig, served: boolean): string
   const instead = "use distinct connections (graphql-sse's default), served at the same endpoint";
   if (!served)
     return `graphql-sse's single-connection mode is not served on this runtime (its streams live in one process's memory): ${instead}`;
-  if (config.trustedDocuments !== "off")
-    return `graphql-sse's single-connection mode is not served with TRUSTED_DOCUMENTS=${config.trustedDocuments} (its operations would pass by the check): ${instead}`;
+  if (config.trustedDocuments.mode !== "off")
+    return `graphql-sse's single-connection mode is not served with TRUSTED_DOCUMENTS=${config.trustedDocuments.mode} (its operations would pass by the check): ${instead}`;
   return null;
 }
 
 /**
- * The GraphQL server over `services`: Yoga for every operation, and the press fast path in front
- * of it (press/press-fast-path.ts), both answering the same way.
+ * The GraphQL server over `services`: one Yoga, one plugin chain, the press fast path a plugin in it
+ * (press/use-press-fast-path.ts).
  */
 export function createGatewayHandler(
   config: GatewayConfig,
   services: GatewayServices,
-  { singleConnectionSse = true, upgradeWebSocket }: GatewayHandlerOptions = {},
+  {
+    singleConnectionSse = true,
+    upgradeWebSocket,
+    pressFastPath = true,
+  }: GatewayHandlerOptions = {},
 ) {
   const resolveCaller = createResolveCaller(config.identity);
   const errors = createErrorMask();
-  // GraphQL over WebSocket (graphql-ws): each operation through this Yoga's envelop.
+  const trustedDocuments: TrustedDocuments = {
+    mode: config.trustedDocuments.mode,
+    store: createTrustedDocumentStore({
+      documents: PROJECT_DOCUMENTS,
+      byId: config.trustedDocuments.manifest,
+    }),
+  };
   const hostCheck = createHostCheck({
     hosts: createHostPolicy({
       listenHost: config.host,
@@ -183,13 +196,11 @@ export function createGatewayHandler(
     }),
     refuseForwarded: config.development && config.trustedProxy === null,
   });
+  // GraphQL over WebSocket (graphql-ws): each operation through this Yoga's envelop.
   const webSockets = createGraphqlWsConnections({
     yoga: () => yoga,
     resolveCaller,
-    trustedParams: createTrustedParams({
-      mode: config.trustedDocuments,
-      documents: PROJECT_DOCUMENTS,
-    }),
+    trustedParams: createTrustedParams(trustedDocuments),
     errors,
     corsOrigins: config.corsOrigins,
     connectionInitWaitTimeoutMs: config.webSockets.connectionInitWaitTimeoutMs,
@@ -201,6 +212,7 @@ export function createGatewayHandler(
     // Local load tests run many users from one address (docs/architecture.md, "Pinned names").
     exemptLoopback: config.development,
   };
+  const devMode = config.identity.mode === "development";
 
   const yoga = createYoga<GatewayServerContext, GatewayContext>({
     schema,
@@ -250,12 +262,27 @@ export function createGatewayHandler(
           ]
         : []),
       useCsrfPrevention(),
-      ...trustedDocumentPlugins({ mode: config.trustedDocuments, documents: PROJECT_DOCUMENTS }),
+      ...trustedDocumentPlugins(trustedDocuments),
       ...operationLimitPlugins(config.operationLimits, { hideSuggestions: !config.introspection }),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       ...(config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
       // Subscription transports beside Yoga's own SSE (README, "Subscriptions over HTTP").
       useApolloMultipartSubscriptions(),
+      // Last: every plugin above that acts in onRequest runs for a press, and the later stages'
+      // checks of the ones above (CSRF, trusted documents, operation limits) hold for it (see there).
+      ...(pressFastPath
+        ? [
+            usePressFastPath({
+              issueCoupon: services.issueCoupon,
+              resolveCaller,
+              addressOptions,
+              trustedDocuments,
+              devMode,
+              maxPressBytes: Math.min(8192, config.maxBodyBytes),
+              onAnswered: () => services.metrics.countFastPathPress(),
+            }),
+          ]
+        : []),
     ],
     graphiql: config.graphiql
       ? { title: "coupon drop", defaultQuery: GRAPHIQL_DEFAULT_QUERY }
@@ -264,7 +291,7 @@ export function createGatewayHandler(
     // A token that fails throws here, and the whole request is answered 401 (schema/errors.ts).
     context: async ({ request, clientAddress }) => ({
       caller: await resolveCaller(request),
-      devMode: config.identity.mode === "development",
+      devMode,
       services,
       request,
       rateLimitAddress: rateLimitAddress(request, clientAddress, addressOptions),
@@ -274,52 +301,18 @@ export function createGatewayHandler(
     logging: errors.logger,
   });
 
-  const pressFastPath = createPressFastPath({
-    issueCoupon: services.issueCoupon,
-    resolveCaller,
-    errors,
-    addressOptions,
-    trustedDocuments: config.trustedDocuments,
-    issueCouponDocumentId: documentId(ISSUE_COUPON),
-    corsOrigins: config.corsOrigins,
-    maxBodyBytes: config.maxBodyBytes,
-  });
-
   return {
-    /** The whole GraphQL server; Node's entry hands it what the press fast path does not answer. */
+    /** The whole GraphQL server, also a Node request listener (main-node.ts). */
     yoga,
-    pressFastPath,
     /** GraphQL over WebSocket: Node's entry hands it the sockets it upgrades; shutdown closes them. */
     webSockets,
     /** The chain's first check, for Node's upgrades, which arrive beside the chain. */
     hostCheck,
-    /** Presses by the fast path, everything else (and what the fast path declines) by Yoga. */
-    async fetch(request: Request, context: GatewayServerContext = {}): Promise<Response> {
-      if (!pressFastPath.mayBePress(request.method, pathOf(request.url), request.headers))
-        return yoga.fetch(request, context);
-      const body = await request.text();
-      const answer = await pressFastPath.answer({
-        headers: request.headers,
-        body,
-        clientAddress: context.clientAddress,
-      });
-      if (answer !== null)
-        return new Response(answer.body, { status: answer.status, headers: answer.headers });
-      const { method, headers, signal } = request;
-      return yoga.fetch(new Request(request.url, { method, headers, body, signal }), context);
+    /** One request, any runtime: Deno.serve's and the Worker's handler. */
+    fetch(request: Request, context: GatewayServerContext = {}): Response | Promise<Response> {
+      return yoga.fetch(request, context);
     },
   };
-}
-
-/**
- * The path of a request URL, absolute (a Web Request's) or a path already (Node's `req.url`),
- * without parsing all of it (a press reads only this).
- */
-export function pathOf(url: string): string {
-  const start = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("//") + 2);
-  if (start === -1) return "/";
-  const end = url.indexOf("?", start);
-  return end === -1 ? url.slice(start) : url.slice(start, end);
 }
 
 export type GatewayApp = ReturnType<typeof createGatewayHandler>;

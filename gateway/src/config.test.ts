@@ -312,3 +312,75 @@ describe("gateway configuration: a Worker's bindings", () => {
     });
   });
 });
+
+describe("gateway configuration: trusted documents", () => {
+  const apollo = JSON.stringify({
+    format: "apollo-persisted-query-manifest",
+    version: 1,
+    operations: [
+      { id: "a1", name: "Grab", type: "mutation", body: "mutation Grab { __typename }" },
+    ],
+  });
+  const files: Record<string, string> = {
+    "/etc/app/manifest.json": apollo,
+    "/etc/app/broken.json": '{"format":"apollo-persisted-query-manifest","version":2}',
+  };
+  const readTextFile = (path: string) => {
+    const text = files[path];
+    if (text === undefined) throw new Error(`ENOENT: no such file, open '${path}'`);
+    return text;
+  };
+
+  it("is off with no manifest by default", () => {
+    expect(readGatewayConfig({}).trustedDocuments).toEqual({ mode: "off", manifest: new Map() });
+  });
+
+  it("reads the manifest file once, through the runtime's file reader", () => {
+    const config = readGatewayConfig(
+      { TRUSTED_DOCUMENTS: "only", TRUSTED_DOCUMENTS_FILE: "/etc/app/manifest.json" },
+      { readTextFile },
+    );
+    expect(config.trustedDocuments.mode).toBe("only");
+    expect([...config.trustedDocuments.manifest]).toEqual([["a1", "mutation Grab { __typename }"]]);
+  });
+
+  it("takes the manifest's text from TRUSTED_DOCUMENTS_MANIFEST, as a Worker's binding holds it", () => {
+    const config = readGatewayConfig({
+      TRUSTED_DOCUMENTS: "allow",
+      TRUSTED_DOCUMENTS_MANIFEST: JSON.stringify({ h1: "query A { __typename }" }),
+    });
+    expect(config.trustedDocuments.manifest.get("h1")).toBe("query A { __typename }");
+  });
+
+  it("refuses to start on a manifest it cannot use, saying why", () => {
+    const only = { TRUSTED_DOCUMENTS: "only" };
+    expect(() =>
+      readGatewayConfig(
+        { ...only, TRUSTED_DOCUMENTS_FILE: "/etc/app/missing.json" },
+        { readTextFile },
+      ),
+    ).toThrow(/TRUSTED_DOCUMENTS_FILE=\/etc\/app\/missing.json cannot be read: ENOENT/);
+    expect(() =>
+      readGatewayConfig(
+        { ...only, TRUSTED_DOCUMENTS_FILE: "/etc/app/broken.json" },
+        { readTextFile },
+      ),
+    ).toThrow(/is no Apollo persisted-query manifest.*version/);
+    expect(() =>
+      readGatewayConfig({ ...only, TRUSTED_DOCUMENTS_FILE: "/etc/app/manifest.json" }),
+    ).toThrow(/no file system; put the manifest's text in TRUSTED_DOCUMENTS_MANIFEST/);
+    expect(() => readGatewayConfig({ TRUSTED_DOCUMENTS_MANIFEST: apollo })).toThrow(
+      /TRUSTED_DOCUMENTS=off would not use it/,
+    );
+    expect(() =>
+      readGatewayConfig(
+        {
+          ...only,
+          TRUSTED_DOCUMENTS_MANIFEST: apollo,
+          TRUSTED_DOCUMENTS_FILE: "/etc/app/manifest.json",
+        },
+        { readTextFile },
+      ),
+    ).toThrow(/not both/);
+  });
+});

@@ -20,6 +20,7 @@ import { isLoopbackHost } from "#shared/http-kit/listen-address.ts";
 import { readHttpServerLimits } from "#shared/http-kit/server-limits.ts";
 import { enabledPipelinesSetting } from "#shared/issue-pipeline.ts";
 import { REDIS_KEY_PREFIX_PATTERN } from "#shared/redis/keys.ts";
+import { parseTrustedDocumentManifest } from "./trusted-document-manifest.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 /**
@@ -125,8 +126,19 @@ const envSchema = z.object({
   GRAPHQL_MAX_COST: positiveInt.default(GRAPHQL_LIMIT_DEFAULTS.maxCost),
   GRAPHQL_MAX_TOKENS: positiveInt.default(GRAPHQL_LIMIT_DEFAULTS.maxTokens),
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(GRAPHQL_LIMIT_DEFAULTS.maxDirectives),
-  /** `only`: the project's own documents by id and nothing else (protection/trusted-documents.ts). */
+  /**
+   * `only`: trusted documents by id and nothing else; `allow`: by id or as text
+   * (protection/trusted-documents.ts). Trusted are the project's own documents and a manifest's.
+   */
   TRUSTED_DOCUMENTS: z.enum(["off", "allow", "only"]).default("off"),
+  /**
+   * A manifest of the documents an app's clients send: Apollo's persisted-query manifest or
+   * GraphQL Code Generator's persisted-documents.json. Read once at start, where the runtime has a
+   * file system (Node, Deno).
+   */
+  TRUSTED_DOCUMENTS_FILE: z.string().min(1).optional(),
+  /** The same manifest's text itself, for a runtime without a file system (a Worker's binding). */
+  TRUSTED_DOCUMENTS_MANIFEST: z.string().min(1).optional(),
   /** Presses of one coupon by one user at once, and taken back each second (token bucket). */
   RATE_LIMIT_USER_CAPACITY: capacity.default(RATE_LIMIT_DEFAULTS.user.capacity),
   RATE_LIMIT_USER_REFILL_PER_SECOND: perSecond.default(RATE_LIMIT_DEFAULTS.user.refillPerSecond),
@@ -271,13 +283,58 @@ function readWatchTokens(c: Env) {
   return { secret: c.WATCH_TOKEN_SECRET, ttlMs: c.WATCH_TOKEN_TTL_MS };
 }
 
+/** What the runtime offers the configuration besides its environment. */
+export interface GatewayConfigSources {
+  /** A file's text, where the runtime has a file system (Node's and Deno's entries pass theirs). */
+  readTextFile?: (path: string) => string;
+}
+
+/**
+ * The trusted-documents mode and the manifest's documents by id, from the file or the variable
+ * holding its text. A manifest that cannot be read or is malformed refuses the start, as does one
+ * with the mode off (it would trust nothing).
+ */
+function readTrustedDocuments(c: Env, { readTextFile }: GatewayConfigSources) {
+  const mode = c.TRUSTED_DOCUMENTS;
+  if (c.TRUSTED_DOCUMENTS_FILE !== undefined && c.TRUSTED_DOCUMENTS_MANIFEST !== undefined)
+    throw new Error("set one of TRUSTED_DOCUMENTS_FILE and TRUSTED_DOCUMENTS_MANIFEST, not both");
+  let manifest = new Map<string, string>();
+  if (c.TRUSTED_DOCUMENTS_FILE !== undefined) {
+    const path = c.TRUSTED_DOCUMENTS_FILE;
+    if (readTextFile === undefined)
+      throw new Error(
+        `TRUSTED_DOCUMENTS_FILE=${path}: this runtime has no file system; put the manifest's text in TRUSTED_DOCUMENTS_MANIFEST`,
+      );
+    let text: string;
+    try {
+      text = readTextFile(path);
+    } catch (error) {
+      throw new Error(`TRUSTED_DOCUMENTS_FILE=${path} cannot be read: ${messageOf(error)}`);
+    }
+    manifest = parseTrustedDocumentManifest(text, `TRUSTED_DOCUMENTS_FILE=${path}`);
+  } else if (c.TRUSTED_DOCUMENTS_MANIFEST !== undefined) {
+    manifest = parseTrustedDocumentManifest(
+      c.TRUSTED_DOCUMENTS_MANIFEST,
+      "TRUSTED_DOCUMENTS_MANIFEST",
+    );
+  }
+  if (manifest.size > 0 && mode === "off")
+    throw new Error(
+      "a trusted-documents manifest is set but TRUSTED_DOCUMENTS=off would not use it: set TRUSTED_DOCUMENTS=only (or allow while clients move over)",
+    );
+  return { mode, manifest };
+}
+
 export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
 
 /**
  * Reads the gateway's configuration once, from whatever environment the runtime hands over.
  * Throws one line naming what to set when a setting is invalid or unsafe where it would run.
  */
-export function readGatewayConfig(env: Record<string, string | undefined>) {
+export function readGatewayConfig(
+  env: Record<string, string | undefined>,
+  sources: GatewayConfigSources = {},
+) {
   const c = parseOrThrow(envSchema, env, "gateway configuration");
   const identity = readIdentity(c);
   assertClientSecrets(c);
@@ -347,7 +404,8 @@ export function readGatewayConfig(env: Record<string, string | undefined>) {
       maxTokens: c.GRAPHQL_MAX_TOKENS,
       maxDirectives: c.GRAPHQL_MAX_DIRECTIVES,
     },
-    trustedDocuments: c.TRUSTED_DOCUMENTS,
+    /** The mode, and a manifest's documents by the ids its clients send (empty without one). */
+    trustedDocuments: readTrustedDocuments(c, sources),
     rateLimits: {
       user: {
         capacity: c.RATE_LIMIT_USER_CAPACITY,
@@ -389,9 +447,10 @@ export function workerBindingsAsEnv(bindings: Record<string, unknown>): Record<s
 export function loadGatewayConfig(
   env: Record<string, string | undefined>,
   exit: (code: number) => never,
+  sources: GatewayConfigSources = {},
 ): GatewayConfig {
   try {
-    return readGatewayConfig(env);
+    return readGatewayConfig(env, sources);
   } catch (error) {
     console.error(`gateway did not start: ${messageOf(error)}`);
     return exit(1);

@@ -5,7 +5,9 @@ import { ORPHAN_EXIT_GRACE_MS } from "#shared/defaults.ts";
 import { createGatewayApp } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";
 
-const config = loadGatewayConfig(Deno.env.toObject(), Deno.exit);
+const config = loadGatewayConfig(Deno.env.toObject(), Deno.exit, {
+  readTextFile: (path) => Deno.readTextFileSync(path),
+});
 // Deno.serve has no header or request timeout, keep-alive setting or connection cap to set
 // (config.httpLimits apply to the Node entry): in production, a reverse proxy in front enforces
 // them. The limits inside the app (body size, operation shape, subscriptions) hold here as well.

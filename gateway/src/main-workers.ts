@@ -8,6 +8,8 @@ import { loadGatewayConfig, workerBindingsAsEnv } from "./config.ts";
 import { workersClientAddress } from "./identity/client-address.ts";
 import type { WebSocketLike } from "./websocket/graphql-ws-connections.ts";
 
+// A Worker has no file system: a trusted-documents manifest comes as the text of the
+// TRUSTED_DOCUMENTS_MANIFEST binding (a variable or secret), and TRUSTED_DOCUMENTS_FILE is refused.
 // Read while the module loads: a refusal throws here, and workerd exits 1 (a deploy is refused) with
 // the one line loadGatewayConfig printed, as the other entries do.
 // No coalescing across requests (COALESCE_IN_FLIGHT=0): a Worker may not finish one request with

@@ -47,6 +47,8 @@ export const LAYERING: Scope[] = [
   {
     scope: "gateway/src/",
     layers: [
+      // The formats config.ts reads a trusted-documents manifest in.
+      ["trusted-document-manifest.ts"],
       [
         "config.ts",
         "graphiql-examples.ts",

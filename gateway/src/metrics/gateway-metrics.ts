@@ -39,6 +39,12 @@ export function createGatewayMetrics() {
       buckets: METRIC_BUCKETS.seconds,
     }),
   );
+  const fastPathPresses = registry.register(
+    new Counter({
+      name: `${METRIC_PREFIX}_fast_path_presses_total`,
+      help: "issueCoupon presses answered by the press fast path; the others of admissions_total went through Yoga's executor.",
+    }),
+  );
   const bind = (outcome: string) => ({
     count: admissions.labels(outcome),
     time: answers.labels(outcome),
@@ -72,6 +78,10 @@ export function createGatewayMetrics() {
           throw error;
         }
       };
+    },
+    /** One press answered by the press fast path (press/use-press-fast-path.ts). */
+    countFastPathPress(): void {
+      fastPathPresses.inc();
     },
     /** `produce`, timed: each call's duration observed by its result. */
     timeProduce<Event>(produce: (event: Event) => Promise<void>): (event: Event) => Promise<void> {

@@ -1,6 +1,7 @@
 import { createSchema, createYoga } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
 import {
+  createTrustedDocumentStore,
   documentId,
   type TrustedDocumentsMode,
   trustedDocumentPlugins,
@@ -26,7 +27,10 @@ function gateway(mode: TrustedDocumentsMode) {
         },
       },
     }),
-    plugins: trustedDocumentPlugins({ mode, documents: [TRUSTED] }),
+    plugins: trustedDocumentPlugins({
+      mode,
+      store: createTrustedDocumentStore({ documents: [TRUSTED] }),
+    }),
   });
   async function post(body: Record<string, unknown>) {
     const response = await yoga.fetch("http://localhost/graphql", {
