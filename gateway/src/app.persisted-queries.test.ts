@@ -75,7 +75,7 @@ async function apolloAgainstGateway(env: Record<string, string>, idLink: ApolloL
     link: ApolloLink.from([
       idLink,
       new HttpLink({
-        uri: "http://gateway/graphql",
+        uri: "http://localhost/graphql",
         headers: { "x-user-id": "7" },
         fetch: async (input, init) => {
           sent.push(JSON.parse(String(init?.body)));
