@@ -252,12 +252,19 @@ const run = async (
 };
 
 const [firstDocument] = documents as [PressDocument, ...PressDocument[]];
+/**
+ * Every document at each step in turn, so the documents' figures come from the same minutes, and
+ * the order reversed at every other step, so neither always runs first (on a warming process, or
+ * just after the one before it filled a queue).
+ */
+const inTurn = (step: number): readonly PressDocument[] =>
+  step % 2 === 0 ? documents : [...documents].reverse();
 // The Redis Stream pipeline's sweep with the first document only: the documents differ in the
 // gateway, before the pipelines part.
 if (only.has("accept"))
   for (const pipeline of pipelines)
-    for (const document of pipeline === "KAFKA" ? documents : [firstDocument])
-      for (const connections of sweep)
+    for (const [step, connections] of sweep.entries())
+      for (const document of pipeline === "KAFKA" ? inTurn(step) : [firstDocument])
         await run(
           "accept-heavy",
           await createCoupon(gql, 10_000_000, pipeline),
@@ -268,16 +275,15 @@ if (only.has("accept"))
 if (only.has("sold-out")) {
   const soldOut = await createCoupon(gql, 1);
   await gql.request(ISSUE_COUPON, { couponId: soldOut }, String(userBase++));
-  for (const document of documents)
-    for (const connections of sweep)
+  for (const [step, connections] of sweep.entries())
+    for (const document of inTurn(step))
       await run("sold-out", soldOut, { mode: "closed", connections, durationMs, document });
 }
 
 const openName = "accept-heavy, open loop";
-// Each rate with every document in turn, so the documents' figures come from the same minutes.
 if (only.has("open"))
-  for (const rate of rates)
-    for (const document of documents)
+  for (const [step, rate] of rates.entries())
+    for (const document of inTurn(step))
       await run(openName, await createCoupon(gql, 10_000_000), {
         mode: "open",
         connections: 256,
