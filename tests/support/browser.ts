@@ -15,6 +15,16 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
+/** The requested URLs that left `origins`: anything but those, `data:` and `blob:`. */
+function outsideOf(requests: readonly string[], origins: readonly string[]): string[] {
+  return requests.filter(
+    (url) =>
+      !url.startsWith("data:") &&
+      !url.startsWith("blob:") &&
+      !origins.includes(new URL(url).origin),
+  );
+}
+
 /** Headless, and nothing in the background (no component updates, sync or QUIC probing). */
 const QUIET_FLAGS = [
   "--headless",
@@ -45,13 +55,7 @@ export async function openBrowser(): Promise<TestBrowser> {
   return {
     context,
     requests,
-    outside: (...origins) =>
-      requests.filter(
-        (url) =>
-          !url.startsWith("data:") &&
-          !url.startsWith("blob:") &&
-          !origins.includes(new URL(url).origin),
-      ),
+    outside: (...origins) => outsideOf(requests, origins),
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
@@ -90,13 +94,7 @@ export async function openVisitorsBrowser(): Promise<VisitorsBrowser> {
       return context;
     },
     requests,
-    outside: (...origins) =>
-      requests.filter(
-        (url) =>
-          !url.startsWith("data:") &&
-          !url.startsWith("blob:") &&
-          !origins.includes(new URL(url).origin),
-      ),
+    outside: (...origins) => outsideOf(requests, origins),
     close: () => browser.close(),
   };
 }
