@@ -32,6 +32,63 @@ export type StackEnv = Record<
   CORS_ORIGINS?: string;
 };
 
+/**
+ * The variables that hold credentials (or URLs with credentials in them). Each process is handed only
+ * those it uses, whatever the launcher's own environment holds: the gateway, the one process facing
+ * the internet, holds no database or Redis credential; a proxy holds only its backend's and its own.
+ */
+export const CREDENTIAL_VARIABLES = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "REDIS_REST_TOKEN",
+  "KAFKA_REST_USERNAME",
+  "KAFKA_REST_PASSWORD",
+  "INTERNAL_API_TOKEN",
+  "EVENT_SIGNING_KEY",
+  "EVENT_VERIFICATION_KEYS",
+  "JWT_SECRET",
+  "WATCH_TOKEN_SECRET",
+  "METRICS_TOKEN",
+  "DASHBOARD_TOKEN",
+] as const;
+type Credential = (typeof CREDENTIAL_VARIABLES)[number];
+
+/** What each kind of process reads of them (its configuration module). */
+const CREDENTIALS_USED: Record<
+  "redis-rest" | "kafka-rest" | "consumer" | "gateway" | "storefront",
+  readonly Credential[]
+> = {
+  "redis-rest": ["REDIS_URL", "REDIS_REST_TOKEN"],
+  "kafka-rest": ["KAFKA_REST_USERNAME", "KAFKA_REST_PASSWORD"],
+  // The control process and both kinds of worker share one configuration module.
+  consumer: [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "INTERNAL_API_TOKEN",
+    "EVENT_SIGNING_KEY",
+    "EVENT_VERIFICATION_KEYS",
+    "METRICS_TOKEN",
+    "DASHBOARD_TOKEN",
+  ],
+  gateway: [
+    "REDIS_REST_TOKEN",
+    "KAFKA_REST_USERNAME",
+    "KAFKA_REST_PASSWORD",
+    "INTERNAL_API_TOKEN",
+    "EVENT_SIGNING_KEY",
+    "EVENT_VERIFICATION_KEYS",
+    "JWT_SECRET",
+    "WATCH_TOKEN_SECRET",
+    "METRICS_TOKEN",
+  ],
+  storefront: [],
+};
+
+/** The credentials a kind of process does not use: what its spec withholds. */
+export function withheldFrom(kind: keyof typeof CREDENTIALS_USED): Credential[] {
+  return CREDENTIAL_VARIABLES.filter((name) => !CREDENTIALS_USED[kind].includes(name));
+}
+
 /** Where the gateway runs: Deno, Node, or workerd (the Workers runtime, stack/src/workers/). */
 export const GATEWAY_RUNTIMES = ["deno", "node", "workers"] as const;
 export type GatewayRuntime = (typeof GATEWAY_RUNTIMES)[number];
@@ -99,6 +156,7 @@ export function appProcesses({
       command: node,
       args: ["proxies/redis-rest/src/main.ts"],
       env: { ...env, REDIS_URL: redisRestRedisUrl },
+      withhold: withheldFrom("redis-rest"),
       healthUrl: health(env.REDIS_REST_URL),
     },
   ];
@@ -108,6 +166,7 @@ export function appProcesses({
       command: node,
       args: ["proxies/kafka-rest/src/main.ts"],
       env,
+      withhold: withheldFrom("kafka-rest"),
       healthUrl: health(env.KAFKA_REST_URL),
     });
   specs.push({
@@ -115,6 +174,7 @@ export function appProcesses({
     command: node,
     args: ["consumer/src/control/main.ts"],
     env: { ...env, ...extraEnv.control },
+    withhold: withheldFrom("consumer"),
     healthUrl: health(env.INTERNAL_API_URL),
   });
   for (let i = 1; kafka && i <= workers; i++) {
@@ -124,6 +184,7 @@ export function appProcesses({
       command: node,
       args: ["consumer/src/issue-worker/main.ts"],
       env: { ...env, ...extraEnv.worker, WORKER_ID: String(i), METRICS_PORT: String(port) },
+      withhold: withheldFrom("consumer"),
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
   }
@@ -139,6 +200,7 @@ export function appProcesses({
         WORKER_ID: String(i),
         METRICS_PORT: String(port),
       },
+      withhold: withheldFrom("consumer"),
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
   }
@@ -169,6 +231,7 @@ export function appProcesses({
         "gateway/src/main-deno.ts",
       ],
       env: gatewayEnv,
+      withhold: withheldFrom("gateway"),
       healthUrl: gatewayUrl,
     }),
     node: () => ({
@@ -176,9 +239,13 @@ export function appProcesses({
       command: node,
       args: ["gateway/src/main-node.ts"],
       env: gatewayEnv,
+      withhold: withheldFrom("gateway"),
       healthUrl: gatewayUrl,
     }),
-    workers: () => workerdGatewaySpec({ env: gatewayEnv, healthUrl: gatewayUrl }),
+    workers: () => ({
+      ...workerdGatewaySpec({ env: gatewayEnv, healthUrl: gatewayUrl }),
+      withhold: withheldFrom("gateway"),
+    }),
   };
   specs.push(gateways[gatewayRuntime]());
   // Last: the page is for people, and calls the gateway from the start.
@@ -188,6 +255,7 @@ export function appProcesses({
       command: node,
       args: ["examples/storefront/server/main.ts"],
       env: { ...env, STOREFRONT_GRAPHQL_URL: `http://127.0.0.1:${env.PORT}/graphql` },
+      withhold: withheldFrom("storefront"),
       healthUrl: health(env.STOREFRONT_URL),
     });
   return specs;

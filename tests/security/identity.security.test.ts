@@ -5,6 +5,7 @@
 // request id; the published internal token on the internal API and the metrics. Each is refused
 // with what the attacker sees checked (status, code, no detail) and nothing written. A second
 // system takes its keys from an identity provider's JWKS.
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
@@ -293,6 +294,34 @@ describe("a gateway in JWT mode with an HS256 secret", () => {
       headers: bearer(LOCAL_DEFAULTS.INTERNAL_API_TOKEN),
     });
     expect(published.status).toBe(401);
+  });
+
+  it("hands each process only the credentials it uses: whoever takes the gateway finds no database or Redis credential", async () => {
+    /** The variables a running process was started with, as the kernel keeps them. */
+    const environmentOf = (name: string) => {
+      const pid = system.process(name).pid;
+      if (pid === undefined) throw new Error(`${name} is not running`);
+      const entries = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean);
+      return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf("=")), entry]));
+    };
+    // This test's own process holds them all (the test run's DATABASE_URL and REDIS_URL): what a
+    // process lacks below, the launcher withheld.
+    expect(process.env.DATABASE_URL).toBeDefined();
+    const gateway = environmentOf("gateway");
+    for (const variable of ["DATABASE_URL", "REDIS_URL", "DASHBOARD_TOKEN"])
+      expect(gateway.has(variable), `gateway ${variable}`).toBe(false);
+    expect(gateway.has("JWT_SECRET")).toBe(true);
+    for (const proxy of ["redis-rest", "kafka-rest"]) {
+      const held = environmentOf(proxy);
+      for (const variable of ["DATABASE_URL", "INTERNAL_API_TOKEN", "JWT_SECRET", "METRICS_TOKEN"])
+        expect(held.has(variable), `${proxy} ${variable}`).toBe(false);
+    }
+    expect(environmentOf("redis-rest").has("KAFKA_REST_PASSWORD")).toBe(false);
+    expect(environmentOf("kafka-rest").has("REDIS_URL")).toBe(false);
+    const control = environmentOf("control");
+    for (const variable of ["JWT_SECRET", "REDIS_REST_TOKEN", "KAFKA_REST_PASSWORD"])
+      expect(control.has(variable), `control ${variable}`).toBe(false);
+    expect(control.has("DATABASE_URL")).toBe(true);
   });
 
   it("opens the internal API and the dashboard each to its own credential only: a scraper's creates no coupon", async () => {

@@ -11,6 +11,11 @@ export interface ProcessSpec {
   command: string;
   args: string[];
   env?: Record<string, string>;
+  /**
+   * Variables the process is not handed, whether `env` or the supervisor's own environment holds
+   * them: the credentials it does not use (app-processes.ts).
+   */
+  withhold?: readonly string[];
   /** GET answering 200 once the process serves; its port is the one the process listens on. */
   healthUrl?: string;
   /** Runs before each start (a build the command needs); a failure fails the start. */
@@ -150,9 +155,11 @@ export function createSupervisor({
           spec.exitsWithStdin === false && commandExists("setpriv")
             ? ["setpriv", ["--pdeathsig", "SIGTERM", spec.command, ...spec.args]]
             : [spec.command, spec.args];
+        const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, EXIT_ON_STDIN_EOF: "1" };
+        for (const name of spec.withhold ?? []) delete env[name];
         const self = spawn(command, args, {
           cwd: REPO_ROOT,
-          env: { ...process.env, ...spec.env, EXIT_ON_STDIN_EOF: "1" },
+          env,
           stdio: ["pipe", "pipe", "pipe"],
           detached: true,
         });
