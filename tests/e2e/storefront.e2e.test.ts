@@ -212,6 +212,68 @@ describe("the storefront in a browser", () => {
     await Promise.all(visitors.map((visitor) => visitor.close()));
   }, 240_000);
 
+  it("with its subscriptions over WebSocket (graphql-ws), each page's live status ends on what PostgreSQL holds", async () => {
+    await system.restartWith("storefront", { STOREFRONT_SUBSCRIPTIONS: "ws" });
+    const gql = createGraphqlClient(system.graphqlUrl);
+    const created = await gql.request<{ createCoupon: { id: string } }>(CREATE_COUPON, {
+      input: { name: "Evening drop", totalQuantity: 2 },
+    });
+    const couponId = created.data?.createCoupon.id as string;
+    const shoppers = ["7601", "7602", "7603"];
+    const sockets: string[] = [];
+    const tabs = await Promise.all(
+      shoppers.map(async (shopper) => {
+        const visitor = await browser.newVisitor();
+        const page = await visitor.newPage();
+        page.on("websocket", (socket) => sockets.push(socket.url()));
+        await page.goto(`${system.storefrontUrl}/?coupon=${couponId}&user=${shopper}`);
+        return { shopper, page, visitor };
+      }),
+    );
+    await untilEvery(tabs, (state) => state.pressable, "the button on every page");
+    // Workers frozen: every page shows its press pending over the socket before anything is issued.
+    await system.pauseWorkers();
+    try {
+      await Promise.all(
+        tabs.map(({ page }) => page.locator('button[data-action="press"]').click()),
+      );
+      await untilEvery(
+        tabs,
+        (state) => ["PENDING", "SOLD_OUT"].includes(state.status),
+        "two pending, one sold out",
+      );
+    } finally {
+      await system.resumeWorkers();
+    }
+    await untilEvery(
+      tabs,
+      (state) => ["ISSUED", "SOLD_OUT"].includes(state.status),
+      "every page on its final status",
+      60_000,
+    );
+    const gateway = new URL(system.graphqlUrl);
+    expect(sockets.length).toBeGreaterThan(0);
+    for (const url of sockets) expect(url).toBe(`ws://${gateway.host}/graphql`);
+    const db = new pg.Client({ connectionString: system.env.DATABASE_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ user_id: string }>(
+        "SELECT user_id::text FROM user_coupon WHERE coupon_id = $1",
+        [couponId],
+      );
+      const issued = new Set(rows.map((row) => row.user_id));
+      expect(issued.size).toBe(2);
+      for (const { shopper, page } of tabs)
+        expect((await shown(page)).status, shopper).toBe(
+          issued.has(shopper) ? "ISSUED" : "SOLD_OUT",
+        );
+    } finally {
+      await db.end();
+    }
+    await Promise.all(tabs.map(({ visitor }) => visitor.close()));
+    await system.restartWith("storefront", { STOREFRONT_SUBSCRIPTIONS: "sse" });
+  }, 120_000);
+
   // Last in the file: it leaves the gateway with a tight rate limit.
   it("a press not counted says so and may be repeated; one too soon waits out its limit on a held button, then is taken", async () => {
     // One press per user and coupon now, the next allowed ten seconds later.
