@@ -10,6 +10,7 @@ import {
 } from "./admission/issue-coupon.ts";
 import { createGatewayHandler } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
+import { createWatchTokens } from "./identity/watch-token.ts";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { ISSUE_COUPON } from "./project-documents.ts";
 import { documentId } from "./protection/trusted-documents.ts";
@@ -35,8 +36,11 @@ function scriptedGateways(env: Record<string, string> = {}) {
   metrics.countFastPathPress = () => {
     fastPresses++;
   };
+  // One clock for both gateways: a watch token is then the same bytes from either.
+  const watchTokens = createWatchTokens({ secret: SECRET, ttlMs: 60_000, now: () => 1.8e12 });
   const services = {
     metrics,
+    watchTokens,
     issueCoupon: async (couponId: string, presser: Presser) => {
       calls.push({ couponId, presser });
       if (next instanceof Error) throw next;
@@ -48,6 +52,7 @@ function scriptedGateways(env: Record<string, string> = {}) {
     on: createGatewayHandler(config, services),
     off: createGatewayHandler(config, services, { pressFastPath: false }),
     calls,
+    watchTokens,
     fastPresses: () => fastPresses,
     answerWith(outcome: Outcome) {
       next = outcome;
@@ -309,6 +314,25 @@ describe("press fast path: the project's document", () => {
         types.add(fast.headers["content-type"] ?? null);
       }
     expect(types.size).toBe(2);
+  });
+
+  it("hands out the press's watch token as Yoga does, signed for this request and its owner", async () => {
+    const gateways = scriptedGateways();
+    const accepted = RESULTS[0] as Extract<IssueCouponResult, { kind: "IssueAccepted" }>;
+    gateways.answerWith(accepted);
+    const body = {
+      query: `mutation Press($id: ID!) { issueCoupon(couponId: $id) { __typename ... on IssueAccepted { requestId watchToken } } }`,
+      variables: { id: "1" },
+    };
+    const { fast, yoga } = await bothWays(gateways, body);
+    expect(fast).toEqual(yoga);
+    const token = JSON.parse(fast.body).data.issueCoupon.watchToken as string;
+    expect(await gateways.watchTokens.verify(token, accepted.requestId)).toEqual({
+      userId: "7",
+      isAdmin: false,
+    });
+    // Pressed once by each gateway: the token is signed over the press's outcome, not a second press.
+    expect(gateways.calls).toHaveLength(2);
   });
 
   it("presses for the caller the resolver would name, with the same coupon id", async () => {

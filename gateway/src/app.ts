@@ -273,7 +273,7 @@ export function createGatewayHandler(
       ...(pressFastPath
         ? [
             usePressFastPath({
-              issueCoupon: services.issueCoupon,
+              services,
               resolveCaller,
               addressOptions,
               trustedDocuments,

@@ -2,7 +2,7 @@ import type { ExecutionResult } from "graphql";
 import { type Plugin, processRegularResult, type YogaServerInstance } from "graphql-yoga";
 import { LRUCache } from "lru-cache";
 import { pathOf } from "#shared/http-kit/request-path.ts";
-import type { IssueCoupon, IssueCouponResult } from "../admission/issue-coupon.ts";
+import type { IssueCouponResult } from "../admission/issue-coupon.ts";
 import { type ClientAddressOptions, rateLimitAddress } from "../identity/client-address.ts";
 import type { Caller, ResolveCaller } from "../identity/resolve-caller.ts";
 import {
@@ -21,7 +21,11 @@ interface ServerContext {
 }
 
 export interface PressFastPathOptions {
-  issueCoupon: IssueCoupon;
+  /**
+   * The gateway's services: the press runs `issueCoupon`; a selection the plan leaves to Yoga's
+   * executor (a watch token, a value graphql-js refuses) is resolved with the rest, as in Yoga.
+   */
+  services: GatewayServices;
   resolveCaller: ResolveCaller;
   addressOptions: ClientAddressOptions;
   trustedDocuments: TrustedDocuments;
@@ -96,7 +100,7 @@ type Settled = { ok: true; result: IssueCouponResult } | { ok: false; error: unk
  * must be placed before this one or give presses a way through, or it will not see them.
  */
 export function usePressFastPath({
-  issueCoupon,
+  services,
   resolveCaller,
   addressOptions,
   trustedDocuments,
@@ -141,13 +145,15 @@ export function usePressFastPath({
     settled: Settled,
   ): Promise<ExecutionResult> {
     if (!yoga) throw new Error("the press fast path runs inside Yoga only");
-    const services = {
+    // The press ran once already: the executor's resolver gets its outcome, not a second press.
+    const pressed: GatewayServices = {
+      ...services,
       issueCoupon: async () => {
         if (settled.ok) return settled.result;
         throw settled.error;
       },
-    } as unknown as GatewayServices;
-    const contextValue: GatewayContext = { ...context, devMode, services, request };
+    };
+    const contextValue: GatewayContext = { ...context, devMode, services: pressed, request };
     const enveloped = yoga.getEnveloped({ request, params } as never);
     return (await enveloped.execute({
       schema: enveloped.schema,
@@ -193,7 +199,7 @@ export function usePressFastPath({
     try {
       settled = {
         ok: true,
-        result: await issueCoupon(couponId, { userId: caller.userId, address }),
+        result: await services.issueCoupon(couponId, { userId: caller.userId, address }),
       };
     } catch (error) {
       settled = { ok: false, error };
