@@ -20,6 +20,7 @@ describe("readKafkaRestConfig", () => {
         requestTimeoutMs: 30_000,
         keepAliveTimeoutMs: 5_000,
         maxConnections: 4096,
+        allowedHosts: [],
       },
     });
   });

@@ -21,6 +21,7 @@ describe("readRedisRestConfig", () => {
         requestTimeoutMs: 30_000,
         keepAliveTimeoutMs: 5_000,
         maxConnections: 4096,
+        allowedHosts: [],
       },
     });
   });
