@@ -1,7 +1,7 @@
 // The gateway on Deno: `deno run --unstable-no-legacy-abort --node-modules-dir=manual --allow-net --allow-env --allow-read gateway/src/main-deno.ts`
 // (--unstable-no-legacy-abort: request.signal aborts when the client goes away, not after every
 // answer, which is what the subscriptions' cleanup expects; without it Deno warns at start).
-import { ORPHAN_EXIT_GRACE_MS } from "#shared/defaults.ts";
+import { GATEWAY_DEFAULTS, ORPHAN_EXIT_GRACE_MS } from "#shared/defaults.ts";
 import { createGatewayApp } from "./app.ts";
 import { loadGatewayConfig } from "./config.ts";
 
@@ -32,6 +32,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     // Open WebSockets would hold the server's end forever; their clients are told to go elsewhere.
     app.webSockets.closeAll();
     controller.abort();
+    // Deno's server waits for every connection it holds, an open SSE stream or an idle keep-alive
+    // connection too: what has not finished by the deadline is cut, as on Node.
+    Deno.unrefTimer(setTimeout(() => Deno.exit(0), GATEWAY_DEFAULTS.shutdownGraceMs));
   });
 }
 // Under the launcher, stdin is a pipe nothing is written to: its end means the launcher is gone,

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
+import { GATEWAY_DEFAULTS } from "#shared/defaults.ts";
 import { exitWithSupervisor } from "#shared/http-kit/exit-with-supervisor.ts";
 import { createLimitedServer } from "#shared/http-kit/limited-server.ts";
 import { createPooledFetch } from "#shared/http-kit/pooled-fetch.ts";
@@ -123,7 +124,7 @@ function shutdown() {
   setTimeout(() => {
     server.closeAllConnections();
     for (const webSocket of webSocketServer.clients) webSocket.terminate();
-  }, 2000).unref();
+  }, GATEWAY_DEFAULTS.shutdownGraceMs).unref();
   server.closeIdleConnections();
 }
 process.once("SIGINT", shutdown);

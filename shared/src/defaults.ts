@@ -45,6 +45,11 @@ const MiB = 1024 * KiB;
 
 /** The gateway (`PRODUCE_TIMEOUT_MS`, `SUBSCRIPTION_TIMEOUT_MS`, ...). */
 export const GATEWAY_DEFAULTS = {
+  /**
+   * On SIGTERM, how long in-flight requests get before what is still open (an SSE stream, a
+   * keep-alive connection, a WebSocket that never answers its close) is cut and the gateway exits.
+   */
+  shutdownGraceMs: 2000,
   /** A produce not acknowledged by then is undone and the caller told to retry. */
   produceTimeoutMs: 3000,
   /** How long a requestStatus subscription may stay open. */
