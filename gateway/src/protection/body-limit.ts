@@ -1,4 +1,5 @@
 import type { Plugin } from "graphql-yoga";
+import { requestRefusal } from "./request-refusal.ts";
 
 export interface BodyLimitOptions {
   /** Largest request body accepted; `GATEWAY_DEFAULTS.maxBodyBytes` in the configuration. */
@@ -6,18 +7,11 @@ export interface BodyLimitOptions {
 }
 
 function payloadTooLarge(maxBytes: number): Response {
-  const body = {
-    errors: [
-      {
-        message: `request body exceeds the limit of ${maxBytes} bytes`,
-        extensions: { code: "PAYLOAD_TOO_LARGE" },
-      },
-    ],
-  };
-  return new Response(JSON.stringify(body), {
-    status: 413,
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
+  return requestRefusal(
+    413,
+    `request body exceeds the limit of ${maxBytes} bytes`,
+    "PAYLOAD_TOO_LARGE",
+  );
 }
 
 /** The body's bytes, or null as soon as it passes `maxBytes` (the rest is not read). */

@@ -1,5 +1,6 @@
 import type { Plugin } from "graphql-yoga";
 import type { HostPolicy } from "#shared/http-kit/host-policy.ts";
+import { requestRefusal } from "./request-refusal.ts";
 
 /** Headers a proxy adds to say it forwarded a request (RFC 7239, and the de facto ones). */
 const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip"];
@@ -19,13 +20,6 @@ export interface HostCheckOptions {
 /** The refusal of a request for `host` with `headers`, or null when it may go on. */
 export type HostCheck = (host: string, headers: Pick<Headers, "has">) => Response | null;
 
-function refusal(message: string, code: string, status: number): Response {
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
-}
-
 /**
  * A request for a name the gateway does not serve (a page rebound to 127.0.0.1 by its attacker's
  * DNS carries the attacker's name) is answered 421, and in development mode a forwarded one 403.
@@ -34,19 +28,19 @@ function refusal(message: string, code: string, status: number): Response {
 export function createHostCheck({ hosts, refuseForwarded }: HostCheckOptions): HostCheck {
   return (host, headers) => {
     if (!hosts.allows(host))
-      return refusal(
+      return requestRefusal(
+        421,
         `Host ${JSON.stringify(host.slice(0, 100))} is not served here (this gateway answers ${hosts.describe}; set ALLOWED_HOSTS)`,
         "HOST_NOT_ALLOWED",
-        421,
       );
     if (!refuseForwarded) return null;
     const forwarded = FORWARDING_HEADERS.find((name) => headers.has(name));
     return forwarded === undefined
       ? null
-      : refusal(
+      : requestRefusal(
+          403,
           `development mode answers this machine only, and this request was forwarded (${forwarded}): run with AUTH_MODE=jwt behind a proxy, or set TRUSTED_PROXY_HEADER for a proxy of your own`,
           "FORWARDED_REQUEST_REFUSED",
-          403,
         );
   };
 }

@@ -3,6 +3,7 @@ import type { ExecutionResult } from "graphql";
 import { type Response as SseResponse, TOKEN_HEADER_KEY } from "graphql-sse";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { ResolveCaller } from "../identity/resolve-caller.ts";
+import { requestRefusal } from "../protection/request-refusal.ts";
 
 export interface SingleConnectionSseOptions {
   /** Where GraphQL is served (`/graphql`): single-connection mode shares it with everything else. */
@@ -25,13 +26,6 @@ export interface SingleConnectionSseOptions {
    * 501 with that reason, instead of being taken for something else.
    */
   notServed?: string | null;
-}
-
-function jsonError(status: number, message: string, code: string): Response {
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
 }
 
 /** graphql-sse's handler answers a refusal as `[body, init]` (its `authenticate` may return one). */
@@ -127,7 +121,7 @@ export function useGraphqlSseSingleConnection({
     return {
       onRequest({ request, endResponse }) {
         if (isSingleConnectionRequest(request, endpoint))
-          endResponse(jsonError(501, notServed, "SINGLE_CONNECTION_NOT_SERVED"));
+          endResponse(requestRefusal(501, notServed, "SINGLE_CONNECTION_NOT_SERVED"));
       },
     };
   }

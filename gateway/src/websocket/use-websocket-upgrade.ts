@@ -1,4 +1,5 @@
 import type { Plugin } from "graphql-yoga";
+import { requestRefusal } from "../protection/request-refusal.ts";
 import type {
   GraphqlWsConnections,
   UpgradeRefusal,
@@ -59,9 +60,5 @@ export function useWebSocketUpgrade({
 
 /** A refused upgrade as an HTTP answer, in GraphQL's error shape like the gateway's other refusals. */
 export function refusalResponse({ status, message }: UpgradeRefusal): Response {
-  const body = { errors: [{ message, extensions: { code: "WEBSOCKET_REFUSED" } }] };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
+  return requestRefusal(status, message, "WEBSOCKET_REFUSED");
 }
